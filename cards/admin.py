@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from cards.models import Card, Choice, Course, Deck, Enrollment, Passage, Question, ReviewLog, Source, Topic
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ("uid", "deck", "kind", "topic", "status", "revision")
+    list_filter = ("deck", "kind", "topic", "status")
+    search_fields = ("uid", "prompt")
+    inlines = [ChoiceInline]
+
+
+@admin.register(ReviewLog)
+class ReviewLogAdmin(admin.ModelAdmin):
+    list_display = ("user", "card", "kind", "rating", "correct", "reviewed_at")
+    list_filter = ("kind", "rating", "correct")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the log is append-only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register([Source, Passage, Topic, Deck, Course, Enrollment, Card])

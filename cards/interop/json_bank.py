@@ -1,0 +1,253 @@
+"""The JSON bank format ("format": "quizapp-bank", "version": 1): parse and validate, pure.
+
+Validation returns every problem at once, each as `Problem(where, message)` where `where`
+is the question uid (or `sources[0]`, `deck`, ...), so a fix can be made in one pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from cards.grading import KINDS, cloze_deletions, normalize
+
+FORMAT = "quizapp-bank"
+VERSION = 1
+STATUSES = ("draft", "published", "retired")
+NEAR_DUPLICATE_RATIO = 90  # rapidfuzz ratio (0-100) of normalised prompts
+MAX_QUESTIONS = 20000
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class BankError(ValueError):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def loads(text: str, *, name: str = "bank") -> dict:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BankError([Problem(f"{name}:{exc.lineno}", f"invalid JSON: {exc.msg} (column {exc.colno})")]) from exc
+    if not isinstance(data, dict):
+        raise BankError([Problem(name, "the top level must be an object")])
+    return data
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _is_str(value) -> bool:
+    return isinstance(value, str)
+
+
+def _check_choices(uid: str, kind: str, choices, problems: list[Problem]) -> None:
+    if not isinstance(choices, list):
+        problems.append(Problem(uid, "choices must be a list"))
+        return
+    for n, choice in enumerate(choices, start=1):
+        if not isinstance(choice, dict) or not _is_str(choice.get("text")) or not choice.get("text", "").strip():
+            problems.append(Problem(uid, f"choice {n} needs a non-empty text"))
+            return
+        if not isinstance(choice.get("correct"), bool):
+            problems.append(Problem(uid, f"choice {n} needs correct: true or false"))
+            return
+        if not _is_str(choice.get("feedback", "")):
+            problems.append(Problem(uid, f"choice {n} feedback must be text"))
+    correct = sum(1 for c in choices if c["correct"])
+    texts = [normalize(c["text"]) for c in choices]
+    if len(set(texts)) != len(texts):
+        problems.append(Problem(uid, "two choices have the same text"))
+    if kind == "single":
+        if len(choices) < 3:
+            problems.append(Problem(uid, f"a single-answer question needs at least 3 choices, has {len(choices)}"))
+        if correct != 1:
+            problems.append(Problem(uid, f"a single-answer question needs exactly one correct choice, has {correct}"))
+    elif kind == "multiple":
+        if correct < 2:
+            problems.append(Problem(uid, f"a multiple-answer question needs at least 2 correct choices, has {correct}"))
+        if correct == len(choices):
+            problems.append(Problem(uid, "a multiple-answer question needs at least one wrong choice"))
+    elif kind == "truefalse":
+        if sorted(texts) != ["false", "true"] or correct != 1:
+            problems.append(Problem(uid, "a true/false question needs exactly the choices True and False, one correct"))
+    elif choices:
+        problems.append(Problem(uid, f"a {kind} question has no choices"))
+    if kind in ("single", "multiple", "truefalse"):
+        for n, choice in enumerate(choices, start=1):
+            if not choice["correct"] and not str(choice.get("feedback", "")).strip():
+                problems.append(Problem(uid, f"wrong choice {n} ({choice['text'][:40]!r}) needs feedback saying why"))
+
+
+def _check_kind_fields(uid: str, q: dict, problems: list[Problem]) -> None:
+    kind = q["kind"]
+    answers = q.get("answers", [])
+    if not isinstance(answers, list) or not all(_is_str(a) for a in answers):
+        problems.append(Problem(uid, "answers must be a list of strings"))
+        return
+    if kind == "short" and not [a for a in answers if normalize(a)]:
+        problems.append(Problem(uid, "a short-answer question needs at least one accepted answer"))
+    if kind != "short" and answers:
+        problems.append(Problem(uid, f"a {kind} question takes no typed answers list"))
+    if kind == "flashcard" and not str(q.get("back", "")).strip():
+        problems.append(Problem(uid, "a flashcard needs a back"))
+    if kind == "cloze":
+        deletions = cloze_deletions(q["prompt"])
+        if not deletions:
+            problems.append(Problem(uid, "a cloze question needs at least one {{c1::...}} deletion"))
+        numbers = [int(n) for n in re.findall(r"\{\{c(\d+)::", q["prompt"])]
+        if len(numbers) != len(set(numbers)):
+            problems.append(Problem(uid, "each cloze number may be used once"))
+        if any(not normalize(a) for a, _h in deletions.values()):
+            problems.append(Problem(uid, "a cloze deletion is empty"))
+
+
+def validate(
+    data: dict, *, min_questions: int = 0, min_per_topic: int = 0, min_per_kind: int = 0, topics: tuple[str, ...] = ()
+) -> list[Problem]:
+    """Every problem of a bank, in file order. Empty list: the bank is valid."""
+    problems: list[Problem] = []
+    if data.get("format") != FORMAT:
+        problems.append(Problem("format", f'must be "{FORMAT}"'))
+    if data.get("version") != VERSION:
+        problems.append(Problem("version", f"must be {VERSION}"))
+    deck = data.get("deck")
+    if not isinstance(deck, dict) or not _is_str(deck.get("slug")) or not _is_str(deck.get("title")):
+        problems.append(Problem("deck", "needs a slug and a title"))
+    topic_slugs = {t.get("slug") for t in data.get("topics", []) if isinstance(t, dict)}
+    passages: dict[tuple[str, str], str] = {}
+    sources = data.get("sources", [])
+    if not isinstance(sources, list):
+        problems.append(Problem("sources", "must be a list"))
+        sources = []
+    for i, source in enumerate(sources):
+        where = f"sources[{i}]"
+        if not isinstance(source, dict) or not _is_str(source.get("slug")) or not _is_str(source.get("title")):
+            problems.append(Problem(where, "needs a slug and a title"))
+            continue
+        keys = set()
+        for j, passage in enumerate(source.get("passages", [])):
+            if not isinstance(passage, dict) or not _is_str(passage.get("key")) or not _is_str(passage.get("text")):
+                problems.append(Problem(f"{where}.passages[{j}]", "needs a key and a text"))
+                continue
+            if passage["key"] in keys:
+                problems.append(Problem(f"{where}.passages[{j}]", f"duplicate passage key {passage['key']!r}"))
+            keys.add(passage["key"])
+            passages[(source["slug"], passage["key"])] = passage["text"]
+    questions = data.get("questions")
+    if not isinstance(questions, list):
+        return [*problems, Problem("questions", "must be a list")]
+    if len(questions) > MAX_QUESTIONS:
+        problems.append(Problem("questions", f"at most {MAX_QUESTIONS} questions per file, found {len(questions)}"))
+    seen_uids: set[str] = set()
+    valid: list[dict] = []
+    for n, q in enumerate(questions, start=1):
+        if not isinstance(q, dict):
+            problems.append(Problem(f"questions[{n - 1}]", "must be an object"))
+            continue
+        uid = q.get("uid") if _is_str(q.get("uid")) and q.get("uid") else f"questions[{n - 1}]"
+        before = len(problems)
+        if uid in seen_uids:
+            problems.append(Problem(uid, "duplicate uid"))
+        seen_uids.add(uid)
+        if q.get("kind") not in KINDS:
+            problems.append(Problem(uid, f"kind must be one of {', '.join(KINDS)}, not {q.get('kind')!r}"))
+            continue
+        if not _is_str(q.get("prompt")) or not q["prompt"].strip():
+            problems.append(Problem(uid, "needs a prompt"))
+            continue
+        if q.get("status", "draft") not in STATUSES:
+            problems.append(Problem(uid, f"status must be one of {', '.join(STATUSES)}"))
+        if not _is_str(q.get("topic")) or (topic_slugs and q["topic"] not in topic_slugs):
+            problems.append(Problem(uid, f"topic {q.get('topic')!r} is not declared in topics"))
+        if not isinstance(q.get("tags", []), list) or not all(_is_str(t) for t in q.get("tags", [])):
+            problems.append(Problem(uid, "tags must be a list of strings"))
+        if not _is_str(q.get("explanation", "")):
+            problems.append(Problem(uid, "explanation must be text"))
+        _check_choices(uid, q["kind"], q.get("choices", []), problems)
+        _check_kind_fields(uid, q, problems)
+        _check_citation(uid, q.get("source"), passages, problems)
+        if len(problems) == before:
+            valid.append(q)
+    problems += near_duplicates(valid)
+    problems += _count_problems(questions, min_questions, min_per_topic, min_per_kind, topics)
+    return problems
+
+
+def _check_citation(uid: str, source, passages: dict, problems: list[Problem]) -> None:
+    if source in (None, {}):
+        return
+    if not isinstance(source, dict):
+        problems.append(Problem(uid, "source must be an object with source, passage and quote"))
+        return
+    key = (source.get("source"), source.get("passage"))
+    if key not in passages:
+        problems.append(Problem(uid, f"cites passage {key[1]!r} of source {key[0]!r}, which is not in the file"))
+        return
+    quote = source.get("quote", "")
+    if not _is_str(quote) or not quote.strip():
+        problems.append(Problem(uid, "the citation needs a quote from the passage"))
+    elif quote not in passages[key]:
+        problems.append(Problem(uid, f"quote is not verbatim in passage {key[1]!r}: {quote[:60]!r}"))
+
+
+def answer_key(q: dict) -> str:
+    if q["kind"] == "flashcard":
+        return normalize(q.get("back", ""))
+    if q["kind"] == "short":
+        return normalize((q.get("answers") or [""])[0])
+    if q["kind"] == "cloze":
+        return "|".join(normalize(a) for a, _h in cloze_deletions(q["prompt"]).values())
+    return "|".join(sorted(normalize(c["text"]) for c in q.get("choices", []) if c.get("correct")))
+
+
+def near_duplicates(questions: list[dict]) -> list[Problem]:
+    """Pairs with (almost) the same stem and the same answer."""
+    problems = []
+    prepared = [(q["uid"], normalize(q["prompt"]), answer_key(q)) for q in questions]
+    for i, (uid_a, prompt_a, key_a) in enumerate(prepared):
+        for uid_b, prompt_b, key_b in prepared[i + 1 :]:
+            if key_a == key_b and fuzz.ratio(prompt_a, prompt_b) >= NEAR_DUPLICATE_RATIO:
+                problems.append(Problem(uid_b, f"near duplicate of {uid_a} (same stem and answer)"))
+    return problems
+
+
+def _count_problems(questions, min_questions, min_per_topic, min_per_kind, topics) -> list[Problem]:
+    published = [q for q in questions if isinstance(q, dict) and q.get("status") == "published"]
+    problems = []
+    if len(published) < min_questions:
+        problems.append(Problem("questions", f"{len(published)} published questions, at least {min_questions} needed"))
+    by_topic = Counter(q.get("topic") for q in published)
+    for topic in topics:
+        if by_topic[topic] < min_per_topic:
+            problems.append(
+                Problem(
+                    "topics",
+                    f"topic {topic!r} has {by_topic[topic]} published questions, at least {min_per_topic} needed",
+                )
+            )
+    if min_per_kind:
+        by_kind = Counter(q.get("kind") for q in published)
+        for kind in KINDS:
+            if by_kind[kind] < min_per_kind:
+                problems.append(
+                    Problem(
+                        "kinds",
+                        f"kind {kind!r} has {by_kind[kind]} published questions, at least {min_per_kind} needed",
+                    )
+                )
+    return problems

@@ -1,0 +1,19 @@
+from cards.models.content import Choice, Deck, Passage, Question, QuestionRevision, Source, Topic
+from cards.models.courses import Course, Enrollment, Profile
+from cards.models.study import Card, ReviewLog, ReviewLogIsAppendOnly
+
+__all__ = [
+    "Card",
+    "Choice",
+    "Course",
+    "Deck",
+    "Enrollment",
+    "Passage",
+    "Profile",
+    "Question",
+    "QuestionRevision",
+    "ReviewLog",
+    "ReviewLogIsAppendOnly",
+    "Source",
+    "Topic",
+]

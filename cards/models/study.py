@@ -1,0 +1,119 @@
+"""Study state: one Card per student x question x cloze deletion, and the review log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Card(models.Model):
+    class State(models.IntegerChoices):
+        # Values match fsrs.State, so they pass through the scheduler unchanged.
+        LEARNING = 1, "Learning"
+        REVIEW = 2, "Review"
+        RELEARNING = 3, "Relearning"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="cards", on_delete=models.CASCADE)
+    question = models.ForeignKey("cards.Question", related_name="cards", on_delete=models.CASCADE)
+    # Denormalised from question.deck so a deck's queue is one index range scan.
+    deck = models.ForeignKey("cards.Deck", related_name="cards", on_delete=models.CASCADE)
+    # The course whose scheduler settings apply to this card.
+    course = models.ForeignKey("cards.Course", related_name="cards", on_delete=models.CASCADE)
+    cloze = models.PositiveSmallIntegerField(default=0, help_text="Cloze number; 0 otherwise.")
+
+    state = models.PositiveSmallIntegerField(choices=State.choices, default=State.LEARNING)
+    step = models.PositiveSmallIntegerField(null=True, blank=True, default=0)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    due = models.DateTimeField()
+    last_review = models.DateTimeField(null=True, blank=True)
+    reps = models.PositiveIntegerField(default=0)
+    lapses = models.PositiveIntegerField(default=0)
+    suspended = models.BooleanField(default=False)
+    # A card forgotten again and again (8 lapses, as Anki) is a leech: suspended and listed.
+    leech = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question", "cloze"], name="card_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "due"], name="card_user_due"),
+            models.Index(fields=["user", "deck", "due"], name="card_user_deck_due"),
+        ]
+
+    def __str__(self) -> str:
+        suffix = f" c{self.cloze}" if self.cloze else ""
+        return f"card {self.pk} ({self.question_id}{suffix}) of {self.user_id}"
+
+    @property
+    def is_new(self) -> bool:
+        return self.last_review is None
+
+
+RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+
+
+class ReviewLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ReviewLogIsAppendOnly("review log rows are never updated")
+
+    def delete(self):
+        raise ReviewLogIsAppendOnly("review log rows are never deleted")
+
+
+class ReviewLogIsAppendOnly(Exception):
+    pass
+
+
+class ReviewLog(models.Model):
+    """Append-only history of answers. An undo is a new row pointing at the undone one."""
+
+    class Kind(models.TextChoices):
+        REVIEW = "review", "Review"
+        UNDO = "undo", "Undo"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="review_logs", on_delete=models.CASCADE)
+    card = models.ForeignKey(Card, related_name="logs", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REVIEW)
+    undoes = models.OneToOneField("self", null=True, blank=True, related_name="undone_by", on_delete=models.PROTECT)
+    review_id = models.UUIDField(default=uuid.uuid4)
+    question_revision = models.PositiveIntegerField()
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    answer = models.JSONField(default=dict, blank=True)
+    correct = models.BooleanField(null=True)
+    score = models.FloatField(null=True, blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    was_new = models.BooleanField(default=False)
+    reviewed_at = models.DateTimeField()
+    state_before = models.JSONField()
+    state_after = models.JSONField()
+
+    objects = ReviewLogQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "review_id"], name="reviewlog_review_id_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "reviewed_at"], name="reviewlog_user_time"),
+            models.Index(fields=["card", "reviewed_at"], name="reviewlog_card_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.review_id} of card {self.card_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ReviewLogIsAppendOnly("review log rows are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReviewLogIsAppendOnly("review log rows are never deleted")
+
+    @property
+    def rating_label(self) -> str:
+        return RATING_NAMES.get(self.rating, "")

@@ -1,0 +1,72 @@
+"""Split source material into passages with stable keys.
+
+Pure: no Django models. A passage key is derived from the section heading it sits under
+and its position in that section (``mechanism-of-action-2``), not from its text, so a
+passage keeps its key when its wording is edited and questions citing it can be flagged
+for review instead of losing their citation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A paragraph longer than this is cut into sentences, each its own citable passage.
+LONG_PARAGRAPH_CHARS = 700
+# A line this short without closing punctuation is read as a section heading.
+HEADING_MAX_CHARS = 80
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“(])")
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class PassageText:
+    key: str
+    text: str
+    order: int
+    heading: str
+
+
+def slugify_heading(heading: str) -> str:
+    slug = _NON_SLUG.sub("-", heading.lower()).strip("-")
+    return slug[:50].rstrip("-") or "section"
+
+
+def is_heading(line: str) -> bool:
+    stripped = line.strip().lstrip("#").strip()
+    if line.lstrip().startswith("#"):
+        return True
+    return 0 < len(stripped) <= HEADING_MAX_CHARS and stripped[-1] not in '.!?:;,"”)'
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs are separated by blank lines, or each non-empty line is one (plain .txt)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n\n" in text.strip():
+        blocks = re.split(r"\n\s*\n", text)
+        return [" ".join(b.split()) for b in blocks if b.strip()]
+    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip()]
+
+
+def split_passages(text: str, *, intro_heading: str = "introduction") -> list[PassageText]:
+    passages: list[PassageText] = []
+    heading = intro_heading
+    used: dict[str, int] = {}
+    for block in _paragraphs(text):
+        if is_heading(block):
+            heading = block.lstrip("#").strip()
+            continue
+        slug = slugify_heading(heading)
+        used[slug] = used.get(slug, 0) + 1
+        base_key = f"{slug}-{used[slug]}"
+        if len(block) > LONG_PARAGRAPH_CHARS:
+            for n, sentence in enumerate(split_sentences(block), start=1):
+                passages.append(PassageText(f"{base_key}-s{n}", sentence, len(passages), heading))
+        else:
+            passages.append(PassageText(base_key, block, len(passages), heading))
+    return passages

@@ -1,0 +1,46 @@
+"""Authored text -> safe HTML: Markdown rendered, then sanitised with nh3.
+
+Whatever an author types (or an import carries), the result has no script, no event
+handlers and no javascript: URLs; nh3 keeps only the tags and attributes listed here.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = {"p", "em", "strong", "ul", "ol", "li", "sub", "sup", "code", "br", "a", "blockquote"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+ALLOWED_SCHEMES = {"http", "https", "mailto"}
+
+# Chemistry: H~2~O for subscript, Ca^2+^ for superscript (the Pandoc convention).
+_SUB = re.compile(r"(?<![~\\])~(?!~)([^~\s][^~]{0,30}?)~")
+_SUP = re.compile(r"(?<![\^\\])\^([^\^\s][^\^]{0,30}?)\^")
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    # html=False: raw HTML typed by an author is shown as text, never passed through.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).disable(
+        ["image", "heading", "table"], ignoreInvalid=True
+    )
+
+
+def render_markdown(text: str, *, inline: bool = False) -> str:
+    if not text:
+        return ""
+    source = _SUP.sub(r"<sup>\1</sup>", _SUB.sub(r"<sub>\1</sub>", text))
+    md = _markdown()
+    html = md.renderInline(source) if inline else md.render(source)
+    # The sub/sup markers above were escaped by markdown-it (html=False); restore only those.
+    html = re.sub(r"&lt;(/?)(sub|sup)&gt;", r"<\1\2>", html)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )

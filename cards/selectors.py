@@ -1,0 +1,326 @@
+"""Reads: the due queue, counts, specs for grading. Each returns a bounded number of queries
+whatever the size of the deck or of the history."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db.models import Case, Count, DateTimeField, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.db.models.functions import TruncDate
+
+from cards import grading, scheduling
+from cards.models import Card, Choice, Course, Deck, Profile, Question, ReviewLog
+
+DECK_TERMS_TTL = 300  # seconds; authoring services also clear the key on change
+
+
+def deck_terms_cache_key(deck_id: int) -> str:
+    return f"deck-terms:{deck_id}"
+
+
+def deck_terms(deck_id: int) -> dict[int, frozenset[str]]:
+    """{question id: its accepted typed answers} for a deck, cached: the grader needs every
+    other question's terms to refuse e.g. a neighbouring receptor as a 'typo'."""
+    key = deck_terms_cache_key(deck_id)
+    terms = cache.get(key)
+    if terms is None:
+        terms = {}
+        for qid, kind, answers, prompt in Question.objects.filter(deck_id=deck_id).values_list(
+            "id", "kind", "answers", "prompt"
+        ):
+            if kind == "cloze":
+                terms[qid] = frozenset(a for a, _hint in grading.cloze_deletions(prompt).values())
+            else:
+                terms[qid] = frozenset(answers or ())
+        for qid, text in Choice.objects.filter(question__deck_id=deck_id, correct=False).values_list(
+            "question_id", "text"
+        ):
+            terms[-qid] = terms.get(-qid, frozenset()) | {text}
+        cache.set(key, terms, DECK_TERMS_TTL)
+    return terms
+
+
+def question_spec(question: Question, *, cloze: int = 0, choices=None) -> grading.QuestionSpec:
+    if choices is None:
+        choices = list(question.choices.all()) if question.kind in ("single", "multiple", "truefalse") else []
+    other_terms: frozenset[str] = frozenset()
+    if question.kind in ("short", "cloze"):
+        terms = deck_terms(question.deck_id)
+        other_terms = frozenset().union(*(t for qid, t in terms.items() if qid != question.pk))
+    return grading.QuestionSpec(
+        kind=question.kind,
+        choices=tuple(grading.ChoiceSpec(id=c.pk, text=c.text, correct=c.correct) for c in choices),
+        answers=tuple(question.answers or ()),
+        prompt=question.prompt,
+        cloze=cloze,
+        other_terms=other_terms,
+    )
+
+
+def user_timezone(user) -> str:
+    tz = Profile.objects.filter(user=user).values_list("timezone", flat=True).first()
+    return tz or "UTC"
+
+
+def live_reviews(user_id: int):
+    """Reviews that count: answers, not undo markers, and not undone."""
+    return ReviewLog.objects.filter(user_id=user_id, kind=ReviewLog.Kind.REVIEW, undone_by__isnull=True)
+
+
+def reviews_done_today(*, user_id: int, course_id: int | None, since: datetime) -> dict[str, int]:
+    qs = live_reviews(user_id).filter(reviewed_at__gte=since)
+    if course_id is not None:
+        qs = qs.filter(card__course_id=course_id)
+    return qs.aggregate(
+        total=Count("id"),
+        new=Count("id", filter=Q(was_new=True)),
+        reviews=Count("id", filter=Q(was_new=False, state_before__state=Card.State.REVIEW)),
+    )
+
+
+def _queue_filter(now: datetime, day_end: datetime) -> Q:
+    learning = Q(state__in=[Card.State.LEARNING, Card.State.RELEARNING], last_review__isnull=False, due__lte=now)
+    review = Q(state=Card.State.REVIEW, due__lt=day_end)
+    new = Q(last_review__isnull=True)
+    return learning | review | new
+
+
+def studyable_cards(user_id: int):
+    return Card.objects.filter(user_id=user_id, suspended=False, question__status=Question.Status.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    new: int
+    learning: int
+    due: int
+    total: int
+
+    @property
+    def remaining(self) -> int:
+        return self.new + self.learning + self.due
+
+
+def _count_expressions(now: datetime, day_end: datetime) -> dict:
+    return {
+        "new": Count("id", filter=Q(last_review__isnull=True)),
+        "learning": Count("id", filter=Q(state__in=[1, 3], last_review__isnull=False, due__lte=now)),
+        "later_today": Count("id", filter=Q(state__in=[1, 3], last_review__isnull=False, due__gt=now, due__lt=day_end)),
+        "due": Count("id", filter=Q(state=2, due__lt=day_end)),
+        "total": Count("id"),
+    }
+
+
+def _capped(raw: dict, course: Course, done: dict) -> QueueCounts:
+    return QueueCounts(
+        new=min(raw["new"], max(0, course.new_per_day - done["new"])),
+        learning=raw["learning"],
+        due=min(raw["due"], max(0, course.reviews_per_day - done["reviews"])),
+        total=raw["total"],
+    )
+
+
+def deck_counts(
+    *, user_id: int, deck_id: int, course: Course, now: datetime, day_start: datetime, day_end: datetime
+) -> tuple[QueueCounts, dict]:
+    """(capped counts, today's done counts) of one deck for a student: two queries."""
+    raw = studyable_cards(user_id).filter(deck_id=deck_id).aggregate(**_count_expressions(now, day_end))
+    done = reviews_done_today(user_id=user_id, course_id=course.pk, since=day_start)
+    return _capped(raw, course, done), {**done, "later_today": raw["later_today"]}
+
+
+def next_card(*, user_id: int, deck_id: int, now: datetime, day_end: datetime, counts: QueueCounts):
+    """The card to show now: learning steps due first, then reviews, then new cards,
+    within today's limits (encoded in `counts`). None when nothing is due."""
+    allowed = Q(state__in=[1, 3], last_review__isnull=False, due__lte=now)
+    if counts.due > 0:
+        allowed |= Q(state=2, due__lt=day_end)
+    if counts.new > 0:
+        allowed |= Q(last_review__isnull=True)
+    priority = Case(
+        When(Q(last_review__isnull=False, state__in=[1, 3]), then=Value(0)),
+        When(Q(last_review__isnull=False), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        studyable_cards(user_id)
+        .filter(deck_id=deck_id)
+        .filter(allowed)
+        .annotate(priority=priority)
+        .select_related("question", "question__passage")
+        .order_by("priority", "due", "id")
+        .first()
+    )
+
+
+def next_learning_due(*, user_id: int, deck_id: int, day_end: datetime):
+    """When the next learning step of today comes back (for a 'come back in 4 min' screen)."""
+    return (
+        studyable_cards(user_id)
+        .filter(deck_id=deck_id, state__in=[1, 3], last_review__isnull=False, due__lt=day_end)
+        .order_by("due")
+        .values_list("due", flat=True)
+        .first()
+    )
+
+
+def card_choices(question: Question, *, shuffle_seed: str | None = None) -> list[Choice]:
+    """A question's choices; shuffled when a seed is given (the same seed, the same order,
+    so the feedback after an answer lists the choices as the question showed them)."""
+    choices = list(Choice.objects.filter(question_id=question.pk).order_by("order", "id"))
+    if shuffle_seed is not None and question.kind != Question.Kind.TRUEFALSE:
+        random.Random(shuffle_seed).shuffle(choices)
+    return choices
+
+
+def choice_order_seed(card_id: int, reps: int) -> str:
+    return f"{card_id}:{reps}"
+
+
+@dataclass(frozen=True)
+class DeckRow:
+    deck: Deck
+    course: Course
+    counts: QueueCounts
+
+
+def study_decks(*, user, now: datetime, day_start: datetime, day_end: datetime) -> list[DeckRow]:
+    """Every deck the student studies with its capped counts: three queries in all."""
+    courses = {
+        c.pk: c for c in Course.objects.filter(enrollments__user=user).prefetch_related("decks").order_by("title")
+    }
+    raw_rows = studyable_cards(user.pk).values("deck_id", "course_id").annotate(**_count_expressions(now, day_end))
+    raw = {(r["deck_id"], r["course_id"]): r for r in raw_rows}
+    done_rows = (
+        live_reviews(user.pk)
+        .filter(reviewed_at__gte=day_start)
+        .values("card__course_id")
+        .annotate(
+            total=Count("id"),
+            new=Count("id", filter=Q(was_new=True)),
+            reviews=Count("id", filter=Q(was_new=False, state_before__state=Card.State.REVIEW)),
+        )
+    )
+    done = {r["card__course_id"]: r for r in done_rows}
+    empty_raw = {"new": 0, "learning": 0, "due": 0, "total": 0, "later_today": 0}
+    empty_done = {"total": 0, "new": 0, "reviews": 0}
+    rows = []
+    for course in courses.values():
+        for deck in course.decks.all():
+            counts = _capped(raw.get((deck.pk, course.pk), empty_raw), course, done.get(course.pk, empty_done))
+            rows.append(DeckRow(deck=deck, course=course, counts=counts))
+    return rows
+
+
+def study_days(*, user_id: int, tz_name: str, since: datetime) -> set:
+    """The local study days (04:00 rollover) on which the student reviewed at least once."""
+    shifted = ExpressionWrapper(
+        F("reviewed_at") - timedelta(hours=scheduling.DAY_ROLLOVER_HOUR), output_field=DateTimeField()
+    )
+    return set(
+        live_reviews(user_id)
+        .filter(reviewed_at__gte=since)
+        .annotate(day=TruncDate(shifted, tzinfo=ZoneInfo(tz_name)))
+        .values_list("day", flat=True)
+        .distinct()
+    )
+
+
+def streak(*, user_id: int, tz_name: str, now: datetime) -> int:
+    """Consecutive study days up to today (today not yet studied does not break it)."""
+    today = scheduling.study_day(now, tz_name)
+    days = study_days(user_id=user_id, tz_name=tz_name, since=now - timedelta(days=400))
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def card_for_reveal(*, user, card_id: int, deck_id: int):
+    from django.db.models import OuterRef, Subquery
+
+    from cards.models import Enrollment
+
+    retention = Enrollment.objects.filter(user=user, course=OuterRef("course_id")).values("desired_retention")[:1]
+    return (
+        studyable_cards(user.pk)
+        .filter(pk=card_id, deck_id=deck_id, question__kind=Question.Kind.FLASHCARD)
+        .select_related("question")
+        .annotate(student_retention=Subquery(retention))
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ChoiceResult:
+    choice: Choice
+    picked: bool
+
+
+@dataclass(frozen=True)
+class Feedback:
+    log: ReviewLog
+    card: Card
+    question: Question
+    choices: list[ChoiceResult]
+    correct_answer: str
+    undone: bool
+    interval_label: str
+    rerate_options: list  # [(Outcome)] for Hard/Good/Easy after a correct answer, else []
+
+    @property
+    def given_text(self) -> str:
+        return str(self.log.answer.get("text", ""))
+
+
+def correct_answer_text(question: Question, choices: list[Choice], cloze: int) -> str:
+    if question.kind == "flashcard":
+        return question.back
+    if question.kind == "short":
+        return (question.answers or [""])[0]
+    if question.kind == "cloze":
+        deletion = grading.cloze_deletions(question.prompt).get(cloze)
+        return deletion[0] if deletion else ""
+    return "; ".join(c.text for c in choices if c.correct)
+
+
+def review_feedback(*, user, review_id) -> Feedback | None:
+    """Everything the student sees after answering: two queries."""
+    from django.db.models import Exists, OuterRef
+
+    undone = ReviewLog.objects.filter(undoes=OuterRef("pk"))
+    log = (
+        ReviewLog.objects.filter(user=user, review_id=review_id, kind=ReviewLog.Kind.REVIEW)
+        .select_related("card__course", "card__question__passage__source")
+        .annotate(is_undone=Exists(undone))
+        .first()
+    )
+    if log is None:
+        return None
+    card, question = log.card, log.card.question
+    seed = choice_order_seed(card.pk, log.state_before.get("reps", 0))
+    choices = card_choices(question, shuffle_seed=seed) if question.kind in ("single", "multiple", "truefalse") else []
+    picked = set(log.answer.get("choices") or []) | {log.answer.get("choice")}
+    rerate = []
+    state_after = scheduling.CardState.from_json(log.state_after)
+    if log.correct and not log.is_undone and question.kind != "flashcard":
+        before = scheduling.CardState.from_json(log.state_before)
+        outcomes = scheduling.next_states(before, log.reviewed_at, card.course.scheduler_settings(), card_id=card.pk)
+        rerate = [outcomes[r] for r in (scheduling.Rating.HARD, scheduling.Rating.GOOD, scheduling.Rating.EASY)]
+    return Feedback(
+        log=log,
+        card=card,
+        question=question,
+        choices=[ChoiceResult(choice=c, picked=c.pk in picked) for c in choices],
+        correct_answer=correct_answer_text(question, choices, card.cloze),
+        undone=log.is_undone,
+        interval_label=scheduling.format_interval(state_after.due - log.reviewed_at),
+        rerate_options=rerate,
+    )

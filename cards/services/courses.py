@@ -1,0 +1,105 @@
+"""Writes about who studies what: enrolment and the cards it brings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from cards.errors import NotFound
+from cards.models import Card, Course, Enrollment, Profile, Question
+
+CARD_BATCH = 2000
+
+
+def _card_rows(*, user_ids, questions, course_id_for, now: datetime):
+    for question in questions:
+        clozes = range(1, question.card_count + 1) if question.kind == "cloze" else (0,)
+        for user_id in user_ids:
+            course_id = course_id_for(user_id, question)
+            if course_id is None:
+                continue
+            for cloze in clozes:
+                yield Card(
+                    user_id=user_id,
+                    question_id=question.pk,
+                    deck_id=question.deck_id,
+                    course_id=course_id,
+                    cloze=cloze,
+                    due=now,
+                )
+
+
+def _bulk_create(rows) -> int:
+    batch, made = [], 0
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= CARD_BATCH:
+            made += len(Card.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    if batch:
+        made += len(Card.objects.bulk_create(batch, ignore_conflicts=True))
+    return made
+
+
+def ensure_cards_for_course(*, course: Course, user_ids=None, now: datetime | None = None) -> None:
+    """Give every enrolled student (or just `user_ids`) a card for each published question
+    of the course's decks. Existing cards are left alone (ignore_conflicts)."""
+    now = now or timezone.now()
+    if user_ids is None:
+        user_ids = list(Enrollment.objects.filter(course=course).values_list("user_id", flat=True))
+    if not user_ids:
+        return
+    questions = Question.objects.filter(deck__in=course.decks.all(), status=Question.Status.PUBLISHED).only(
+        "id", "deck_id", "kind", "card_count"
+    )
+    _bulk_create(_card_rows(user_ids=user_ids, questions=questions, course_id_for=lambda _u, _q: course.pk, now=now))
+
+
+def ensure_cards_for_questions(*, questions, now: datetime | None = None) -> None:
+    """After questions are published: cards for every student of every course that has them."""
+    now = now or timezone.now()
+    questions = [q for q in questions if q.status == Question.Status.PUBLISHED]
+    if not questions:
+        return
+    deck_ids = {q.deck_id for q in questions}
+    courses_by_deck: dict[int, list[int]] = {}
+    for course_id, deck_id in Course.decks.through.objects.filter(deck_id__in=deck_ids).values_list(
+        "course_id", "deck_id"
+    ):
+        courses_by_deck.setdefault(deck_id, []).append(course_id)
+    course_ids = {c for ids in courses_by_deck.values() for c in ids}
+    first_course: dict[tuple[int, int], int] = {}
+    for user_id, course_id in (
+        Enrollment.objects.filter(course_id__in=course_ids).order_by("joined_at").values_list("user_id", "course_id")
+    ):
+        for deck_id, deck_courses in courses_by_deck.items():
+            if course_id in deck_courses:
+                first_course.setdefault((user_id, deck_id), course_id)
+    user_ids = sorted({u for (u, _d) in first_course})
+    _bulk_create(
+        _card_rows(
+            user_ids=user_ids, questions=questions, course_id_for=lambda u, q: first_course.get((u, q.deck_id)), now=now
+        )
+    )
+
+
+@transaction.atomic
+def enroll_student(*, user, course: Course) -> Enrollment:
+    enrollment, _created = Enrollment.objects.get_or_create(user=user, course=course)
+    Profile.objects.get_or_create(user=user)
+    ensure_cards_for_course(course=course, user_ids=[user.pk])
+    return enrollment
+
+
+def join_course_by_code(*, user, code: str) -> Enrollment:
+    course = Course.objects.filter(join_code=code.strip().upper()).first()
+    if course is None:
+        raise NotFound("No course has that join code.", code="bad_join_code", field="code")
+    return enroll_student(user=user, course=course)
+
+
+def enroll_in_open_courses(*, user) -> None:
+    for course in Course.objects.filter(is_open=True).exclude(enrollments__user=user):
+        enroll_student(user=user, course=course)

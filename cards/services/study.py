@@ -1,0 +1,309 @@
+"""Writes of the study loop: answer a card, re-rate, undo, suspend.
+
+Every write locks the card it changes and runs in one transaction. The review log is only
+ever appended to: an undo is a new row pointing at the review it undoes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+
+from cards import grading, scheduling
+from cards.errors import AnswerRejected, InvalidInput, NotFound
+from cards.models import Card, Enrollment, Profile, ReviewLog
+from cards.scheduling import CardState, Rating
+from cards.selectors import question_spec, reviews_done_today
+
+LEECH_LAPSES = 8
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    card: Card
+    log: ReviewLog
+    replayed: bool  # True when this review id was already recorded: nothing new was written
+
+    @property
+    def correct(self) -> bool:
+        return bool(self.log.correct)
+
+
+def card_state(card: Card) -> CardState:
+    return CardState(
+        state=card.state,
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+        reps=card.reps,
+        lapses=card.lapses,
+    )
+
+
+def _apply_state(card: Card, state: CardState) -> None:
+    card.state = state.state
+    card.step = state.step
+    card.stability = state.stability
+    card.difficulty = state.difficulty
+    card.due = state.due
+    card.last_review = state.last_review
+    card.reps = state.reps
+    card.lapses = state.lapses
+
+
+_CARD_STATE_FIELDS = [
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+]
+
+
+def _locked_card(*, user, card_id: int) -> Card:
+    retention = Enrollment.objects.filter(user=user, course=OuterRef("course_id")).values("desired_retention")[:1]
+    timezone_name = Profile.objects.filter(user=user).values("timezone")[:1]
+    card = (
+        Card.objects.select_for_update(of=("self",))
+        .select_related("question", "course")
+        .annotate(student_retention=Subquery(retention), student_tz=Subquery(timezone_name))
+        .filter(pk=card_id, user=user)
+        .first()
+    )
+    if card is None:
+        raise NotFound("No such card in your decks.", code="card_not_found")
+    return card
+
+
+def is_due(card: Card, now: datetime, day_end: datetime) -> bool:
+    """New cards wait only for the daily limit; review cards are due for the whole study
+    day; learning steps are due to the minute."""
+    if card.last_review is None:
+        return True
+    if card.state == Card.State.REVIEW:
+        return card.due < day_end
+    return card.due <= now
+
+
+def _check_answerable(card: Card, *, now: datetime, expected_reps: int | None) -> None:
+    if card.suspended:
+        raise AnswerRejected("This card is suspended.", code="suspended")
+    if card.question.status != "published":
+        raise AnswerRejected("This question is no longer in use.", code="retired")
+    if expected_reps is not None and expected_reps != card.reps:
+        raise AnswerRejected(
+            "This card was already answered (in another tab or a double submit).",
+            code="already_answered",
+        )
+    day_start, day_end = scheduling.study_day_bounds(now, card.student_tz or "UTC")
+    if not is_due(card, now, day_end):
+        raise AnswerRejected("This card is not due yet.", code="not_due")
+    done = reviews_done_today(user_id=card.user_id, course_id=card.course_id, since=day_start)
+    if card.is_new and done["new"] >= card.course.new_per_day:
+        raise AnswerRejected("Today's limit of new cards is reached.", code="daily_limit")
+    if not card.is_new and card.state == Card.State.REVIEW and done["reviews"] >= card.course.reviews_per_day:
+        raise AnswerRejected("Today's limit of reviews is reached.", code="daily_limit")
+
+
+def _existing_review(*, user, review_id: uuid.UUID, card_id: int) -> AnswerOutcome | None:
+    log = ReviewLog.objects.filter(user=user, review_id=review_id).select_related("card").first()
+    if log is None:
+        return None
+    if log.card_id != card_id or log.kind != ReviewLog.Kind.REVIEW:
+        raise InvalidInput(
+            "This review id was already used for another answer.", code="review_id_reused", field="review_id"
+        )
+    return AnswerOutcome(card=log.card, log=log, replayed=True)
+
+
+@transaction.atomic
+def answer_card(
+    *,
+    user,
+    card_id: int,
+    answer: dict,
+    review_id: uuid.UUID,
+    now: datetime,
+    response_ms: int | None = None,
+    expected_reps: int | None = None,
+    rating: int | None = None,
+) -> AnswerOutcome:
+    """Grade an answer, schedule the card with FSRS and append the review to the log.
+
+    Idempotent: the same `review_id` again returns the stored outcome and writes nothing.
+    `rating` overrides Good with Hard or Easy after a correct answer (flashcards: it is the answer).
+    """
+    replay = _existing_review(user=user, review_id=review_id, card_id=card_id)
+    if replay:
+        return replay
+    card = _locked_card(user=user, card_id=card_id)
+    _check_answerable(card, now=now, expected_reps=expected_reps)
+    question = card.question
+    if question.kind == "flashcard" and rating is not None and "rating" not in answer:
+        answer = {**answer, "rating": rating}
+    try:
+        result = grading.grade(question_spec(question, cloze=card.cloze), answer)
+    except grading.InvalidAnswer as exc:
+        raise InvalidInput(exc.message, code="invalid_answer", field=exc.field) from exc
+    chosen = Rating(result.rating)
+    if rating is not None and question.kind != "flashcard" and Rating(rating) in grading.allowed_ratings(result):
+        chosen = Rating(rating)
+    return _record(
+        card=card,
+        answer=answer,
+        correct=result.correct,
+        score=result.score,
+        rating=chosen,
+        now=now,
+        review_id=review_id,
+        response_ms=response_ms,
+    )
+
+
+def _settings_for(card: Card) -> scheduling.SchedulerSettings:
+    return card.course.scheduler_settings(getattr(card, "student_retention", None))
+
+
+def _record(
+    *,
+    card: Card,
+    answer: dict,
+    correct: bool,
+    score: float,
+    rating: Rating,
+    now: datetime,
+    review_id: uuid.UUID,
+    response_ms: int | None,
+) -> AnswerOutcome:
+    before = card_state(card)
+    outcome = scheduling.review(before, rating, now, _settings_for(card), card_id=card.pk)
+    _apply_state(card, outcome.state)
+    fields = list(_CARD_STATE_FIELDS)
+    if outcome.state.lapses >= LEECH_LAPSES and before.lapses < LEECH_LAPSES:
+        card.leech = True
+        card.suspended = True
+        fields += ["leech", "suspended"]
+    try:
+        with transaction.atomic():
+            log = ReviewLog.objects.create(
+                user_id=card.user_id,
+                card=card,
+                review_id=review_id,
+                question_revision=card.question.revision,
+                rating=int(rating),
+                answer=answer,
+                correct=correct,
+                score=score,
+                response_ms=response_ms,
+                was_new=before.reps == 0,
+                reviewed_at=now,
+                state_before=before.to_json(),
+                state_after=outcome.state.to_json(),
+            )
+    except IntegrityError as exc:
+        # A concurrent request recorded this review id first (the lock only covers the card).
+        raise AnswerRejected("This answer was already recorded.", code="already_answered") from exc
+    card.save(update_fields=fields)
+    return AnswerOutcome(card=card, log=log, replayed=False)
+
+
+def _last_review(*, user, for_update_card: int | None = None) -> ReviewLog:
+    qs = ReviewLog.objects.filter(user=user, kind=ReviewLog.Kind.REVIEW, undone_by__isnull=True)
+    if for_update_card is not None:
+        qs = qs.filter(card_id=for_update_card)
+    log = qs.order_by("-reviewed_at", "-id").first()
+    if log is None:
+        raise AnswerRejected("There is no review to undo.", code="nothing_to_undo")
+    return log
+
+
+def _restore(card: Card, log: ReviewLog, *, now: datetime) -> ReviewLog:
+    state = CardState.from_json(log.state_before)
+    _apply_state(card, state)
+    fields = list(_CARD_STATE_FIELDS)
+    if card.leech and state.lapses < LEECH_LAPSES:
+        card.leech = False
+        card.suspended = False
+        fields += ["leech", "suspended"]
+    card.save(update_fields=fields)
+    return ReviewLog.objects.create(
+        user_id=card.user_id,
+        card=card,
+        kind=ReviewLog.Kind.UNDO,
+        undoes=log,
+        review_id=uuid.uuid4(),
+        question_revision=log.question_revision,
+        reviewed_at=now,
+        state_before=log.state_after,
+        state_after=log.state_before,
+    )
+
+
+@transaction.atomic
+def undo_last_review(*, user, now: datetime) -> ReviewLog:
+    """Put the card of the user's last review back as it was; the review stays, marked undone."""
+    log = _last_review(user=user)
+    card = _locked_card(user=user, card_id=log.card_id)
+    latest = _last_review(user=user, for_update_card=card.pk)
+    if latest.pk != log.pk:
+        raise AnswerRejected("The card changed since; nothing was undone.", code="conflict")
+    try:
+        with transaction.atomic():
+            return _restore(card, log, now=now)
+    except IntegrityError as exc:  # two undos raced for the same review
+        raise AnswerRejected("That review was already undone.", code="nothing_to_undo") from exc
+
+
+@transaction.atomic
+def rerate_review(*, user, review_id: uuid.UUID, rating: int, new_review_id: uuid.UUID, now: datetime) -> AnswerOutcome:
+    """After a correct answer, the student says it was Hard or Easy rather than Good.
+
+    The first review is undone and the card rescheduled from the same starting state at the
+    same moment, with the chosen rating; both steps are appended to the log.
+    """
+    replay = ReviewLog.objects.filter(user=user, review_id=new_review_id).select_related("card").first()
+    if replay is not None:
+        return AnswerOutcome(card=replay.card, log=replay, replayed=True)
+    original = ReviewLog.objects.filter(user=user, review_id=review_id, kind=ReviewLog.Kind.REVIEW).first()
+    if original is None:
+        raise NotFound("No such review.", code="review_not_found")
+    if not original.correct:
+        raise AnswerRejected("Only a correct answer can be re-rated.", code="not_correct")
+    if rating not in (Rating.HARD, Rating.GOOD, Rating.EASY):
+        raise InvalidInput("Choose Hard, Good or Easy.", code="invalid_rating", field="rating")
+    card = _locked_card(user=user, card_id=original.card_id)
+    latest = _last_review(user=user, for_update_card=card.pk)
+    if latest.pk != original.pk:
+        raise AnswerRejected("This card was answered again since; the rating stays.", code="conflict")
+    if original.rating == rating:
+        return AnswerOutcome(card=card, log=original, replayed=True)
+    _restore(card, original, now=now)
+    return _record(
+        card=card,
+        answer=original.answer,
+        correct=True,
+        score=original.score or 1.0,
+        rating=Rating(rating),
+        now=original.reviewed_at,
+        review_id=new_review_id,
+        response_ms=original.response_ms,
+    )
+
+
+@transaction.atomic
+def set_card_suspended(*, user, card_id: int, suspended: bool) -> Card:
+    card = _locked_card(user=user, card_id=card_id)
+    card.suspended = suspended
+    if not suspended:
+        card.leech = False
+    card.save(update_fields=["suspended", "leech"])
+    return card

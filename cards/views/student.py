@@ -1,0 +1,311 @@
+"""Student pages: sign-up, the study home, and the study loop (htmx with a plain-form fallback)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cards import grading, scheduling
+from cards.errors import DomainError, NotFound
+from cards.forms import JoinCourseForm, SignUpForm
+from cards.permissions import student_course_and_deck
+from cards.selectors import (
+    card_choices,
+    card_for_reveal,
+    choice_order_seed,
+    deck_counts,
+    next_card,
+    next_learning_due,
+    review_feedback,
+    reviews_done_today,
+    streak,
+    study_decks,
+    user_timezone,
+)
+from cards.services import courses as course_services
+from cards.services import study as study_services
+
+STUDY_TEMPLATE = "cards/student/study.html"
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("cards:study_home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        course_services.enroll_in_open_courses(user=user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome! Your decks are ready below.")
+        return redirect("cards:study_home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+@require_GET
+def study_home(request):
+    now = timezone.now()
+    tz = user_timezone(request.user)
+    day_start, day_end = scheduling.study_day_bounds(now, tz)
+    rows = study_decks(user=request.user, now=now, day_start=day_start, day_end=day_end)
+    done = reviews_done_today(user_id=request.user.pk, course_id=None, since=day_start)
+    context = {
+        "rows": rows,
+        "done_today": done["total"],
+        "streak": streak(user_id=request.user.pk, tz_name=tz, now=now),
+        "join_form": JoinCourseForm(),
+        "timezone_name": tz,
+    }
+    return render(request, "cards/student/home.html", context)
+
+
+@login_required
+@require_POST
+def join_course(request):
+    form = JoinCourseForm(request.POST)
+    if form.is_valid():
+        try:
+            enrollment = course_services.join_course_by_code(user=request.user, code=form.cleaned_data["code"])
+        except NotFound as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"You joined {enrollment.course.title}.")
+    else:
+        messages.error(request, "Enter a join code.")
+    return redirect("cards:study_home")
+
+
+@dataclass(frozen=True)
+class DeckToday:
+    """Where the student stands in a deck right now: the base of every study panel."""
+
+    now: datetime
+    day_end: datetime
+    counts: object
+    done: dict
+
+    def context(self, course, deck, **extra) -> dict:
+        return {"course": course, "deck": deck, "counts": self.counts, "done": self.done, **extra}
+
+
+def _deck_today(request, course, deck) -> DeckToday:
+    now = timezone.now()
+    day_start, day_end = scheduling.study_day_bounds(now, user_timezone(request.user))
+    counts, done = deck_counts(
+        user_id=request.user.pk, deck_id=deck.pk, course=course, now=now, day_start=day_start, day_end=day_end
+    )
+    return DeckToday(now=now, day_end=day_end, counts=counts, done=done)
+
+
+def _panel_context(request, course, deck, *, notice: str = "") -> dict:
+    today = _deck_today(request, course, deck)
+    card = next_card(
+        user_id=request.user.pk, deck_id=deck.pk, now=today.now, day_end=today.day_end, counts=today.counts
+    )
+    context = today.context(course, deck, card=card, notice=notice, review_id=uuid.uuid4(), mode="question")
+    if card is None:
+        context["mode"] = "done"
+        comes_back = next_learning_due(user_id=request.user.pk, deck_id=deck.pk, day_end=today.day_end)
+        if comes_back:
+            context["comes_back_in"] = scheduling.format_interval(comes_back - today.now)
+            context["comes_back_seconds"] = max(1, int((comes_back - today.now).total_seconds()) + 1)
+        return context
+    question = card.question
+    seed = choice_order_seed(card.pk, card.reps)
+    context["choices"] = (
+        card_choices(question, shuffle_seed=seed) if question.kind in ("single", "multiple", "truefalse") else []
+    )
+    context["front"] = grading.cloze_front(question.prompt, card.cloze) if question.kind == "cloze" else question.prompt
+    return context
+
+
+def _render_panel(request, context, status=200):
+    template = f"{STUDY_TEMPLATE}#panel" if request.htmx else STUDY_TEMPLATE
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def study_session(request, course_id: int, deck_id: int):
+    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    return _render_panel(request, _panel_context(request, course, deck))
+
+
+def answer_from_post(kind: str, data) -> dict:
+    """The answer fields a study form posts, as the grader wants them."""
+    if kind == "flashcard":
+        return {"rating": _int_or_none(data.get("rating"))}
+    if kind == "multiple":
+        return {"choices": [v for v in (_int_or_none(c) for c in data.getlist("choices")) if v is not None]}
+    if kind in ("single", "truefalse"):
+        return {"choice": _int_or_none(data.get("choice"))}
+    return {"text": data.get("text", "")}
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@require_POST
+def answer(request, course_id: int, deck_id: int):
+    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    card_id = _int_or_none(request.POST.get("card"))
+    review_id = _uuid_or_none(request.POST.get("review_id"))
+    if card_id is None or review_id is None:
+        return _render_panel(
+            request,
+            _panel_context(request, course, deck, notice="The answer form was incomplete; here is the card again."),
+            status=400,
+        )
+    kind = request.POST.get("kind", "")
+    try:
+        outcome = study_services.answer_card(
+            user=request.user,
+            card_id=card_id,
+            answer=answer_from_post(kind, request.POST) if kind in grading.KINDS else {},
+            review_id=review_id,
+            now=timezone.now(),
+            response_ms=_int_or_none(request.POST.get("response_ms")),
+            expected_reps=_int_or_none(request.POST.get("reps")),
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        return _render_panel(request, _panel_context(request, course, deck, notice=exc.message), status=exc.status)
+    if outcome.card.deck_id != deck.pk:
+        raise Http404("That card is not in this deck.")
+    if request.htmx:
+        return render(
+            request, f"{STUDY_TEMPLATE}#panel", _feedback_context(request, course, deck, outcome.log.review_id)
+        )
+    return redirect("cards:study_feedback", course_id=course.pk, deck_id=deck.pk, review_id=outcome.log.review_id)
+
+
+def _feedback_context(request, course, deck, review_id) -> dict:
+    feedback = review_feedback(user=request.user, review_id=review_id)
+    if feedback is None or feedback.card.deck_id != deck.pk:
+        raise Http404("No such review.")
+    return _deck_today(request, course, deck).context(
+        course, deck, mode="feedback", fb=feedback, rerate_id=uuid.uuid4()
+    )
+
+
+@login_required
+@require_GET
+def feedback(request, course_id: int, deck_id: int, review_id: uuid.UUID):
+    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    return _render_panel(request, _feedback_context(request, course, deck, review_id))
+
+
+@login_required
+@require_GET
+def reveal(request, course_id: int, deck_id: int, card_id: int):
+    """A flashcard's back, with the four rating buttons and the interval each would give."""
+    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    card = card_for_reveal(user=request.user, card_id=card_id, deck_id=deck.pk)
+    if card is None:
+        raise Http404("No such card in this deck.")
+    today = _deck_today(request, course, deck)
+    outcomes = scheduling.next_states(
+        study_services.card_state(card), today.now, course.scheduler_settings(card.student_retention), card_id=card.pk
+    )
+    context = today.context(
+        course,
+        deck,
+        card=card,
+        mode="reveal",
+        review_id=uuid.uuid4(),
+        front=card.question.prompt,
+        outcomes=[outcomes[r] for r in scheduling.Rating],
+    )
+    return _render_panel(request, context)
+
+
+@login_required
+@require_POST
+def rerate(request, course_id: int, deck_id: int):
+    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    review_id = _uuid_or_none(request.POST.get("review_id"))
+    new_review_id = _uuid_or_none(request.POST.get("new_review_id"))
+    rating = _int_or_none(request.POST.get("rating"))
+    if review_id is None or new_review_id is None or rating is None:
+        messages.error(request, "The rating form was incomplete.")
+        return redirect("cards:study_session", course_id=course.pk, deck_id=deck.pk)
+    try:
+        outcome = study_services.rerate_review(
+            user=request.user, review_id=review_id, rating=rating, new_review_id=new_review_id, now=timezone.now()
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cards:study_session", course_id=course.pk, deck_id=deck.pk)
+    messages.success(
+        request,
+        f"Rated {scheduling.Rating(outcome.log.rating).name.title()}: next in "
+        f"{scheduling.format_interval(outcome.card.due - outcome.log.reviewed_at)}.",
+    )
+    return _next_card_response(request, course, deck)
+
+
+def _next_card_response(request, course, deck):
+    if request.htmx:
+        return render(request, f"{STUDY_TEMPLATE}#panel", _panel_context(request, course, deck))
+    return redirect("cards:study_session", course_id=course.pk, deck_id=deck.pk)
+
+
+@login_required
+@require_POST
+def undo(request, course_id: int, deck_id: int):
+    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    try:
+        study_services.undo_last_review(user=request.user, now=timezone.now())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Last review undone: the card is back as it was.")
+    return _next_card_response(request, course, deck)
+
+
+@login_required
+@require_POST
+def suspend(request, course_id: int, deck_id: int, card_id: int):
+    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    try:
+        study_services.set_card_suspended(user=request.user, card_id=card_id, suspended=True)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    messages.success(request, "Card suspended: it will not come back until you unsuspend it.")
+    return _next_card_response(request, course, deck)
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("cards:study_home")
+    return redirect(reverse("login"))

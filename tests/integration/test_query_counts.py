@@ -1,0 +1,78 @@
+"""The study page and the answer POST cost the same number of queries at any deck size."""
+
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cards.models import Card, Choice, Question
+from cards.services.courses import enroll_student
+from tests.factories import CourseFactory, DeckFactory, UserFactory, make_question
+
+
+def build(n_questions: int):
+    deck = DeckFactory()
+    template = make_question(deck, "single")
+    choices = list(template.choices.all())
+    questions = []
+    for i in range(n_questions - 1):
+        questions.append(
+            Question(
+                deck=deck,
+                uid=f"{deck.slug}-{i}",
+                kind="single",
+                prompt=f"Question {i}?",
+                topic=template.topic,
+                status="published",
+                passage=template.passage,
+                quote="q",
+            )
+        )
+    Question.objects.bulk_create(questions)
+    Choice.objects.bulk_create(
+        Choice(question=q, text=c.text, correct=c.correct, feedback=c.feedback, order=c.order)
+        for q in Question.objects.filter(deck=deck).exclude(pk=template.pk)
+        for c in choices
+    )
+    course = CourseFactory()
+    course.decks.add(deck)
+    user = UserFactory()
+    enroll_student(user=user, course=course)
+    client = Client()
+    client.force_login(user)
+    return client, course, deck, user
+
+
+@pytest.mark.django_db
+def test_study_page_queries_do_not_grow_with_the_deck(django_assert_num_queries):
+    for size in (10, 2000):
+        client, course, deck, user = build(size)
+        assert Card.objects.filter(user=user).count() == size
+        url = reverse("cards:study_session", args=[course.pk, deck.pk])
+        client.get(url)  # warm the session
+        # session, user, profile tz, course (enrolled), deck, card counts, done today,
+        # next card (with question and passage), its choices
+        with django_assert_num_queries(9):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert 'name="card"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_answer_post_queries_do_not_grow_with_the_deck(django_assert_num_queries):
+    for size in (10, 2000):
+        client, course, deck, user = build(size)
+        card = Card.objects.filter(user=user).select_related("question").order_by("id").first()
+        right = card.question.choices.get(correct=True)
+        url = reverse("cards:study_answer", args=[course.pk, deck.pk])
+        client.get(reverse("cards:study_session", args=[course.pk, deck.pk]))
+        # session, user, course, deck, savepoint; review-id lookup; card locked (with course,
+        # question, retention, time zone); done today; choices; savepoint, insert log,
+        # release; update card; release
+        with django_assert_num_queries(14):
+            response = client.post(
+                url, {"card": card.pk, "kind": "single", "review_id": str(uuid.uuid4()), "reps": 0, "choice": right.pk}
+            )
+        assert response.status_code == 302
+        assert Card.objects.get(pk=card.pk).reps == 1
