@@ -189,8 +189,14 @@ class DeckRow:
     counts: QueueCounts
 
 
-def study_decks(*, user, now: datetime, day_start: datetime, day_end: datetime) -> list[DeckRow]:
-    """Every deck the student studies with its capped counts: three queries in all."""
+@dataclass(frozen=True)
+class StudyHome:
+    rows: list[DeckRow]
+    done_today: int
+
+
+def study_decks(*, user, now: datetime, day_start: datetime, day_end: datetime) -> StudyHome:
+    """Every deck the student studies with its capped counts, and today's reviews: four queries."""
     courses = {
         c.pk: c for c in Course.objects.filter(enrollments__user=user).prefetch_related("decks").order_by("title")
     }
@@ -214,7 +220,7 @@ def study_decks(*, user, now: datetime, day_start: datetime, day_end: datetime) 
         for deck in course.decks.all():
             counts = _capped(raw.get((deck.pk, course.pk), empty_raw), course, done.get(course.pk, empty_done))
             rows.append(DeckRow(deck=deck, course=course, counts=counts))
-    return rows
+    return StudyHome(rows=rows, done_today=sum(r["total"] for r in done.values()))
 
 
 def study_days(*, user_id: int, tz_name: str, since: datetime) -> set:

@@ -27,7 +27,6 @@ from cards.selectors import (
     next_card,
     next_learning_due,
     review_feedback,
-    reviews_done_today,
     streak,
     study_decks,
     user_timezone,
@@ -58,11 +57,10 @@ def study_home(request):
     now = timezone.now()
     tz = user_timezone(request.user)
     day_start, day_end = scheduling.study_day_bounds(now, tz)
-    rows = study_decks(user=request.user, now=now, day_start=day_start, day_end=day_end)
-    done = reviews_done_today(user_id=request.user.pk, course_id=None, since=day_start)
+    home = study_decks(user=request.user, now=now, day_start=day_start, day_end=day_end)
     context = {
-        "rows": rows,
-        "done_today": done["total"],
+        "rows": home.rows,
+        "done_today": home.done_today,
         "streak": streak(user_id=request.user.pk, tz_name=tz, now=now),
         "join_form": JoinCourseForm(),
         "timezone_name": tz,
