@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from cards.models import Profile
+from cards.models import Course, Passage, Profile, Question, Topic
 
 COMMON_TIMEZONES = [
     "UTC",
@@ -43,3 +43,226 @@ class SignUpForm(UserCreationForm):
 
 class JoinCourseForm(forms.Form):
     code = forms.CharField(max_length=12, label="Join code")
+
+
+# --- instructor forms -------------------------------------------------------------------
+
+MAX_CHOICES = 8
+CHANGE_CHOICES = [
+    ("minor", "Minor fix: keep students' progress"),
+    ("substantive", "Substantive change: reset students' cards for this question"),
+]
+
+
+def _steps(value: str, label: str) -> list[int]:
+    try:
+        steps = [int(part) for part in value.replace(",", " ").split()]
+    except ValueError as exc:
+        raise forms.ValidationError(f"{label}: whole minutes separated by spaces, e.g. '1 10'.") from exc
+    if any(s <= 0 or s > 1440 for s in steps):
+        raise forms.ValidationError(f"{label}: each step between 1 and 1440 minutes.")
+    return steps
+
+
+class CourseForm(forms.ModelForm):
+    learning_steps = forms.CharField(initial="1 10", help_text="Minutes, e.g. '1 10'.")
+    relearning_steps = forms.CharField(initial="10", help_text="Minutes after a lapse, e.g. '10'.")
+
+    class Meta:
+        model = Course
+        fields = [
+            "title",
+            "is_open",
+            "desired_retention",
+            "new_per_day",
+            "reviews_per_day",
+            "learning_steps",
+            "relearning_steps",
+            "maximum_interval",
+            "enable_fuzz",
+        ]
+        help_texts = {
+            "desired_retention": "Share of reviews the scheduler aims for students to recall (0.70-0.99).",
+            "enable_fuzz": "Spread reviews a little so cards learnt together do not all come back the same day.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["learning_steps"] = " ".join(str(s) for s in self.instance.learning_steps)
+            self.initial["relearning_steps"] = " ".join(str(s) for s in self.instance.relearning_steps)
+
+    def clean_learning_steps(self):
+        return _steps(self.cleaned_data["learning_steps"], "Learning steps")
+
+    def clean_relearning_steps(self):
+        return _steps(self.cleaned_data["relearning_steps"], "Relearning steps")
+
+
+class DeckForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class SourceForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12}),
+        required=False,
+        help_text="Paste the material, or upload a .txt/.md file below.",
+    )
+    upload = forms.FileField(required=False, label="Or upload a .txt or .md file")
+
+    MAX_UPLOAD = 2 * 1024 * 1024
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("upload")
+        if upload:
+            if not upload.name.lower().endswith((".txt", ".md")):
+                self.add_error("upload", "Upload a .txt or .md file.")
+            elif upload.size > self.MAX_UPLOAD:
+                self.add_error("upload", "The file is larger than 2 MB.")
+            else:
+                try:
+                    data["text"] = upload.read().decode("utf-8")
+                except UnicodeDecodeError:
+                    self.add_error("upload", "The file is not UTF-8 text.")
+        if not (data.get("text") or "").strip() and not self.errors:
+            self.add_error("text", "Paste the text or upload a file.")
+        return data
+
+
+class CoInstructorForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Add a co-instructor (username)")
+
+
+class ReportForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="What is wrong with this question?"
+    )
+
+
+class QuestionForm(forms.Form):
+    """The question editor. Choice rows are plain numbered fields so the form works
+    without JavaScript; validation is the bank validator's, shown next to each field."""
+
+    kind = forms.ChoiceField(choices=Question.Kind.choices)
+    topic = forms.ModelChoiceField(queryset=Topic.objects.all(), to_field_name="slug", empty_label=None)
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Markdown: *emphasis*, lists, H~2~O, Ca^2+^. Cloze: {{c1::answer}} or {{c1::answer::hint}}.",
+    )
+    back = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Back (flashcards)")
+    answers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Accepted answers (short answer)",
+        help_text="One per line.",
+    )
+    explanation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Why the answer is right: students see it after answering.",
+    )
+    tags = forms.CharField(required=False, help_text="Comma-separated.")
+    passage = forms.ModelChoiceField(queryset=Passage.objects.none(), required=False, label="Cited passage")
+    quote = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Verbatim from the passage: select it in the passage text to fill this in.",
+    )
+    status = forms.ChoiceField(choices=Question.Status.choices, initial="draft")
+    change = forms.ChoiceField(
+        choices=CHANGE_CHOICES, initial="minor", required=False, widget=forms.RadioSelect, label="This edit is a"
+    )
+
+    def __init__(self, *args, deck, question=None, initial_data: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deck = deck
+        self.question = question
+        self.fields["passage"].queryset = (
+            Passage.objects.filter(source__decks=deck).select_related("source").order_by("source__title", "order")
+        )
+        self.fields["passage"].label_from_instance = lambda p: f"{p.source.title} §{p.key}"
+        for i in range(1, MAX_CHOICES + 1):
+            self.fields[f"choice_{i}_text"] = forms.CharField(required=False, label=f"Choice {i}")
+            self.fields[f"choice_{i}_correct"] = forms.BooleanField(required=False, label=f"Choice {i} is correct")
+            self.fields[f"choice_{i}_feedback"] = forms.CharField(required=False, label=f"Feedback for choice {i}")
+        if initial_data:
+            self._set_initial(initial_data)
+        self.choice_errors: list[str] = []
+
+    def _set_initial(self, data: dict) -> None:
+        for name in ("kind", "topic", "prompt", "back", "explanation", "status"):
+            self.initial[name] = data.get(name, "")
+        self.initial["answers"] = "\n".join(data.get("answers", []))
+        self.initial["tags"] = ", ".join(data.get("tags", []))
+        src = data.get("source") or {}
+        if src:
+            self.initial["passage"] = (
+                Passage.objects.filter(source__slug=src.get("source"), key=src.get("passage"))
+                .values_list("pk", flat=True)
+                .first()
+            )
+            self.initial["quote"] = src.get("quote", "")
+        for i, choice in enumerate(data.get("choices", []), start=1):
+            self.initial[f"choice_{i}_text"] = choice["text"]
+            self.initial[f"choice_{i}_correct"] = choice["correct"]
+            self.initial[f"choice_{i}_feedback"] = choice.get("feedback", "")
+
+    def choice_rows(self):
+        return [
+            (i, self[f"choice_{i}_text"], self[f"choice_{i}_correct"], self[f"choice_{i}_feedback"])
+            for i in range(1, MAX_CHOICES + 1)
+        ]
+
+    def to_data(self) -> dict:
+        """The question in the bank format (what the services validate and store)."""
+        cd = self.cleaned_data
+        kind = cd.get("kind", "")
+        choices = []
+        if kind in ("single", "multiple", "truefalse"):
+            for i in range(1, MAX_CHOICES + 1):
+                text = (cd.get(f"choice_{i}_text") or "").strip()
+                if text:
+                    choices.append(
+                        {
+                            "text": text,
+                            "correct": bool(cd.get(f"choice_{i}_correct")),
+                            "feedback": (cd.get(f"choice_{i}_feedback") or "").strip(),
+                        }
+                    )
+        passage = cd.get("passage")
+        answers = [a.strip() for a in (cd.get("answers") or "").splitlines() if a.strip()] if kind == "short" else []
+        return {
+            "uid": self.question.uid if self.question else "",
+            "topic": cd["topic"].slug if cd.get("topic") else "",
+            "kind": kind,
+            "prompt": (cd.get("prompt") or "").strip(),
+            "back": (cd.get("back") or "").strip() if kind == "flashcard" else "",
+            "choices": choices,
+            "answers": answers,
+            "explanation": (cd.get("explanation") or "").strip(),
+            "source": {"source": passage.source.slug, "passage": passage.key, "quote": (cd.get("quote") or "").strip()}
+            if passage
+            else {},
+            "status": cd.get("status") or "draft",
+            "tags": [t.strip() for t in (cd.get("tags") or "").split(",") if t.strip()],
+        }
+
+    def add_problems(self, problems) -> None:
+        for problem in problems:
+            if problem.field == "choices":
+                self.choice_errors.append(problem.message)
+            elif problem.field in self.fields:
+                self.add_error(problem.field, problem.message)
+            else:
+                self.add_error(None, problem.message)
+
+
+class ImportForm(forms.Form):
+    FORMATS = [("auto", "From the file name"), ("json", "quizapp JSON bank"), ("gift", "Moodle GIFT"), ("csv", "CSV")]
+    upload = forms.FileField(label="Bank file (.json, .gift, .txt, .csv)")
+    format = forms.ChoiceField(choices=FORMATS, initial="auto")
+    strict = forms.BooleanField(required=False, help_text="Refuse the file if any question would be skipped.")

@@ -40,13 +40,23 @@ def is_heading(line: str) -> bool:
     return 0 < len(stripped) <= HEADING_MAX_CHARS and stripped[-1] not in '.!?:;,"”)'
 
 
-def _paragraphs(text: str) -> list[str]:
-    """Paragraphs are separated by blank lines, or each non-empty line is one (plain .txt)."""
+def _blocks(text: str) -> list[str]:
+    """Headings and paragraphs in order. Paragraphs are separated by blank lines when the
+    text has any (Markdown), else each non-empty line is one (plain .txt); a heading line
+    at the top of a block is split off either way."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\n\n" in text.strip():
-        blocks = re.split(r"\n\s*\n", text)
-        return [" ".join(b.split()) for b in blocks if b.strip()]
-    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+        chunks = [c.split("\n") for c in re.split(r"\n\s*\n", text)]
+    else:
+        chunks = [[line] for line in text.split("\n")]
+    blocks: list[str] = []
+    for lines in chunks:
+        lines = [line for line in lines if line.strip()]
+        while len(lines) > 1 and is_heading(lines[0]):
+            blocks.append(lines.pop(0).strip())
+        if lines:
+            blocks.append(" ".join(" ".join(lines).split()))
+    return blocks
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -57,7 +67,7 @@ def split_passages(text: str, *, intro_heading: str = "introduction") -> list[Pa
     passages: list[PassageText] = []
     heading = intro_heading
     used: dict[str, int] = {}
-    for block in _paragraphs(text):
+    for block in _blocks(text):
         if is_heading(block):
             heading = block.lstrip("#").strip()
             continue

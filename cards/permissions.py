@@ -7,9 +7,10 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
-from cards.models import Course, Deck
+from cards.models import Course, Deck, Question, QuestionReport, Source
 
 AUTHOR_PERMISSION = "cards.author_content"
 COHORT_PERMISSION = "cards.view_cohort_stats"
@@ -39,3 +40,54 @@ def student_course_and_deck(user, course_id: int, deck_id: int) -> tuple[Course,
     if deck is None:
         raise Http404("No such deck in this course.")
     return course, deck
+
+
+def taught_courses(user):
+    """Courses the user owns or co-teaches."""
+    return Course.objects.filter(Q(owner=user) | Q(instructors=user)).distinct()
+
+
+def authored_decks(user):
+    """Decks the user owns, or that are attached to a course they teach."""
+    return Deck.objects.filter(Q(owner=user) | Q(courses__in=taught_courses(user))).distinct()
+
+
+def instructor_course(user, course_id: int) -> Course:
+    course = taught_courses(user).filter(pk=course_id).first()
+    if course is None:
+        raise Http404("No such course among yours.")
+    return course
+
+
+def instructor_deck(user, deck_id: int) -> Deck:
+    deck = authored_decks(user).filter(pk=deck_id).first()
+    if deck is None:
+        raise Http404("No such deck among yours.")
+    return deck
+
+
+def instructor_question(user, question_id: int) -> Question:
+    question = (
+        Question.objects.filter(pk=question_id, deck__in=authored_decks(user))
+        .select_related("deck", "topic", "passage__source")
+        .first()
+    )
+    if question is None:
+        raise Http404("No such question among yours.")
+    return question
+
+
+def instructor_source(user, source_id: int) -> Source:
+    source = (
+        Source.objects.filter(Q(pk=source_id) & (Q(owner=user) | Q(decks__in=authored_decks(user)))).distinct().first()
+    )
+    if source is None:
+        raise Http404("No such source among yours.")
+    return source
+
+
+def instructor_report(user, report_id: int) -> QuestionReport:
+    report = QuestionReport.objects.filter(pk=report_id, question__deck__in=authored_decks(user)).first()
+    if report is None:
+        raise Http404("No such report among yours.")
+    return report

@@ -9,11 +9,36 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Case, Count, DateTimeField, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 
 from cards import grading, scheduling
-from cards.models import Card, Choice, Course, Deck, Profile, Question, ReviewLog
+from cards.diffs import revision_diff
+from cards.models import (
+    Card,
+    Choice,
+    Course,
+    Deck,
+    Enrollment,
+    Passage,
+    Profile,
+    Question,
+    QuestionReport,
+    ReviewLog,
+)
 
 DECK_TERMS_TTL = 300  # seconds; authoring services also clear the key on change
 
@@ -250,10 +275,6 @@ def streak(*, user_id: int, tz_name: str, now: datetime) -> int:
 
 
 def card_for_reveal(*, user, card_id: int, deck_id: int):
-    from django.db.models import OuterRef, Subquery
-
-    from cards.models import Enrollment
-
     retention = Enrollment.objects.filter(user=user, course=OuterRef("course_id")).values("desired_retention")[:1]
     return (
         studyable_cards(user.pk)
@@ -285,6 +306,10 @@ class Feedback:
     def given_text(self) -> str:
         return str(self.log.answer.get("text", ""))
 
+    @property
+    def shows_given(self) -> bool:
+        return self.question.kind != "flashcard"
+
 
 def correct_answer_text(question: Question, choices: list[Choice], cloze: int) -> str:
     if question.kind == "flashcard":
@@ -299,8 +324,6 @@ def correct_answer_text(question: Question, choices: list[Choice], cloze: int) -
 
 def review_feedback(*, user, review_id) -> Feedback | None:
     """Everything the student sees after answering: two queries."""
-    from django.db.models import Exists, OuterRef
-
     undone = ReviewLog.objects.filter(undoes=OuterRef("pk"))
     log = (
         ReviewLog.objects.filter(user=user, review_id=review_id, kind=ReviewLog.Kind.REVIEW)
@@ -329,4 +352,92 @@ def review_feedback(*, user, review_id) -> Feedback | None:
         undone=log.is_undone,
         interval_label=scheduling.format_interval(state_after.due - log.reviewed_at),
         rerate_options=rerate,
+    )
+
+
+# --- instructor reads ------------------------------------------------------------------
+
+
+def deck_questions(deck: Deck, *, status: str = "", topic: str = "", kind: str = "", needs_review: bool = False):
+    qs = (
+        Question.objects.filter(deck=deck)
+        .select_related("topic", "passage")
+        .annotate(open_reports=Count("reports", filter=Q(reports__status=QuestionReport.Status.OPEN)))
+        .order_by("topic__name", "uid")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if topic:
+        qs = qs.filter(topic__slug=topic)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if needs_review:
+        qs = qs.filter(needs_review=True)
+    return qs
+
+
+def deck_summary(deck: Deck) -> dict:
+    return Question.objects.filter(deck=deck).aggregate(
+        total=Count("id"),
+        published=Count("id", filter=Q(status=Question.Status.PUBLISHED)),
+        draft=Count("id", filter=Q(status=Question.Status.DRAFT)),
+        retired=Count("id", filter=Q(status=Question.Status.RETIRED)),
+        needs_review=Count("id", filter=Q(needs_review=True)),
+    )
+
+
+@dataclass(frozen=True)
+class PassageCoverage:
+    passage: object
+    questions: list
+    by_kind: dict
+    by_topic: dict
+
+    @property
+    def uncovered(self) -> bool:
+        return not self.questions
+
+
+def coverage(deck: Deck) -> list[PassageCoverage]:
+    """Each passage of the deck's sources with the (non-retired) questions that cite it:
+    two queries, grouped in Python over at most the deck's questions."""
+    passages = list(
+        Passage.objects.filter(source__decks=deck).select_related("source").order_by("source__title", "order")
+    )
+    citing: dict[int, list] = {}
+    for q in (
+        Question.objects.filter(deck=deck, passage__isnull=False)
+        .exclude(status=Question.Status.RETIRED)
+        .select_related("topic")
+        .order_by("uid")
+    ):
+        citing.setdefault(q.passage_id, []).append(q)
+    rows = []
+    for p in passages:
+        qs = citing.get(p.pk, [])
+        by_kind: dict[str, int] = {}
+        by_topic: dict[str, int] = {}
+        for q in qs:
+            by_kind[q.kind] = by_kind.get(q.kind, 0) + 1
+            by_topic[q.topic.name] = by_topic.get(q.topic.name, 0) + 1
+        rows.append(PassageCoverage(passage=p, questions=qs, by_kind=by_kind, by_topic=by_topic))
+    return rows
+
+
+def question_revisions(question: Question) -> list[tuple]:
+    """[(revision, changes from the previous one)], newest first."""
+    revisions = list(question.revisions.select_related("author").order_by("revision"))
+    rows = []
+    previous = None
+    for rev in revisions:
+        rows.append((rev, revision_diff(previous.data, rev.data) if previous else []))
+        previous = rev
+    return list(reversed(rows))
+
+
+def open_reports(decks):
+    return (
+        QuestionReport.objects.filter(question__deck__in=decks)
+        .select_related("question", "question__deck", "reporter")
+        .order_by("status", "-created_at")
     )

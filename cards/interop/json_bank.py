@@ -26,6 +26,7 @@ MAX_QUESTIONS = 20000
 class Problem:
     where: str
     message: str
+    field: str = ""  # the question field at fault, so an editor can show it inline
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -57,63 +58,96 @@ def _is_str(value) -> bool:
 
 def _check_choices(uid: str, kind: str, choices, problems: list[Problem]) -> None:
     if not isinstance(choices, list):
-        problems.append(Problem(uid, "choices must be a list"))
+        problems.append(Problem(uid, "choices must be a list", "choices"))
         return
     for n, choice in enumerate(choices, start=1):
         if not isinstance(choice, dict) or not _is_str(choice.get("text")) or not choice.get("text", "").strip():
-            problems.append(Problem(uid, f"choice {n} needs a non-empty text"))
+            problems.append(Problem(uid, f"choice {n} needs a non-empty text", "choices"))
             return
         if not isinstance(choice.get("correct"), bool):
-            problems.append(Problem(uid, f"choice {n} needs correct: true or false"))
+            problems.append(Problem(uid, f"choice {n} needs correct: true or false", "choices"))
             return
         if not _is_str(choice.get("feedback", "")):
-            problems.append(Problem(uid, f"choice {n} feedback must be text"))
+            problems.append(Problem(uid, f"choice {n} feedback must be text", "choices"))
     correct = sum(1 for c in choices if c["correct"])
     texts = [normalize(c["text"]) for c in choices]
     if len(set(texts)) != len(texts):
-        problems.append(Problem(uid, "two choices have the same text"))
+        problems.append(Problem(uid, "two choices have the same text", "choices"))
     if kind == "single":
         if len(choices) < 3:
-            problems.append(Problem(uid, f"a single-answer question needs at least 3 choices, has {len(choices)}"))
+            problems.append(
+                Problem(uid, f"a single-answer question needs at least 3 choices, has {len(choices)}", "choices")
+            )
         if correct != 1:
-            problems.append(Problem(uid, f"a single-answer question needs exactly one correct choice, has {correct}"))
+            problems.append(
+                Problem(uid, f"a single-answer question needs exactly one correct choice, has {correct}", "choices")
+            )
     elif kind == "multiple":
         if correct < 2:
-            problems.append(Problem(uid, f"a multiple-answer question needs at least 2 correct choices, has {correct}"))
+            problems.append(
+                Problem(uid, f"a multiple-answer question needs at least 2 correct choices, has {correct}", "choices")
+            )
         if correct == len(choices):
-            problems.append(Problem(uid, "a multiple-answer question needs at least one wrong choice"))
+            problems.append(Problem(uid, "a multiple-answer question needs at least one wrong choice", "choices"))
     elif kind == "truefalse":
         if sorted(texts) != ["false", "true"] or correct != 1:
-            problems.append(Problem(uid, "a true/false question needs exactly the choices True and False, one correct"))
+            problems.append(
+                Problem(uid, "a true/false question needs exactly the choices True and False, one correct", "choices")
+            )
     elif choices:
-        problems.append(Problem(uid, f"a {kind} question has no choices"))
+        problems.append(Problem(uid, f"a {kind} question has no choices", "choices"))
     if kind in ("single", "multiple", "truefalse"):
         for n, choice in enumerate(choices, start=1):
             if not choice["correct"] and not str(choice.get("feedback", "")).strip():
-                problems.append(Problem(uid, f"wrong choice {n} ({choice['text'][:40]!r}) needs feedback saying why"))
+                problems.append(
+                    Problem(uid, f"wrong choice {n} ({choice['text'][:40]!r}) needs feedback saying why", "choices")
+                )
 
 
 def _check_kind_fields(uid: str, q: dict, problems: list[Problem]) -> None:
     kind = q["kind"]
     answers = q.get("answers", [])
     if not isinstance(answers, list) or not all(_is_str(a) for a in answers):
-        problems.append(Problem(uid, "answers must be a list of strings"))
+        problems.append(Problem(uid, "answers must be a list of strings", "answers"))
         return
     if kind == "short" and not [a for a in answers if normalize(a)]:
-        problems.append(Problem(uid, "a short-answer question needs at least one accepted answer"))
+        problems.append(Problem(uid, "a short-answer question needs at least one accepted answer", "answers"))
     if kind != "short" and answers:
-        problems.append(Problem(uid, f"a {kind} question takes no typed answers list"))
+        problems.append(Problem(uid, f"a {kind} question takes no typed answers list", "answers"))
     if kind == "flashcard" and not str(q.get("back", "")).strip():
-        problems.append(Problem(uid, "a flashcard needs a back"))
+        problems.append(Problem(uid, "a flashcard needs a back", "back"))
     if kind == "cloze":
         deletions = cloze_deletions(q["prompt"])
         if not deletions:
-            problems.append(Problem(uid, "a cloze question needs at least one {{c1::...}} deletion"))
+            problems.append(Problem(uid, "a cloze question needs at least one {{c1::...}} deletion", "prompt"))
         numbers = [int(n) for n in re.findall(r"\{\{c(\d+)::", q["prompt"])]
         if len(numbers) != len(set(numbers)):
-            problems.append(Problem(uid, "each cloze number may be used once"))
+            problems.append(Problem(uid, "each cloze number may be used once", "prompt"))
         if any(not normalize(a) for a, _h in deletions.values()):
-            problems.append(Problem(uid, "a cloze deletion is empty"))
+            problems.append(Problem(uid, "a cloze deletion is empty", "prompt"))
+
+
+def question_problems(
+    q: dict, *, uid: str, passages: dict[tuple[str, str], str], topic_slugs: set | None = None
+) -> list[Problem]:
+    """Every problem of one question; each names the field at fault (used by the editor too)."""
+    problems: list[Problem] = []
+    if q.get("kind") not in KINDS:
+        return [Problem(uid, f"kind must be one of {', '.join(KINDS)}, not {q.get('kind')!r}", "kind")]
+    if not _is_str(q.get("prompt")) or not q["prompt"].strip():
+        return [Problem(uid, "needs a prompt", "prompt")]
+    if q.get("status", "draft") not in STATUSES:
+        problems.append(Problem(uid, f"status must be one of {', '.join(STATUSES)}", "status"))
+    if not _is_str(q.get("topic")) or (topic_slugs and q["topic"] not in topic_slugs):
+        problems.append(Problem(uid, f"topic {q.get('topic')!r} is not declared in topics", "topic"))
+    if not isinstance(q.get("tags", []), list) or not all(_is_str(t) for t in q.get("tags", [])):
+        problems.append(Problem(uid, "tags must be a list of strings", "tags"))
+    if not _is_str(q.get("explanation", "")):
+        problems.append(Problem(uid, "explanation must be text", "explanation"))
+    _check_choices(uid, q["kind"], q.get("choices", []), problems)
+    _check_kind_fields(uid, q, problems)
+    _check_citation(uid, q.get("source"), passages, problems)
+    return problems
 
 
 def validate(
@@ -164,23 +198,7 @@ def validate(
         if uid in seen_uids:
             problems.append(Problem(uid, "duplicate uid"))
         seen_uids.add(uid)
-        if q.get("kind") not in KINDS:
-            problems.append(Problem(uid, f"kind must be one of {', '.join(KINDS)}, not {q.get('kind')!r}"))
-            continue
-        if not _is_str(q.get("prompt")) or not q["prompt"].strip():
-            problems.append(Problem(uid, "needs a prompt"))
-            continue
-        if q.get("status", "draft") not in STATUSES:
-            problems.append(Problem(uid, f"status must be one of {', '.join(STATUSES)}"))
-        if not _is_str(q.get("topic")) or (topic_slugs and q["topic"] not in topic_slugs):
-            problems.append(Problem(uid, f"topic {q.get('topic')!r} is not declared in topics"))
-        if not isinstance(q.get("tags", []), list) or not all(_is_str(t) for t in q.get("tags", [])):
-            problems.append(Problem(uid, "tags must be a list of strings"))
-        if not _is_str(q.get("explanation", "")):
-            problems.append(Problem(uid, "explanation must be text"))
-        _check_choices(uid, q["kind"], q.get("choices", []), problems)
-        _check_kind_fields(uid, q, problems)
-        _check_citation(uid, q.get("source"), passages, problems)
+        problems += question_problems(q, uid=uid, passages=passages, topic_slugs=topic_slugs)
         if len(problems) == before:
             valid.append(q)
     problems += near_duplicates(valid)
@@ -192,17 +210,19 @@ def _check_citation(uid: str, source, passages: dict, problems: list[Problem]) -
     if source in (None, {}):
         return
     if not isinstance(source, dict):
-        problems.append(Problem(uid, "source must be an object with source, passage and quote"))
+        problems.append(Problem(uid, "source must be an object with source, passage and quote", "quote"))
         return
     key = (source.get("source"), source.get("passage"))
     if key not in passages:
-        problems.append(Problem(uid, f"cites passage {key[1]!r} of source {key[0]!r}, which is not in the file"))
+        problems.append(
+            Problem(uid, f"cites passage {key[1]!r} of source {key[0]!r}, which is not in the file", "passage")
+        )
         return
     quote = source.get("quote", "")
     if not _is_str(quote) or not quote.strip():
-        problems.append(Problem(uid, "the citation needs a quote from the passage"))
+        problems.append(Problem(uid, "the citation needs a quote from the passage", "quote"))
     elif quote not in passages[key]:
-        problems.append(Problem(uid, f"quote is not verbatim in passage {key[1]!r}: {quote[:60]!r}"))
+        problems.append(Problem(uid, f"quote is not verbatim in passage {key[1]!r}: {quote[:60]!r}", "quote"))
 
 
 def answer_key(q: dict) -> str:

@@ -1,4 +1,14 @@
-from cards.models.content import Choice, Deck, Passage, Question, QuestionRevision, Source, Topic
+from cards.models.content import (
+    Choice,
+    Deck,
+    Passage,
+    Question,
+    QuestionReport,
+    QuestionRevision,
+    Source,
+    SourceRevision,
+    Topic,
+)
 from cards.models.courses import Course, Enrollment, Profile
 from cards.models.study import Card, ReviewLog, ReviewLogIsAppendOnly
 
@@ -11,9 +21,11 @@ __all__ = [
     "Passage",
     "Profile",
     "Question",
+    "QuestionReport",
     "QuestionRevision",
     "ReviewLog",
     "ReviewLogIsAppendOnly",
     "Source",
+    "SourceRevision",
     "Topic",
 ]

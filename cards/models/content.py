@@ -24,6 +24,23 @@ class Source(models.Model):
         return f"{self.title} (v{self.version})"
 
 
+class SourceRevision(models.Model):
+    """The text of a source as it was at one version."""
+
+    source = models.ForeignKey(Source, related_name="revisions", on_delete=models.CASCADE)
+    version = models.PositiveIntegerField()
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["source", "version"]
+        constraints = [models.UniqueConstraint(fields=["source", "version"], name="source_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source.slug} v{self.version}"
+
+
 class Passage(models.Model):
     """A citable piece of a Source; its key survives edits of its wording."""
 
@@ -104,6 +121,10 @@ class Question(models.Model):
     card_count = models.PositiveSmallIntegerField(default=1)
     passage = models.ForeignKey(Passage, null=True, blank=True, related_name="questions", on_delete=models.PROTECT)
     quote = models.TextField(blank=True)
+    # The cited passage's text when the question was last saved: when a new version of the
+    # source changes that passage, the question is flagged and both texts are shown.
+    cited_text = models.TextField(blank=True)
+    needs_review = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -146,3 +167,30 @@ class QuestionRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.uid} r{self.revision}"
+
+
+class QuestionReport(models.Model):
+    """A student's "report a problem" on a question, tied to the revision they saw."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        FIXED = "fixed", "Fixed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    question = models.ForeignKey(Question, related_name="reports", on_delete=models.CASCADE)
+    revision = models.PositiveIntegerField()
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="question_reports", on_delete=models.CASCADE)
+    comment = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["question", "status"])]
+
+    def __str__(self) -> str:
+        return f"report on {self.question.uid} r{self.revision}"

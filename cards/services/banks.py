@@ -56,7 +56,7 @@ def question_data(question: Question, choices: list[Choice], *, with_ids: bool =
     return data
 
 
-def _incoming(q: dict) -> dict:
+def normalized_question(q: dict) -> dict:
     """A file question with every optional field filled, comparable with question_data()."""
     return {
         "uid": q["uid"],
@@ -76,7 +76,7 @@ def _incoming(q: dict) -> dict:
     }
 
 
-def _content(data: dict) -> dict:
+def content_of(data: dict) -> dict:
     """What makes a new revision: everything but the status."""
     return {k: v for k, v in data.items() if k != "status"}
 
@@ -108,8 +108,18 @@ def _upsert_sources(data: dict, owner) -> dict[tuple[str, str], Passage]:
             elif passage.text != p["text"] or passage.order != order:
                 passage.text, passage.order = p["text"], order
                 passage.save(update_fields=["text", "order"])
+                flag_questions_citing(passage)
             passages[(source.slug, passage.key)] = passage
     return passages
+
+
+def flag_questions_citing(passage: Passage) -> int:
+    """Questions whose cited passage no longer reads as when they were written need a look."""
+    return (
+        Question.objects.filter(passage=passage, needs_review=False)
+        .exclude(cited_text=passage.text)
+        .update(needs_review=True)
+    )
 
 
 def _write_choices(question: Question, wanted: list[dict]) -> list[Choice]:
@@ -145,6 +155,8 @@ def apply_question_data(
     src = data["source"]
     question.passage = passages.get((src.get("source"), src.get("passage"))) if src else None
     question.quote = src.get("quote", "") if src else ""
+    question.cited_text = question.passage.text if question.passage else ""
+    question.needs_review = False
     question.card_count = len(grading.cloze_deletions(question.prompt)) if question.kind == "cloze" else 1
     question.save()
     return _write_choices(question, data["choices"])
@@ -194,7 +206,7 @@ def load_bank(*, data: dict, owner=None, retire_missing: bool = True) -> LoadRep
     report = LoadReport()
     touched: list[Question] = []
     for q in data["questions"]:
-        wanted = _incoming(q)
+        wanted = normalized_question(q)
         question = existing.get(q["uid"])
         if question is None:
             question = Question(deck=deck, uid=q["uid"], revision=1)
@@ -207,7 +219,7 @@ def load_bank(*, data: dict, owner=None, retire_missing: bool = True) -> LoadRep
         if current == wanted:
             report.unchanged.append(question.uid)
             continue
-        content_changed = _content(current) != _content(wanted)
+        content_changed = content_of(current) != content_of(wanted)
         if content_changed:
             question.revision += 1
         choices = apply_question_data(question, wanted, topics=topics, passages=passages)

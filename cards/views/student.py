@@ -13,11 +13,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cards import grading, scheduling
 from cards.errors import DomainError, NotFound
-from cards.forms import JoinCourseForm, SignUpForm
+from cards.forms import JoinCourseForm, ReportForm, SignUpForm
 from cards.permissions import student_course_and_deck
 from cards.selectors import (
     card_choices,
@@ -31,6 +32,7 @@ from cards.selectors import (
     study_decks,
     user_timezone,
 )
+from cards.services import authoring
 from cards.services import courses as course_services
 from cards.services import study as study_services
 
@@ -307,3 +309,33 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("cards:study_home")
     return redirect(reverse("login"))
+
+
+@login_required
+@require_POST
+def report_problem(request, question_id: int):
+    """A student flags a question (wrong, unclear, typo); instructors triage it."""
+    form = ReportForm(request.POST)
+    try:
+        question = authoring.get_question_for_report(user=request.user, question_id=question_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if form.is_valid():
+        try:
+            authoring.report_create(user=request.user, question=question, comment=form.cleaned_data["comment"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Thank you: your instructor will look at this question.")
+    else:
+        messages.error(request, "Say what is wrong with the question.")
+    return redirect(_safe_next(request) or "cards:study_home")
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
