@@ -441,3 +441,47 @@ def open_reports(decks):
         .select_related("question", "question__deck", "reporter")
         .order_by("status", "-created_at")
     )
+
+
+# --- student statistics ----------------------------------------------------------------
+
+
+def course_for_deck(*, user, deck_id: int) -> Course | None:
+    """The course through which the student studies this deck (first joined)."""
+    return Course.objects.filter(enrollments__user=user, decks=deck_id).order_by("enrollments__joined_at").first()
+
+
+def true_retention_counts(*, user_id: int, since: datetime) -> tuple[int, int]:
+    """(recalled, total) over reviews of cards that were in the Review state."""
+    row = (
+        live_reviews(user_id)
+        .filter(reviewed_at__gte=since, state_before__state=Card.State.REVIEW)
+        .aggregate(total=Count("id"), recalled=Count("id", filter=Q(rating__gt=1)))
+    )
+    return row["recalled"], row["total"]
+
+
+def topic_mastery(*, user_id: int, now: datetime) -> list[tuple[str, str, float | None, int]]:
+    """[(topic slug, name, mean predicted recall, cards)] over the student's studyable cards."""
+    by_topic: dict[tuple[str, str], list[float]] = {}
+    rows = studyable_cards(user_id).values_list(
+        "question__topic__slug",
+        "question__topic__name",
+        "state",
+        "stability",
+        "last_review",
+        "course__desired_retention",
+    )
+    for slug, name, state, stability, last_review, _retention in rows:
+        value = scheduling.retrievability(
+            scheduling.CardState(state=state, stability=stability, last_review=last_review), now
+        )
+        by_topic.setdefault((slug, name), []).append(value)
+    return [
+        (slug, name, (sum(values) / len(values)) if values else None, len(values))
+        for (slug, name), values in sorted(by_topic.items(), key=lambda item: item[0][1])
+    ]
+
+
+def due_count(*, user_id: int, now: datetime, until: datetime) -> int:
+    return studyable_cards(user_id).filter(last_review__isnull=False, due__lt=until).count()

@@ -1,0 +1,23 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from cards.views import api
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", api.auth_token, name="auth_token"),
+    path("auth/logout/", api.auth_logout, name="auth_logout"),
+    path("auth/register/", api.auth_register, name="auth_register"),
+    path("courses/", api.courses, name="courses"),
+    path("courses/join/", api.courses_join, name="courses_join"),
+    path("decks/", api.decks, name="decks"),
+    path("study/next/", api.study_next, name="study_next"),
+    path("study/answer/", api.study_answer, name="study_answer"),
+    path("study/undo/", api.study_undo, name="study_undo"),
+    path("stats/", api.stats, name="stats"),
+    path("questions/", api.questions, name="questions"),
+    path("questions/<int:question_id>/", api.question_detail, name="question_detail"),
+    path("questions/<int:question_id>/publish/", api.question_publish, name="question_publish"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]

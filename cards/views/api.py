@@ -1,0 +1,674 @@
+"""JSON API (/api/v1/): the same services and selectors as the pages, for mobile apps and
+integrations. Errors are {"code", "detail"} with the right status."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework.exceptions import NotFound as ApiNotFound
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from cards import grading, scheduling
+from cards.errors import NotFound
+from cards.models import Course, Profile, Question
+from cards.permissions import authored_decks, instructor_deck, instructor_question, is_instructor
+from cards.selectors import (
+    card_choices,
+    choice_order_seed,
+    course_for_deck,
+    deck_counts,
+    due_count,
+    next_card,
+    review_feedback,
+    streak,
+    study_decks,
+    topic_mastery,
+    true_retention_counts,
+    user_timezone,
+)
+from cards.services import authoring
+from cards.services import courses as course_services
+from cards.services import study as study_services
+from cards.services.banks import question_data
+from cards.views.api_support import AnswerThrottle, LoginThrottle, Pagination
+
+User = get_user_model()
+
+ErrorSerializer = inline_serializer("Error", {"code": serializers.CharField(), "detail": serializers.CharField()})
+
+
+def paginated(name: str, item) -> serializers.Serializer:
+    """The paginated envelope of a list response, for the schema."""
+    return inline_serializer(
+        f"Paginated{name}",
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item,
+        },
+    )
+
+
+def _page(request, items: list, *, view=None):
+    paginator = Pagination()
+    page = paginator.paginate_queryset(items, request, view=view)
+    return paginator.get_paginated_response(page)
+
+
+# --- auth ------------------------------------------------------------------------------
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    email = serializers.EmailField()
+    timezone = serializers.CharField(max_length=64, required=False, default="UTC")
+
+    def validate_username(self, value):
+        if User.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError("A user with that username already exists.")
+        return value
+
+    def validate_timezone(self, value):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise serializers.ValidationError("Unknown time zone.") from exc
+        return value
+
+    def validate(self, attrs):
+        candidate = User(username=attrs["username"], email=attrs["email"])
+        try:
+            validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
+
+
+@extend_schema(
+    request=CredentialsSerializer,
+    responses={
+        200: inline_serializer("TokenOut", {"token": serializers.CharField()}),
+        400: ErrorSerializer,
+        429: ErrorSerializer,
+    },
+    auth=[],
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([LoginThrottle])
+def auth_token(request):
+    """Exchange a username and password for a token (counts toward the login lockout)."""
+    data = CredentialsSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    user = authenticate(
+        request._request, username=data.validated_data["username"], password=data.validated_data["password"]
+    )
+    if user is None:
+        return Response({"code": "bad_credentials", "detail": "Wrong username or password."}, status=400)
+    token, _ = Token.objects.get_or_create(user=user)
+    return Response({"token": token.key})
+
+
+@extend_schema(request=None, responses={204: None, 401: ErrorSerializer})
+@api_view(["POST"])
+def auth_logout(request):
+    """Revoke the token (or end the session)."""
+    Token.objects.filter(user=request.user).delete()
+    if request.session.session_key:
+        request.session.flush()
+    return Response(status=204)
+
+
+@extend_schema(
+    request=RegisterSerializer,
+    responses={
+        201: inline_serializer("Registered", {"id": serializers.IntegerField(), "username": serializers.CharField()}),
+        400: ErrorSerializer,
+    },
+    auth=[],
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([LoginThrottle])
+def auth_register(request):
+    """Create a student account (same password rules as the sign-up page)."""
+    data = RegisterSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=data.validated_data["username"],
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
+        )
+        Profile.objects.create(user=user, timezone=data.validated_data["timezone"])
+        course_services.enroll_in_open_courses(user=user)
+    return Response({"id": user.pk, "username": user.username}, status=201)
+
+
+# --- courses and decks -----------------------------------------------------------------
+
+COURSE_FIELDS = {
+    "id": serializers.IntegerField(),
+    "title": serializers.CharField(),
+    "is_open": serializers.BooleanField(),
+    "enrolled": serializers.BooleanField(),
+    "decks": serializers.ListField(child=serializers.IntegerField()),
+}
+CourseOut = inline_serializer("Course", COURSE_FIELDS)
+
+
+@extend_schema(responses={200: paginated("Courses", inline_serializer("Course", COURSE_FIELDS, many=True))})
+@api_view(["GET"])
+def courses(request):
+    """Courses the user is enrolled in, plus open courses."""
+    enrolled = set(request.user.enrollments.values_list("course_id", flat=True))
+    rows = Course.objects.filter(pk__in=enrolled) | Course.objects.filter(is_open=True)
+    items = [
+        {
+            "id": c.pk,
+            "title": c.title,
+            "is_open": c.is_open,
+            "enrolled": c.pk in enrolled,
+            "decks": [d.pk for d in c.decks.all()],
+        }
+        for c in rows.distinct().prefetch_related("decks").order_by("title")
+    ]
+    return _page(request, items)
+
+
+class JoinSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=12, required=False)
+    course = serializers.IntegerField(required=False, help_text="An open course's id (no code needed).")
+
+    def validate(self, attrs):
+        if not attrs.get("code") and not attrs.get("course"):
+            raise serializers.ValidationError({"code": ["Give a join code (or an open course's id)."]})
+        return attrs
+
+
+@extend_schema(request=JoinSerializer, responses={200: CourseOut, 400: ErrorSerializer, 404: ErrorSerializer})
+@api_view(["POST"])
+def courses_join(request):
+    data = JoinSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    if data.validated_data.get("code"):
+        enrollment = course_services.join_course_by_code(user=request.user, code=data.validated_data["code"])
+        course = enrollment.course
+    else:
+        course = Course.objects.filter(pk=data.validated_data["course"], is_open=True).first()
+        if course is None:
+            raise NotFound("No open course with that id.", code="course_not_found", field="course")
+        course_services.enroll_student(user=request.user, course=course)
+    return Response(
+        {
+            "id": course.pk,
+            "title": course.title,
+            "is_open": course.is_open,
+            "enrolled": True,
+            "decks": list(course.decks.values_list("id", flat=True)),
+        }
+    )
+
+
+DECK_FIELDS = {
+    "id": serializers.IntegerField(),
+    "title": serializers.CharField(),
+    "course": serializers.IntegerField(),
+    "new": serializers.IntegerField(),
+    "learning": serializers.IntegerField(),
+    "due": serializers.IntegerField(),
+    "total": serializers.IntegerField(),
+}
+
+
+@extend_schema(responses={200: paginated("Decks", inline_serializer("Deck", DECK_FIELDS, many=True))})
+@api_view(["GET"])
+def decks(request):
+    """Decks the user can study, with today's counts (capped by the daily limits)."""
+    now = timezone.now()
+    day_start, day_end = scheduling.study_day_bounds(now, user_timezone(request.user))
+    home = study_decks(user=request.user, now=now, day_start=day_start, day_end=day_end)
+    items = [
+        {
+            "id": r.deck.pk,
+            "title": r.deck.title,
+            "course": r.course.pk,
+            "new": r.counts.new,
+            "learning": r.counts.learning,
+            "due": r.counts.due,
+            "total": r.counts.total,
+        }
+        for r in home.rows
+    ]
+    return _page(request, items)
+
+
+# --- study -----------------------------------------------------------------------------
+
+CardOut = inline_serializer(
+    "StudyCard",
+    {
+        "id": serializers.IntegerField(),
+        "kind": serializers.CharField(),
+        "prompt": serializers.CharField(),
+        "choices": serializers.ListField(
+            child=inline_serializer("ChoiceOut", {"id": serializers.IntegerField(), "text": serializers.CharField()})
+        ),
+        "cloze": serializers.IntegerField(allow_null=True),
+        "back": serializers.CharField(required=False),
+        "reps": serializers.IntegerField(),
+        "intervals": serializers.DictField(child=serializers.CharField(), required=False),
+    },
+)
+CountsOut = inline_serializer(
+    "Counts",
+    {"new": serializers.IntegerField(), "learning": serializers.IntegerField(), "due": serializers.IntegerField()},
+)
+NextOut = inline_serializer("NextCard", {"card": CardOut, "counts": CountsOut})
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("deck", int, required=True)],
+    responses={200: NextOut, 204: None, 400: ErrorSerializer, 404: ErrorSerializer},
+)
+@api_view(["GET"])
+def study_next(request):
+    """The next card of a deck, without its answer key; 204 when nothing is due."""
+    try:
+        deck_id = int(request.query_params.get("deck", ""))
+    except ValueError:
+        return Response(
+            {"code": "invalid", "detail": "deck: a deck id is required.", "fields": {"deck": "A deck id is required."}},
+            status=400,
+        )
+    course = course_for_deck(user=request.user, deck_id=deck_id)
+    if course is None:
+        raise ApiNotFound("No such deck among yours.")
+    now = timezone.now()
+    day_start, day_end = scheduling.study_day_bounds(now, user_timezone(request.user))
+    counts, _done = deck_counts(
+        user_id=request.user.pk, deck_id=deck_id, course=course, now=now, day_start=day_start, day_end=day_end
+    )
+    card = next_card(user_id=request.user.pk, deck_id=deck_id, now=now, day_end=day_end, counts=counts)
+    if card is None:
+        return Response(status=204)
+    question = card.question
+    choices = []
+    if question.kind in ("single", "multiple", "truefalse"):
+        choices = [
+            {"id": c.pk, "text": c.text}
+            for c in card_choices(question, shuffle_seed=choice_order_seed(card.pk, card.reps))
+        ]
+    body = {
+        "id": card.pk,
+        "kind": question.kind,
+        "prompt": grading.cloze_front(question.prompt, card.cloze) if question.kind == "cloze" else question.prompt,
+        "choices": choices,
+        "cloze": card.cloze or None,
+        "reps": card.reps,
+    }
+    if question.kind == "flashcard":
+        body["back"] = question.back  # the student rates a flashcard themselves
+        outcomes = scheduling.next_states(
+            study_services.card_state(card), now, course.scheduler_settings(), card_id=card.pk
+        )
+        body["intervals"] = {str(int(r)): o.label for r, o in outcomes.items()}
+    return Response({"card": body, "counts": {"new": counts.new, "learning": counts.learning, "due": counts.due}})
+
+
+class AnswerSerializer(serializers.Serializer):
+    card = serializers.IntegerField(min_value=1)
+    review_id = serializers.UUIDField()
+    response_ms = serializers.IntegerField(min_value=0, max_value=86_400_000, required=False, allow_null=True)
+    reps = serializers.IntegerField(
+        min_value=0, required=False, help_text="The card's reps when shown: refuses a stale second tab."
+    )
+    choice = serializers.IntegerField(required=False)
+    choices = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=50)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=500, trim_whitespace=False)
+    truefalse = serializers.BooleanField(required=False)
+    rating = serializers.IntegerField(min_value=1, max_value=4, required=False)
+
+    ANSWER_FIELDS = ("choice", "choices", "text", "truefalse")
+
+    def validate(self, attrs):
+        given = [f for f in self.ANSWER_FIELDS if f in attrs]
+        if len(given) > 1:
+            raise serializers.ValidationError({given[1]: ["Send one answer field only."]})
+        if not given and "rating" not in attrs:
+            raise serializers.ValidationError({"choice": ["Send one of choice, choices, text, truefalse or rating."]})
+        return attrs
+
+
+FEEDBACK_FIELDS = {
+    "id": serializers.IntegerField(),
+    "text": serializers.CharField(),
+    "correct": serializers.BooleanField(),
+    "picked": serializers.BooleanField(),
+    "feedback": serializers.CharField(allow_blank=True),
+}
+AnswerOut = inline_serializer(
+    "AnswerOutcome",
+    {
+        "review_id": serializers.UUIDField(),
+        "replayed": serializers.BooleanField(),
+        "correct": serializers.BooleanField(),
+        "score": serializers.FloatField(),
+        "rating": serializers.IntegerField(),
+        "correct_answer": serializers.CharField(),
+        "correct_choices": serializers.ListField(child=serializers.IntegerField()),
+        "explanation": serializers.CharField(allow_blank=True),
+        "feedback": inline_serializer("ChoiceFeedback", FEEDBACK_FIELDS, many=True),
+        "source": inline_serializer(
+            "SourceOut",
+            {
+                "source": serializers.CharField(allow_null=True),
+                "passage": serializers.CharField(allow_null=True),
+                "quote": serializers.CharField(),
+            },
+        ),
+        "due": serializers.DateTimeField(),
+        "interval_days": serializers.FloatField(),
+        "card_state": inline_serializer(
+            "CardStateOut",
+            {
+                "state": serializers.IntegerField(),
+                "stability": serializers.FloatField(allow_null=True),
+                "difficulty": serializers.FloatField(allow_null=True),
+                "reps": serializers.IntegerField(),
+                "lapses": serializers.IntegerField(),
+            },
+        ),
+    },
+)
+
+
+def answer_body(*, user, review_id, replayed: bool) -> dict:
+    """The outcome of a recorded review, rebuilt from the log alone, so a replay of the same
+    review id returns the same body."""
+    fb = review_feedback(user=user, review_id=review_id)
+    after = scheduling.CardState.from_json(fb.log.state_after)
+    question = fb.question
+    return {
+        "review_id": str(fb.log.review_id),
+        "replayed": replayed,
+        "correct": bool(fb.log.correct),
+        "score": float(fb.log.score or 0.0),
+        "rating": fb.log.rating,
+        "correct_answer": fb.correct_answer,
+        "correct_choices": [r.choice.pk for r in fb.choices if r.choice.correct],
+        "explanation": question.explanation,
+        "feedback": [
+            {
+                "id": r.choice.pk,
+                "text": r.choice.text,
+                "correct": r.choice.correct,
+                "picked": r.picked,
+                "feedback": r.choice.feedback,
+            }
+            for r in fb.choices
+        ],
+        "source": {
+            "source": question.passage.source.slug if question.passage else None,
+            "passage": question.passage.key if question.passage else None,
+            "quote": question.quote,
+        },
+        "due": after.due.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "interval_days": round((after.due - fb.log.reviewed_at).total_seconds() / 86400, 6),
+        "card_state": {
+            "state": after.state,
+            "stability": after.stability,
+            "difficulty": after.difficulty,
+            "reps": after.reps,
+            "lapses": after.lapses,
+        },
+    }
+
+
+@extend_schema(
+    request=AnswerSerializer,
+    responses={200: AnswerOut, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer, 429: ErrorSerializer},
+)
+@api_view(["POST"])
+@throttle_classes([AnswerThrottle])
+def study_answer(request):
+    """Answer a card. Replaying the same review_id returns the same body and records nothing."""
+    data = AnswerSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    v = data.validated_data
+    answer = {f: v[f] for f in AnswerSerializer.ANSWER_FIELDS if f in v}
+    outcome = study_services.answer_card(
+        user=request.user,
+        card_id=v["card"],
+        answer=answer,
+        review_id=v["review_id"],
+        now=timezone.now(),
+        response_ms=v.get("response_ms"),
+        expected_reps=v.get("reps"),
+        rating=v.get("rating"),
+    )
+    return Response(answer_body(user=request.user, review_id=outcome.log.review_id, replayed=outcome.replayed))
+
+
+@extend_schema(
+    request=None,
+    responses={
+        200: inline_serializer(
+            "Undone", {"card": serializers.IntegerField(), "undone_review_id": serializers.UUIDField()}
+        ),
+        409: ErrorSerializer,
+    },
+)
+@api_view(["POST"])
+def study_undo(request):
+    """Undo the user's last review: the card is restored, the review stays in the log, marked undone."""
+    undo = study_services.undo_last_review(user=request.user, now=timezone.now())
+    return Response({"card": undo.card_id, "undone_review_id": str(undo.undoes.review_id)})
+
+
+StatsOut = inline_serializer(
+    "Stats",
+    {
+        "due_today": serializers.IntegerField(),
+        "reviews_today": serializers.IntegerField(),
+        "streak": serializers.IntegerField(),
+        "true_retention": serializers.FloatField(allow_null=True),
+        "retention_reviews": serializers.IntegerField(),
+        "mastery": inline_serializer(
+            "TopicMastery",
+            {
+                "topic": serializers.CharField(),
+                "name": serializers.CharField(),
+                "mastery": serializers.FloatField(allow_null=True),
+                "cards": serializers.IntegerField(),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+@extend_schema(responses={200: StatsOut})
+@api_view(["GET"])
+def stats(request):
+    """Due today, reviews today, streak, true retention (30 days), mastery per topic."""
+    now = timezone.now()
+    tz = user_timezone(request.user)
+    day_start, day_end = scheduling.study_day_bounds(now, tz)
+    home = study_decks(user=request.user, now=now, day_start=day_start, day_end=day_end)
+    recalled, total = true_retention_counts(user_id=request.user.pk, since=now - timedelta(days=30))
+    return Response(
+        {
+            "due_today": due_count(user_id=request.user.pk, now=now, until=day_end),
+            "reviews_today": home.done_today,
+            "streak": streak(user_id=request.user.pk, tz_name=tz, now=now),
+            "true_retention": (recalled / total) if total else None,
+            "retention_reviews": total,
+            "mastery": [
+                {"topic": slug, "name": name, "mastery": value, "cards": n}
+                for slug, name, value, n in topic_mastery(user_id=request.user.pk, now=now)
+            ],
+        }
+    )
+
+
+# --- instructor: questions ------------------------------------------------------------------
+
+
+def _require_instructor(request) -> None:
+    if not is_instructor(request.user):
+        raise ApiPermissionDenied("Instructors only.")
+
+
+def _question_out(question: Question) -> dict:
+    return {
+        "id": question.pk,
+        "deck": question.deck_id,
+        "revision": question.revision,
+        "needs_review": question.needs_review,
+        **question_data(question, list(question.choices.all())),
+    }
+
+
+class QuestionInSerializer(serializers.Serializer):
+    deck = serializers.IntegerField(required=False)
+    kind = serializers.ChoiceField(choices=grading.KINDS, required=False)
+    topic = serializers.CharField(max_length=50, required=False)
+    prompt = serializers.CharField(max_length=5000, required=False)
+    back = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    choices = serializers.ListField(
+        child=inline_serializer(
+            "ChoiceIn",
+            {
+                "text": serializers.CharField(max_length=1000),
+                "correct": serializers.BooleanField(),
+                "feedback": serializers.CharField(max_length=2000, required=False, allow_blank=True, default=""),
+            },
+        ),
+        required=False,
+        max_length=12,
+    )
+    answers = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=30)
+    explanation = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    source = inline_serializer(
+        "SourceIn",
+        {
+            "source": serializers.CharField(max_length=80),
+            "passage": serializers.CharField(max_length=120),
+            "quote": serializers.CharField(max_length=2000),
+        },
+        required=False,
+    )
+    status = serializers.ChoiceField(choices=Question.Status.values, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=30)
+    change = serializers.ChoiceField(choices=["minor", "substantive"], required=False, default="minor")
+
+
+QUESTION_FIELDS = {
+    "id": serializers.IntegerField(),
+    "deck": serializers.IntegerField(),
+    "revision": serializers.IntegerField(),
+    "uid": serializers.CharField(),
+    "kind": serializers.CharField(),
+    "topic": serializers.CharField(),
+    "prompt": serializers.CharField(),
+    "status": serializers.CharField(),
+}
+QuestionOut = inline_serializer("Question", QUESTION_FIELDS)
+
+
+@extend_schema(
+    methods=["GET"],
+    operation_id="v1_questions_list",
+    parameters=[OpenApiParameter("deck", int)],
+    responses={
+        200: paginated("Questions", inline_serializer("Question", QUESTION_FIELDS, many=True)),
+        403: ErrorSerializer,
+    },
+)
+@extend_schema(
+    methods=["POST"],
+    request=QuestionInSerializer,
+    responses={201: QuestionOut, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+)
+@api_view(["GET", "POST"])
+def questions(request):
+    """List your questions (filter ?deck=), or create one (same validation as the editor)."""
+    _require_instructor(request)
+    if request.method == "GET":
+        qs = (
+            Question.objects.filter(deck__in=authored_decks(request.user))
+            .select_related("topic", "passage__source")
+            .prefetch_related("choices")
+            .order_by("deck_id", "uid")
+        )
+        if request.query_params.get("deck", "").isdigit():
+            qs = qs.filter(deck_id=int(request.query_params["deck"]))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request)
+        return paginator.get_paginated_response([_question_out(q) for q in page])
+    data = QuestionInSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    v = dict(data.validated_data)
+    if "deck" not in v:
+        return Response({"code": "invalid", "detail": "deck: required.", "fields": {"deck": "Which deck?"}}, status=400)
+    deck = instructor_deck(request.user, v.pop("deck"))
+    change = v.pop("change")
+    question = authoring.question_save(deck=deck, data=v, author=request.user, change=change)
+    return Response(_question_out(question), status=201)
+
+
+@extend_schema(methods=["GET"], responses={200: QuestionOut, 403: ErrorSerializer, 404: ErrorSerializer})
+@extend_schema(
+    methods=["PATCH"],
+    request=QuestionInSerializer,
+    responses={200: QuestionOut, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+)
+@api_view(["GET", "PATCH"])
+def question_detail(request, question_id: int):
+    _require_instructor(request)
+    question = instructor_question(request.user, question_id)
+    if request.method == "GET":
+        return Response(_question_out(question))
+    data = QuestionInSerializer(data=request.data, partial=True)
+    data.is_valid(raise_exception=True)
+    v = dict(data.validated_data)
+    v.pop("deck", None)
+    change = v.pop("change", "minor")
+    merged = {**question_data(question, list(question.choices.all())), **v}
+    question = authoring.question_save(
+        deck=question.deck, data=merged, author=request.user, question=question, change=change
+    )
+    return Response(_question_out(question))
+
+
+@extend_schema(request=None, responses={200: QuestionOut, 403: ErrorSerializer, 404: ErrorSerializer})
+@api_view(["POST"])
+def question_publish(request, question_id: int):
+    _require_instructor(request)
+    question = authoring.question_set_status(
+        question=instructor_question(request.user, question_id), status=Question.Status.PUBLISHED
+    )
+    return Response(_question_out(question))

@@ -1,0 +1,79 @@
+"""API plumbing: one error shape ({"code", "detail"}), pagination, throttles."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from cards.errors import DomainError
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _flatten(detail, prefix="") -> dict[str, str]:
+    if isinstance(detail, dict):
+        out: dict[str, str] = {}
+        for key, value in detail.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(detail, list):
+        if detail and all(not isinstance(d, (dict, list)) for d in detail):
+            return {prefix or "non_field_errors": " ".join(str(d) for d in detail)}
+        out = {}
+        for i, value in enumerate(detail):
+            out.update(_flatten(value, f"{prefix}[{i}]"))
+        return out
+    return {prefix or "non_field_errors": str(detail)}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or "You do not have permission.")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        first = next(iter(fields.items()))
+        response.data = {"code": "invalid", "detail": f"{first[0]}: {first[1]}", "fields": fields}
+    elif isinstance(exc, exceptions.ParseError):
+        response.data = {"code": "malformed", "detail": str(exc.detail)}
+    else:
+        code = exc.get_codes() if hasattr(exc, "get_codes") else "error"
+        response.data = {"code": code if isinstance(code, str) else "error", "detail": str(getattr(exc, "detail", exc))}
+    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and "Retry-After" not in response:
+        response["Retry-After"] = "60"
+    return response
+
+
+class LoginThrottle(SimpleRateThrottle):
+    """Per username and address: a class behind one school network is not throttled as one."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        username = str(request.data.get("username", "")).lower() if hasattr(request, "data") else ""
+        return self.cache_format % {"scope": self.scope, "ident": f"{username}:{self.get_ident(request)}"}
+
+
+class AnswerThrottle(SimpleRateThrottle):
+    """Per user, never per address."""
+
+    scope = "answer"
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
