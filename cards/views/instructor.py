@@ -5,14 +5,18 @@ through the `instructor_*` helpers (another instructor's objects are 404)."""
 
 from __future__ import annotations
 
+import base64
+import tempfile
+
 from django.contrib import messages
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cards import grading
 from cards.errors import InvalidInput
-from cards.forms import CoInstructorForm, CourseForm, DeckForm, QuestionForm, SourceForm
+from cards.forms import CoInstructorForm, CourseForm, DeckForm, ImportForm, QuestionForm, SourceForm
+from cards.interop.json_bank import BankError
 from cards.models import Choice, Question, QuestionReport
 from cards.permissions import (
     authored_decks,
@@ -33,7 +37,7 @@ from cards.selectors import (
     open_reports,
     question_revisions,
 )
-from cards.services import authoring
+from cards.services import authoring, imports
 from cards.services.banks import question_data
 
 
@@ -371,3 +375,89 @@ def report_resolve(request, report_id: int):
     else:
         messages.success(request, "Report updated.")
     return redirect("cards:reports")
+
+
+# --- import and export -----------------------------------------------------------------
+
+IMPORT_SESSION_KEY = "pending_import"
+
+
+@instructor_required
+@require_http_methods(["GET", "POST"])
+def deck_import(request, deck_id: int):
+    """Upload -> dry-run preview (created / updated / unchanged / skipped) -> confirm."""
+    deck = instructor_deck(request.user, deck_id)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"deck": deck, "form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["upload"]
+        content = upload.read(imports.MAX_IMPORT_BYTES + 1)
+        try:
+            parsed = imports.read_bank_file(
+                name=upload.name,
+                content=content,
+                fmt=form.cleaned_data["format"],
+                strict=form.cleaned_data["strict"],
+                deck=deck,
+            )
+            plan = imports.plan_import(bank=parsed.bank, owner=request.user)
+        except BankError as exc:
+            context["problems"] = exc.problems
+        else:
+            request.session[IMPORT_SESSION_KEY] = {
+                "deck": deck.pk,
+                "name": upload.name,
+                "content": base64.b64encode(content).decode(),
+                "format": form.cleaned_data["format"],
+                "strict": form.cleaned_data["strict"],
+                "digest": parsed.digest,
+            }
+            context.update({"plan": plan, "warnings": parsed.warnings, "digest": parsed.digest, "name": upload.name})
+    return render(request, "cards/instructor/import.html", context)
+
+
+@instructor_required
+@require_POST
+def deck_import_confirm(request, deck_id: int):
+    deck = instructor_deck(request.user, deck_id)
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not pending or pending["deck"] != deck.pk or pending["digest"] != request.POST.get("digest"):
+        messages.error(request, "That import preview has expired; upload the file again.")
+        return redirect("cards:deck_import", deck_id=deck.pk)
+    try:
+        parsed = imports.read_bank_file(
+            name=pending["name"],
+            content=base64.b64decode(pending["content"]),
+            fmt=pending["format"],
+            strict=pending["strict"],
+            deck=deck,
+        )
+        report = imports.apply_import(bank=parsed.bank, owner=request.user)
+    except BankError as exc:
+        messages.error(request, f"Nothing was imported: {exc.problems[0]}")
+        return redirect("cards:deck_import", deck_id=deck.pk)
+    finally:
+        request.session.pop(IMPORT_SESSION_KEY, None)
+    messages.success(request, f"Imported {pending['name']}: {report.summary()}.")
+    return redirect("cards:deck_detail", deck_id=deck.pk)
+
+
+@instructor_required
+@require_GET
+def deck_export(request, deck_id: int, fmt: str):
+    deck = instructor_deck(request.user, deck_id)
+    if fmt not in imports.EXPORT_FORMATS:
+        raise Http404("Unknown export format.")
+    if fmt == "apkg":
+        handle = tempfile.NamedTemporaryFile(suffix=".apkg")  # noqa: SIM115 - FileResponse closes it
+        imports.export_deck(deck=deck, fmt="apkg", path=handle.name)
+        handle.seek(0)
+        return FileResponse(
+            handle, as_attachment=True, filename=f"{deck.slug}.apkg", content_type="application/octet-stream"
+        )
+    text = imports.export_deck(deck=deck, fmt=fmt)
+    content_types = {"json": "application/json", "gift": "text/plain", "csv": "text/csv"}
+    extension = {"json": "json", "gift": "gift.txt", "csv": "csv"}[fmt]
+    response = HttpResponse(text, content_type=f"{content_types[fmt]}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{deck.slug}.{extension}"'
+    return response

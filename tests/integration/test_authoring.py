@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from cards.models import Card, Course, Question, QuestionReport, QuestionRevision, ReviewLog, Source
 from cards.services import authoring
-from tests.factories import DeckFactory, PassageFactory, UserFactory
+from tests.factories import DeckFactory, UserFactory
 
 ARTICLE = """Intro line about baclofen.
 
@@ -400,7 +400,3 @@ def test_is_staff_alone_is_not_an_instructor(db):
     client = Client()
     client.force_login(admin_only)
     assert client.get(reverse("cards:teach_home")).status_code == 403
-
-
-def test_passage_factory_is_available_for_other_suites():
-    assert PassageFactory is not None

@@ -2,17 +2,16 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cards.interop import json_bank
 from cards.models import Deck
-from cards.services.banks import export_bank
+from cards.services.imports import EXPORT_FORMATS, export_deck
 
 
 class Command(BaseCommand):
-    help = "Export a deck. --output - writes to stdout."
+    help = "Export a deck as JSON (lossless), Moodle GIFT, CSV or Anki .apkg. --output - writes to stdout."
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", default="json", choices=["json"])
-        parser.add_argument("--output", required=True, help="File path, or - for stdout.")
+        parser.add_argument("--format", default="json", choices=EXPORT_FORMATS)
+        parser.add_argument("--output", required=True, help="File path, or - for stdout (not for apkg).")
         parser.add_argument("--deck", help="Deck slug (default: the only deck).")
 
     def handle(self, *args, format: str, output: str, deck: str | None, **options):
@@ -22,10 +21,22 @@ class Command(BaseCommand):
         found = list(decks[:2])
         if len(found) != 1:
             raise CommandError("name the deck with --deck SLUG" if found else f"no deck {deck!r}")
-        text = json_bank.dumps(export_bank(found[0]))
+        if format == "apkg":
+            if output == "-":
+                raise CommandError("an .apkg is a binary file: give --output PATH")
+            notes = export_deck(deck=found[0], fmt="apkg", path=output, progress=self._progress)
+            self.stderr.write(f"\nwrote {notes} notes to {output}")
+            return
+        text = export_deck(deck=found[0], fmt=format)
         if output == "-":
             sys.stdout.write(text)
-        else:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            self.stderr.write(f"wrote {len(found[0].questions.all())} questions to {output}")
+            return
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        self.stderr.write(f"wrote {found[0].questions.count()} questions to {output}")
+
+    def _progress(self, done: int, total: int) -> None:
+        if total and (done == total or done % max(1, total // 50) == 0):
+            filled = int(30 * done / total)
+            self.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} notes", ending="")
+            self.stderr.flush()
