@@ -48,6 +48,14 @@ Formatter = Callable[[float], str]
 # --- formatting ------------------------------------------------------------------------
 
 
+class Markup(str):
+    """Chart markup: every text in it is escaped here, so templates may output it as is
+    (Django's escaping honours __html__; no Django import needed in this pure module)."""
+
+    def __html__(self) -> str:
+        return self
+
+
 def format_number(value: float) -> str:
     """1234 -> '1,234'; 0.875 -> '0.88'; 12.5 -> '12.5'."""
     if float(value).is_integer():
@@ -101,7 +109,7 @@ def _chart_id(kind: str, title: str, data: object, chart_id: str) -> str:
 def _svg_open(cid: str, kind: str, width: int, height: int, title: str, desc: str) -> str:
     return (
         f'<svg xmlns="{SVG_NS}" class="chart chart-{kind}" viewBox="0 0 {width} {height}" '
-        f'style="width:100%;height:auto;max-width:{width}px" role="img" '
+        f'width="{width}" height="{height}" role="img" '
         f'aria-labelledby="{cid}-title {cid}-desc" font-family="system-ui, sans-serif" font-size="{FONT_SIZE}">'
         f'<title id="{cid}-title">{_esc(title)}</title>'
         f'<desc id="{cid}-desc">{_esc(desc)}</desc>'
@@ -240,7 +248,7 @@ def bar_chart(
     highlight_last: bool = False,
     value_format: Formatter = format_number,
     chart_id: str = "",
-) -> str:
+) -> Markup:
     """Vertical bars, e.g. reviews per day. For counts: negative values are drawn as 0, and
     no points or all zero (nothing happened) shows "No data". `highlight_last` colours the
     last bar (today) differently. Bars are proportional to their values from a zero baseline.
@@ -252,7 +260,7 @@ def bar_chart(
     cid = _chart_id("bar", title, points, chart_id)
     peak = max(known, default=0.0)
     if peak <= 0:
-        return _svg_open(cid, "bar", width, height, title, f"{NO_DATA}.") + _no_data(width, height) + "</svg>"
+        return Markup(_svg_open(cid, "bar", width, height, title, f"{NO_DATA}.") + _no_data(width, height) + "</svg>")
 
     desc = _series_desc(y_label, labels, values, value_format)
     desc[-1] += f"; total {value_format(sum(v for v in known if v > 0))}."
@@ -291,7 +299,7 @@ def bar_chart(
             f"<title>{_esc(label)}: {_esc(value_format(value))}</title></rect>"
         )
     parts.append("</g></svg>")
-    return "".join(parts)
+    return Markup("".join(parts))
 
 
 def line_chart(
@@ -304,7 +312,7 @@ def line_chart(
     height: int = 220,
     value_format: Formatter = format_number,
     chart_id: str = "",
-) -> str:
+) -> Markup:
     """A line over the points, e.g. retention per week. A None value (no reviews that week)
     breaks the line rather than drawing a false 0. The axis runs from 0 to `y_max` when given
     (values outside 0..y_max are drawn at the edge), else to a round number above the highest value.
@@ -316,7 +324,7 @@ def line_chart(
     known = [v for v in values if v is not None]
     cid = _chart_id("line", title, points, chart_id)
     if not known:
-        return _svg_open(cid, "line", width, height, title, f"{NO_DATA}.") + _no_data(width, height) + "</svg>"
+        return Markup(_svg_open(cid, "line", width, height, title, f"{NO_DATA}.") + _no_data(width, height) + "</svg>")
 
     desc = _series_desc(y_label, labels, values, value_format)
     low_label, low = min(
@@ -383,7 +391,7 @@ def line_chart(
             f"<title>{_esc(labels[i])}: {_esc(value_format(value))}</title></circle>"
         )
     parts.append("</g></svg>")
-    return "".join(parts)
+    return Markup("".join(parts))
 
 
 def percent_bars(
@@ -393,7 +401,7 @@ def percent_bars(
     width: int = 640,
     row_height: int = 32,
     chart_id: str = "",
-) -> str:
+) -> Markup:
     """Horizontal bars from 0 to 100%, one row each, e.g. mastery per topic. Fractions are
     clamped to 0..1; None is written "no data" (no bar). The height follows the row count.
     """
@@ -406,7 +414,9 @@ def percent_bars(
     height = max(80, top + len(rows) * row_height + bottom)
     _check_size(width, height)
     if not rows:
-        return _svg_open(cid, "percent", width, height, title, f"{NO_DATA}.") + _no_data(width, height) + "</svg>"
+        return Markup(
+            _svg_open(cid, "percent", width, height, title, f"{NO_DATA}.") + _no_data(width, height) + "</svg>"
+        )
 
     known = [(label, v) for label, v in zip(labels, values, strict=True) if v is not None]
     desc = [f"{len(rows)} rows." if len(rows) != 1 else "1 row."]
@@ -463,7 +473,7 @@ def percent_bars(
         f'stroke="{AXIS_STROKE}"/>'
     )
     parts.append("</g></svg>")
-    return "".join(parts)
+    return Markup("".join(parts))
 
 
 def data_table(
@@ -473,7 +483,7 @@ def data_table(
     headers: Sequence[str],
     visible: bool = False,
     value_format: Formatter = format_number,
-) -> str:
+) -> Markup:
     """The chart's data as an HTML table (label, value) for screen readers: hidden visually
     with class "sr-only" unless `visible` (then class "chart-table"). None is "no data"; pass
     `value_format=format_percent` for fractions."""
@@ -492,4 +502,4 @@ def data_table(
     if not points:
         parts.append(f'<tr><td colspan="2">{NO_DATA}</td></tr>')
     parts.append("</tbody></table>")
-    return "".join(parts)
+    return Markup("".join(parts))

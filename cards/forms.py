@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from cards.models import Course, Passage, Profile, Question, Topic
+from cards.models import Course, Passage, Profile, Question, Quiz, Topic
 
 COMMON_TIMEZONES = [
     "UTC",
@@ -266,3 +266,36 @@ class ImportForm(forms.Form):
     upload = forms.FileField(label="Bank file (.json, .gift, .txt, .csv)")
     format = forms.ChoiceField(choices=FORMATS, initial="auto")
     strict = forms.BooleanField(required=False, help_text="Refuse the file if any question would be skipped.")
+
+
+class QuizForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Draw from these topics (none: all), unless you pick questions.",
+    )
+    questions = forms.ModelMultipleChoiceField(
+        queryset=Question.objects.none(), required=False, help_text="Hand-picked questions (optional)."
+    )
+    num_questions = forms.IntegerField(min_value=1, max_value=100, initial=10)
+    time_limit_minutes = forms.IntegerField(
+        min_value=1, max_value=600, required=False, help_text="Leave empty for no time limit."
+    )
+    opens_at = forms.DateTimeField(required=False, help_text="UTC, e.g. 2026-12-01 09:00")
+    closes_at = forms.DateTimeField(required=False, help_text="UTC")
+    attempts_allowed = forms.IntegerField(min_value=0, max_value=50, initial=1, help_text="0 means unlimited.")
+    show_score = forms.ChoiceField(choices=Quiz.Reveal.choices, initial=Quiz.Reveal.AFTER_SUBMISSION)
+    show_correct = forms.ChoiceField(
+        choices=Quiz.Reveal.choices, initial=Quiz.Reveal.AFTER_SUBMISSION, label="Show correct answers"
+    )
+    show_explanations = forms.ChoiceField(choices=Quiz.Reveal.choices, initial=Quiz.Reveal.AFTER_SUBMISSION)
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["questions"].queryset = (
+            Question.objects.filter(deck__courses=course, status=Question.Status.PUBLISHED)
+            .exclude(kind="flashcard")
+            .order_by("uid")
+        )

@@ -18,6 +18,10 @@ import fsrs
 # Anki rolls the study day over at 04:00 local time; so do we.
 DAY_ROLLOVER_HOUR = 4
 
+# The forgetting curve's constants for the default parameters (SQL twins of retrievability).
+FSRS_DECAY = -fsrs.scheduler.DEFAULT_PARAMETERS[20]
+FSRS_FACTOR = 0.9 ** (1 / FSRS_DECAY) - 1
+
 
 class Rating(IntEnum):
     AGAIN = 1

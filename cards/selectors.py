@@ -10,24 +10,30 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db.models import (
+    Avg,
     Case,
     Count,
     DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
+    FloatField,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
 from django.db.models.functions import TruncDate
 
-from cards import grading, scheduling
+from cards import analytics, grading, scheduling
+from cards.db_functions import retrievability_expression
 from cards.diffs import revision_diff
 from cards.models import (
+    Attempt,
     Card,
     Choice,
     Course,
@@ -37,6 +43,8 @@ from cards.models import (
     Profile,
     Question,
     QuestionReport,
+    Quiz,
+    Response,
     ReviewLog,
 )
 
@@ -485,3 +493,290 @@ def topic_mastery(*, user_id: int, now: datetime) -> list[tuple[str, str, float 
 
 def due_count(*, user_id: int, now: datetime, until: datetime) -> int:
     return studyable_cards(user_id).filter(last_review__isnull=False, due__lt=until).count()
+
+
+# --- quizzes --------------------------------------------------------------------------------
+
+
+def reveal_allowed(option: str, *, attempt, now: datetime) -> bool:
+    """May the student see this part of the review (score, correct answers, explanations)?
+    'After close' with no closing time never comes: the instructor chose to keep it hidden."""
+    if option == Quiz.Reveal.IMMEDIATELY:
+        return True
+    if option == Quiz.Reveal.AFTER_SUBMISSION:
+        return attempt.is_submitted
+    if option == Quiz.Reveal.AFTER_CLOSE:
+        closes = attempt.quiz.closes_at
+        return attempt.is_submitted and closes is not None and now >= closes
+    return False
+
+
+def quizzes_for_student(user):
+    return (
+        Quiz.objects.filter(course__enrollments__user=user)
+        .filter(Q(is_practice=False) | Q(created_by=user))
+        .select_related("course")
+        .annotate(my_attempts=Count("attempts", filter=Q(attempts__user=user), distinct=True))
+        .order_by("-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class AttemptItem:
+    number: int
+    question: Question
+    choices: list
+    response: object | None
+    show_correct: bool
+    show_explanation: bool
+    correct_answer: str
+
+    @property
+    def picked(self) -> set:
+        if self.response is None:
+            return set()
+        answer = self.response.answer
+        return set(answer.get("choices") or []) | {answer.get("choice")}
+
+
+def attempt_items(attempt, *, now: datetime) -> list[AttemptItem]:
+    """The attempt's questions in their drawn order, choices in their drawn order, with the
+    student's responses and what the review options allow them to see: three queries."""
+    questions = Question.objects.select_related("passage__source").in_bulk(attempt.question_ids)
+    choices: dict[int, dict[int, Choice]] = {}
+    for choice in Choice.objects.filter(question_id__in=attempt.question_ids):
+        choices.setdefault(choice.question_id, {})[choice.pk] = choice
+    responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt)}
+    quiz = attempt.quiz
+    items = []
+    for n, qid in enumerate(attempt.question_ids, start=1):
+        question = questions.get(qid)
+        if question is None:
+            continue
+        by_id = choices.get(qid, {})
+        order = attempt.choice_orders.get(str(qid)) or sorted(by_id, key=lambda cid: (by_id[cid].order, cid))
+        ordered = [by_id[cid] for cid in order if cid in by_id]
+        response = responses.get(qid)
+        answered = response is not None
+        show_correct = reveal_allowed(quiz.show_correct, attempt=attempt, now=now) and (
+            attempt.is_submitted or answered
+        )
+        show_explanation = reveal_allowed(quiz.show_explanations, attempt=attempt, now=now) and (
+            attempt.is_submitted or answered
+        )
+        items.append(
+            AttemptItem(
+                number=n,
+                question=question,
+                choices=ordered,
+                response=response,
+                show_correct=show_correct,
+                show_explanation=show_explanation,
+                correct_answer=correct_answer_text(question, ordered, 1 if question.kind == "cloze" else 0)
+                if show_correct
+                else "",
+            )
+        )
+    return items
+
+
+# --- dashboards -----------------------------------------------------------------------------
+
+
+def _local_day(field: str, tz_name: str):
+    """The local study day (04:00 rollover) of a datetime column, computed in the database."""
+    shifted = ExpressionWrapper(F(field) - timedelta(hours=scheduling.DAY_ROLLOVER_HOUR), output_field=DateTimeField())
+    return TruncDate(shifted, tzinfo=ZoneInfo(tz_name))
+
+
+def reviews_per_day(*, user_id: int, tz_name: str, since: datetime) -> dict:
+    """{local day: reviews} grouped in the database."""
+    rows = (
+        live_reviews(user_id)
+        .filter(reviewed_at__gte=since)
+        .annotate(day=_local_day("reviewed_at", tz_name))
+        .values("day")
+        .annotate(n=Count("id"))
+    )
+    return {r["day"]: r["n"] for r in rows}
+
+
+def due_per_day(*, user_id: int, tz_name: str, until: datetime) -> dict:
+    """{local day: cards falling due} for reviewed cards due before `until` (overdue included)."""
+    rows = (
+        studyable_cards(user_id)
+        .filter(last_review__isnull=False, due__lt=until)
+        .annotate(day=_local_day("due", tz_name))
+        .values("day")
+        .annotate(n=Count("id"))
+    )
+    return {r["day"]: r["n"] for r in rows}
+
+
+@dataclass(frozen=True)
+class WeakItem:
+    card: Card
+    retrievability: float
+
+
+def weakest_items(*, user_id: int, now: datetime, limit: int = 10) -> list[WeakItem]:
+    """The student's reviewed cards with the lowest predicted recall now."""
+    cards = list(
+        studyable_cards(user_id)
+        .filter(last_review__isnull=False)
+        .select_related("question", "question__topic")
+        .only(
+            "id",
+            "state",
+            "stability",
+            "last_review",
+            "lapses",
+            "cloze",
+            "question__uid",
+            "question__prompt",
+            "question__kind",
+            "question__topic__name",
+        )
+    )
+    scored = [
+        WeakItem(
+            c,
+            scheduling.retrievability(
+                scheduling.CardState(state=c.state, stability=c.stability, last_review=c.last_review), now
+            ),
+        )
+        for c in cards
+    ]
+    return sorted(scored, key=lambda w: (w.retrievability, -w.card.lapses))[:limit]
+
+
+def leeches(*, user_id: int):
+    return (
+        Card.objects.filter(user_id=user_id, leech=True)
+        .select_related("question", "question__topic", "course", "deck")
+        .order_by("-lapses")
+    )
+
+
+# --- class analytics (instructors) ----------------------------------------------------------
+
+
+def class_cards(course: Course):
+    """Cards of the course's enrolled students for its published questions."""
+    return Card.objects.filter(
+        course=course, user__enrollments__course=course, question__status=Question.Status.PUBLISHED
+    )
+
+
+def class_topic_mastery(course: Course, *, now: datetime) -> list[dict]:
+    """Mean predicted recall per topic over every enrolled student's cards: one aggregate query."""
+    return list(
+        class_cards(course)
+        .values("question__topic__slug", "question__topic__name")
+        .annotate(mastery=Avg(retrievability_expression(now)), cards=Count("id"), students=Count("user", distinct=True))
+        .order_by("question__topic__name")
+    )
+
+
+def class_forgetting(course: Course, *, now: datetime, limit: int = 10) -> list[dict]:
+    """Questions the class forgets: highest lapse rate (lapses per review), then lowest mean
+    predicted recall; one aggregate query."""
+    rows = (
+        class_cards(course)
+        .filter(last_review__isnull=False)
+        .values("question_id", "question__uid", "question__prompt", "question__topic__name")
+        .annotate(
+            lapses=Sum("lapses"),
+            reps=Sum("reps"),
+            students=Count("user", distinct=True),
+            recall=Avg(retrievability_expression(now)),
+        )
+        .annotate(lapse_rate=ExpressionWrapper(F("lapses") * 1.0 / F("reps"), output_field=FloatField()))
+        .order_by("-lapse_rate", "recall")[:limit]
+    )
+    return list(rows)
+
+
+def item_responses(course: Course) -> list[tuple[int, int, float, tuple]]:
+    """(student, question, score, picked choices) rows, oldest first: every quiz response of
+    the course's (non-practice) quizzes and every first-try study answer. Two queries."""
+    quiz_rows = (
+        Response.objects.filter(attempt__quiz__course=course, attempt__quiz__is_practice=False)
+        .order_by("first_answered_at", "id")
+        .values_list("attempt__user_id", "question_id", "score", "answer", "first_answered_at")
+    )
+    study_rows = (
+        live_reviews_for_course(course)
+        .filter(was_new=True, card__cloze__lte=1)
+        .exclude(card__question__kind="flashcard")
+        .order_by("reviewed_at", "id")
+        .values_list("user_id", "card__question_id", "score", "answer", "reviewed_at")
+    )
+    rows = sorted([*quiz_rows, *study_rows], key=lambda r: r[4])
+    return [
+        (user, question, min(1.0, max(0.0, score or 0.0)), tuple(_picked(answer)))
+        for user, question, score, answer, _at in rows
+    ]
+
+
+def _picked(answer: dict) -> list[int]:
+    picked = list(answer.get("choices") or [])
+    if isinstance(answer.get("choice"), int):
+        picked.append(answer["choice"])
+    return [c for c in picked if isinstance(c, int)]
+
+
+def live_reviews_for_course(course: Course):
+    return ReviewLog.objects.filter(card__course=course, kind=ReviewLog.Kind.REVIEW, undone_by__isnull=True)
+
+
+def course_item_analysis(course: Course):
+    """Item statistics of every published question of the course (see cards.analytics)."""
+    questions = {
+        q.pk: q
+        for q in Question.objects.filter(deck__courses=course, status=Question.Status.PUBLISHED)
+        .select_related("topic")
+        .order_by("uid")
+    }
+    choice_ids: dict[int, list[int]] = {qid: [] for qid in questions}
+    for qid, cid in (
+        Choice.objects.filter(question_id__in=questions)
+        .order_by("question_id", "order", "id")
+        .values_list("question_id", "id")
+    ):
+        choice_ids[qid].append(cid)
+    stats = analytics.item_analysis([r for r in item_responses(course) if r[1] in questions], choice_ids)
+    return [(questions[s.question_id], s) for s in stats if s.question_id in questions]
+
+
+def student_progress(course: Course, *, now: datetime) -> list[dict]:
+    """Per enrolled student: cards studied, reviews in 7 days, lapses, mean recall, last review."""
+    week_ago = now - timedelta(days=7)
+    rows = (
+        class_cards(course)
+        .values("user_id", "user__username")
+        .annotate(
+            cards=Count("id"),
+            studied=Count("id", filter=Q(last_review__isnull=False)),
+            lapses=Sum("lapses"),
+            mastery=Avg(retrievability_expression(now)),
+            last_review=Max("last_review"),
+        )
+        .order_by("user__username")
+    )
+    reviews = dict(
+        live_reviews_for_course(course)
+        .filter(reviewed_at__gte=week_ago)
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values_list("user_id", "n")
+    )
+    return [{**r, "reviews_7d": reviews.get(r["user_id"], 0)} for r in rows]
+
+
+def quiz_attempts(course: Course):
+    return (
+        Attempt.objects.filter(quiz__course=course, quiz__is_practice=False)
+        .select_related("quiz", "user")
+        .order_by("quiz__title", "user__username", "number")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cards.views import instructor, student
+from cards.views import analytics, dashboard, instructor, quizzes, student
 
 app_name = "cards"
 
@@ -16,6 +16,15 @@ urlpatterns = [
     path("study/<int:course_id>/<int:deck_id>/undo/", student.undo, name="study_undo"),
     path("study/<int:course_id>/<int:deck_id>/suspend/<int:card_id>/", student.suspend, name="study_suspend"),
     path("study/questions/<int:question_id>/report/", student.report_problem, name="report_problem"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("cards/<int:card_id>/unsuspend/", student.unsuspend, name="unsuspend"),
+    path("quizzes/", quizzes.quiz_list, name="quiz_list"),
+    path("quizzes/practice/", quizzes.practice_start, name="practice_start"),
+    path("quizzes/<int:quiz_id>/start/", quizzes.quiz_start, name="quiz_start"),
+    path("attempts/<int:attempt_id>/", quizzes.attempt_page, name="attempt"),
+    path("attempts/<int:attempt_id>/answer/", quizzes.attempt_answer, name="attempt_answer"),
+    path("attempts/<int:attempt_id>/submit/", quizzes.attempt_submit, name="attempt_submit"),
+    path("attempts/<int:attempt_id>/result/", quizzes.attempt_result, name="attempt_result"),
     # instructors
     path("teach/", instructor.teach_home, name="teach_home"),
     path("teach/courses/new/", instructor.course_new, name="course_new"),
@@ -23,6 +32,12 @@ urlpatterns = [
     path("teach/courses/<int:course_id>/code/", instructor.course_code, name="course_code"),
     path("teach/courses/<int:course_id>/decks/", instructor.course_decks, name="course_decks"),
     path("teach/courses/<int:course_id>/instructors/", instructor.course_instructors, name="course_instructors"),
+    path("teach/courses/<int:course_id>/quizzes/new/", instructor.quiz_new, name="quiz_new"),
+    path("teach/courses/<int:course_id>/analytics/", analytics.course_analytics, name="course_analytics"),
+    path("teach/courses/<int:course_id>/analytics/items/<int:question_id>/", analytics.item_detail, name="item_detail"),
+    path("teach/courses/<int:course_id>/analytics/items.csv", analytics.export_items, name="export_items"),
+    path("teach/courses/<int:course_id>/analytics/students.csv", analytics.export_students, name="export_students"),
+    path("teach/courses/<int:course_id>/analytics/attempts.csv", analytics.export_attempts, name="export_attempts"),
     path("teach/decks/new/", instructor.deck_new, name="deck_new"),
     path("teach/decks/<int:deck_id>/", instructor.deck_detail, name="deck_detail"),
     path("teach/decks/<int:deck_id>/coverage/", instructor.deck_coverage, name="deck_coverage"),

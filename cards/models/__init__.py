@@ -10,9 +10,13 @@ from cards.models.content import (
     Topic,
 )
 from cards.models.courses import Course, Enrollment, Profile
+from cards.models.quizzes import Attempt, Quiz, Response
 from cards.models.study import Card, ReviewLog, ReviewLogIsAppendOnly
 
 __all__ = [
+    "Attempt",
+    "Quiz",
+    "Response",
     "Card",
     "Choice",
     "Course",

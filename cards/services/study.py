@@ -307,3 +307,27 @@ def set_card_suspended(*, user, card_id: int, suspended: bool) -> Card:
         card.leech = False
     card.save(update_fields=["suspended", "leech"])
     return card
+
+
+@transaction.atomic
+def record_outside_queue(
+    *, user, card_id: int, answer: dict, correct: bool, score: float, rating: int, now: datetime, review_id: uuid.UUID
+) -> AnswerOutcome:
+    """A quiz answer teaches the card too, due or not (FSRS accounts for the elapsed time);
+    idempotent by review id like every review."""
+    replay = ReviewLog.objects.filter(user=user, review_id=review_id).select_related("card").first()
+    if replay is not None:
+        return AnswerOutcome(card=replay.card, log=replay, replayed=True)
+    card = _locked_card(user=user, card_id=card_id)
+    if card.suspended:
+        return AnswerOutcome(card=card, log=None, replayed=True)
+    return _record(
+        card=card,
+        answer=answer,
+        correct=correct,
+        score=score,
+        rating=Rating(rating),
+        now=now,
+        review_id=review_id,
+        response_ms=None,
+    )

@@ -2,6 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from cards.grading import cloze_back as fill_cloze
+from cards.grading import cloze_front
 from cards.rendering import render_markdown
 
 register = template.Library()
@@ -22,3 +23,15 @@ def md_inline(text: str) -> str:
 def cloze_back(text: str) -> str:
     """A cloze prompt with every deletion filled in (shown after answering)."""
     return fill_cloze(text)
+
+
+@register.filter
+def cloze_front1(text: str) -> str:
+    """A cloze prompt as a quiz asks it: the first deletion hidden."""
+    return cloze_front(text, 1)
+
+
+@register.filter
+def split_pairs(spec: str) -> list[tuple[str, str]]:
+    """'a:A,b:B' -> [('a', 'A'), ('b', 'B')], for table headers written in the template."""
+    return [tuple(part.split(":", 1)) for part in spec.split(",")]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cards import grading
 from cards.errors import InvalidInput
-from cards.forms import CoInstructorForm, CourseForm, DeckForm, ImportForm, QuestionForm, SourceForm
+from cards.forms import CoInstructorForm, CourseForm, DeckForm, ImportForm, QuestionForm, QuizForm, SourceForm
 from cards.interop.json_bank import BankError
 from cards.models import Choice, Question, QuestionReport
 from cards.permissions import (
@@ -38,6 +38,7 @@ from cards.selectors import (
     question_revisions,
 )
 from cards.services import authoring, imports
+from cards.services import quizzes as quiz_services
 from cards.services.banks import question_data
 
 
@@ -461,3 +462,20 @@ def deck_export(request, deck_id: int, fmt: str):
     response = HttpResponse(text, content_type=f"{content_types[fmt]}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{deck.slug}.{extension}"'
     return response
+
+
+@instructor_required
+@require_http_methods(["GET", "POST"])
+def quiz_new(request, course_id: int):
+    course = instructor_course(request.user, course_id)
+    form = QuizForm(request.POST or None, course=course)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            quiz = quiz_services.quiz_create(course=course, created_by=request.user, **data)
+        except InvalidInput as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Quiz “{quiz.title}” created: students see it on their Quizzes page.")
+            return redirect("cards:course_analytics", course_id=course.pk)
+    return render(request, "cards/instructor/quiz_form.html", {"course": course, "form": form})

@@ -339,3 +339,14 @@ def _safe_next(request) -> str:
     ):
         return target
     return ""
+
+
+@login_required
+@require_POST
+def unsuspend(request, card_id: int):
+    try:
+        study_services.set_card_suspended(user=request.user, card_id=card_id, suspended=False)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    messages.success(request, "Card back in your reviews.")
+    return redirect("cards:dashboard")

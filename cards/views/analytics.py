@@ -1,0 +1,180 @@
+"""Instructor analytics of their own courses: class mastery, what the class forgets, item
+analysis, per-student progress and quiz results, each also as CSV."""
+
+from __future__ import annotations
+
+import csv
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cards import charts
+from cards.permissions import COHORT_PERMISSION, instructor_course, instructor_required
+from cards.selectors import (
+    class_forgetting,
+    class_topic_mastery,
+    course_item_analysis,
+    quiz_attempts,
+    student_progress,
+)
+
+ITEM_SORTS = {
+    "uid": lambda row: row[0].uid,
+    "facility": lambda row: (row[1].facility is None, row[1].facility or 0),
+    "discrimination": lambda row: (row[1].discrimination is None, row[1].discrimination or 0),
+    "point_biserial": lambda row: (row[1].point_biserial is None, row[1].point_biserial or 0),
+    "responses": lambda row: row[1].responses,
+    "flags": lambda row: -len(row[1].flags),
+}
+
+
+def _cohort_course(request, course_id: int):
+    if not request.user.has_perm(COHORT_PERMISSION):
+        raise PermissionDenied("Class analytics need the view_cohort_stats permission.")
+    return instructor_course(request.user, course_id)
+
+
+def _csv(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # so spreadsheets read UTF-8
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+def _fmt(value, digits=3):
+    return "" if value is None else round(value, digits)
+
+
+@instructor_required
+@require_GET
+def course_analytics(request, course_id: int):
+    course = _cohort_course(request, course_id)
+    now = timezone.now()
+    mastery = class_topic_mastery(course, now=now)
+    sort = request.GET.get("sort", "flags")
+    items = course_item_analysis(course)
+    items.sort(key=ITEM_SORTS.get(sort, ITEM_SORTS["flags"]), reverse=request.GET.get("dir") == "desc")
+    context = {
+        "course": course,
+        "mastery": mastery,
+        "mastery_chart": charts.percent_bars(
+            [(m["question__topic__name"], m["mastery"]) for m in mastery], title="Class mastery per topic"
+        )
+        if mastery
+        else "",
+        "forgetting": class_forgetting(course, now=now),
+        "items": items,
+        "sort": sort,
+        "dir": request.GET.get("dir", "asc"),
+        "students": student_progress(course, now=now),
+        "attempts": quiz_attempts(course),
+    }
+    return render(request, "cards/instructor/analytics.html", context)
+
+
+@instructor_required
+@require_GET
+def item_detail(request, course_id: int, question_id: int):
+    course = _cohort_course(request, course_id)
+    row = next(((q, s) for q, s in course_item_analysis(course) if q.pk == question_id), None)
+    if row is None:
+        raise Http404("No such question in this course.")
+    question, stats = row
+    choices = list(question.choices.all())
+    total = sum(stats.distractors.values()) or 0
+    distractors = [
+        (c, stats.distractors.get(c.pk, 0), (stats.distractors.get(c.pk, 0) / total) if total else None)
+        for c in choices
+    ]
+    chart = charts.percent_bars(
+        [(c.text[:60], share) for c, _n, share in distractors], title="How often each choice was picked"
+    )
+    return render(
+        request,
+        "cards/instructor/item.html",
+        {
+            "course": course,
+            "question": question,
+            "stats": stats,
+            "distractors": distractors,
+            "chart": chart if choices else "",
+        },
+    )
+
+
+@instructor_required
+@require_GET
+def export_items(request, course_id: int):
+    course = _cohort_course(request, course_id)
+    rows = [
+        [
+            q.uid,
+            q.topic.slug,
+            q.kind,
+            s.responses,
+            _fmt(s.facility),
+            _fmt(s.discrimination),
+            _fmt(s.point_biserial),
+            " ".join(s.flags),
+        ]
+        for q, s in course_item_analysis(course)
+    ]
+    return _csv(
+        f"item-analysis-course-{course.pk}.csv",
+        ["uid", "topic", "kind", "responses", "facility", "discrimination", "point_biserial", "flags"],
+        rows,
+    )
+
+
+@instructor_required
+@require_GET
+def export_students(request, course_id: int):
+    course = _cohort_course(request, course_id)
+    rows = [
+        [
+            s["user__username"],
+            s["cards"],
+            s["studied"],
+            s["reviews_7d"],
+            s["lapses"] or 0,
+            _fmt(s["mastery"]),
+            s["last_review"].isoformat() if s["last_review"] else "",
+        ]
+        for s in student_progress(course, now=timezone.now())
+    ]
+    return _csv(
+        f"students-course-{course.pk}.csv",
+        ["student", "cards", "studied", "reviews_7d", "lapses", "mastery", "last_review"],
+        rows,
+    )
+
+
+@instructor_required
+@require_GET
+def export_attempts(request, course_id: int):
+    course = _cohort_course(request, course_id)
+    rows = [
+        [
+            a.quiz.title,
+            a.user.username,
+            a.number,
+            a.status,
+            a.started_at.isoformat(),
+            a.submitted_at.isoformat() if a.submitted_at else "",
+            "yes" if a.auto_submitted else "no",
+            _fmt(a.score, 2),
+            _fmt(a.max_score, 0),
+        ]
+        for a in quiz_attempts(course)
+    ]
+    return _csv(
+        f"quiz-attempts-course-{course.pk}.csv",
+        ["quiz", "student", "attempt", "status", "started_at", "submitted_at", "auto_submitted", "score", "max_score"],
+        rows,
+    )

@@ -1,0 +1,66 @@
+"""The student's progress dashboard: what is due, how much they study, what they remember."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cards import analytics, charts, scheduling
+from cards.selectors import (
+    due_per_day,
+    leeches,
+    reviews_per_day,
+    streak,
+    topic_mastery,
+    true_retention_counts,
+    user_timezone,
+    weakest_items,
+)
+
+FORECAST_DAYS = 30
+HISTORY_DAYS = 90
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    user = request.user
+    now = timezone.now()
+    tz = user_timezone(user)
+    today = scheduling.study_day(now, tz)
+    _start, day_end = scheduling.study_day_bounds(now, tz)
+    due = due_per_day(user_id=user.pk, tz_name=tz, until=day_end + timedelta(days=FORECAST_DAYS))
+    forecast = analytics.forecast([day for day, n in due.items() for _ in range(n)], today, days=FORECAST_DAYS)
+    history = reviews_per_day(user_id=user.pk, tz_name=tz, since=day_end - timedelta(days=HISTORY_DAYS + 1))
+    daily = analytics.daily_counts([day for day, n in history.items() for _ in range(n)], today, days_back=HISTORY_DAYS)
+    recalled, total = true_retention_counts(user_id=user.pk, since=now - timedelta(days=30))
+    mastery = topic_mastery(user_id=user.pk, now=now)
+    forecast_points = [(d.isoformat(), n) for d, n in forecast]
+    daily_points = [(d.isoformat(), n) for d, n in daily]
+    mastery_rows = [(name, value) for _slug, name, value, _n in mastery]
+    context = {
+        "due_today": forecast[0][1] if forecast else 0,
+        "due_tomorrow": forecast[1][1] if len(forecast) > 1 else 0,
+        "streak": streak(user_id=user.pk, tz_name=tz, now=now),
+        "retention": analytics.true_retention(recalled, total),
+        "retention_reviews": total,
+        "reviews_90": sum(n for _d, n in daily),
+        # Chart markup comes escaped from cards.charts (it is marked safe there).
+        "forecast_chart": charts.bar_chart(forecast_points, title="Reviews due, next 30 days", y_label="reviews"),
+        "forecast_table": charts.data_table(
+            forecast_points, caption="Reviews due per day", headers=("Day", "Reviews due")
+        ),
+        "daily_chart": charts.bar_chart(
+            daily_points, title="Reviews per day, last 90 days", y_label="reviews", highlight_last=True
+        ),
+        "daily_table": charts.data_table(daily_points, caption="Reviews per day", headers=("Day", "Reviews")),
+        "mastery_chart": charts.percent_bars(mastery_rows, title="Mastery per topic") if mastery_rows else "",
+        "mastery": mastery,
+        "weakest": weakest_items(user_id=user.pk, now=now),
+        "leeches": leeches(user_id=user.pk),
+    }
+    return render(request, "cards/student/dashboard.html", context)

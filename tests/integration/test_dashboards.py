@@ -1,0 +1,179 @@
+"""Student dashboard and instructor analytics: right numbers, fixed query counts, access."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from cards import scheduling
+from cards.models import Card
+from cards.selectors import class_topic_mastery, course_item_analysis
+from cards.services import quizzes as quiz_services
+from cards.services.courses import enroll_student
+from cards.services.study import answer_card
+from tests.factories import UserFactory
+
+START = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def study_all(user, *, days: int, correct=True):
+    """Answer every card of the user once a day for `days` days (flashcards: Good)."""
+    with time_machine.travel(START, tick=False) as traveller:
+        for _ in range(days):
+            for card in Card.objects.filter(user=user).select_related("question"):
+                q = card.question
+                if q.kind == "flashcard":
+                    answer = {"rating": 3 if correct else 1}
+                elif q.kind in ("single", "truefalse"):
+                    answer = {"choice": q.choices.filter(correct=correct).first().pk}
+                elif q.kind == "multiple":
+                    answer = {"choices": [c.pk for c in q.choices.filter(correct=correct)]}
+                else:
+                    answer = {"text": "GABA-B" if correct else "nope"}
+                if card.question.kind == "cloze":
+                    from cards.grading import cloze_deletions
+
+                    answer = {"text": cloze_deletions(q.prompt)[card.cloze][0] if correct else "nope"}
+                try:
+                    answer_card(
+                        user=user, card_id=card.pk, answer=answer, review_id=uuid.uuid4(), now=datetime.now(UTC)
+                    )
+                except Exception:  # noqa: BLE001, S112 - not due today: fine
+                    continue
+            traveller.shift(timedelta(days=1))
+
+
+def make_students(course, n: int, start: int = 0):
+    users = [UserFactory(username=f"s{start + i}") for i in range(n)]
+    for user in users:
+        enroll_student(user=user, course=course)
+    return users
+
+
+def test_dashboard_numbers(student, student_client):
+    study_all(student, days=2)  # day 0: new cards, day 1: their learning steps come back
+    with time_machine.travel(START + timedelta(days=2), tick=False):
+        html = student_client.get(reverse("cards:dashboard")).content.decode()
+    assert "<dt>Streak</dt><dd>2 days</dd>" in html
+    assert "Mastery per topic" in html and "<svg" in html and 'role="img"' in html
+    assert "<caption>Reviews per day</caption>" in html  # the text equivalent of the chart
+
+
+def test_dashboard_query_count_does_not_grow_with_history(django_assert_num_queries, student, student_client):
+    with django_assert_num_queries(12):
+        student_client.get(reverse("cards:dashboard"))
+    study_all(student, days=6)
+    # session, user, tz, due per day, reviews per day, retention, topic cards, streak days,
+    # weakest cards, leeches, and the nav's permission lookups
+    with django_assert_num_queries(12):
+        response = student_client.get(reverse("cards:dashboard"))
+    assert response.status_code == 200
+
+
+def test_leech_is_suspended_and_listed(student, student_client):
+    card = Card.objects.filter(user=student, question__kind="single").select_related("question").get()
+    Card.objects.filter(pk=card.pk).update(
+        state=2,
+        stability=1.0,
+        difficulty=5.0,
+        lapses=7,
+        reps=9,
+        last_review=START - timedelta(days=3),
+        due=START - timedelta(days=1),
+        step=None,
+    )
+    wrong = card.question.choices.filter(correct=False).first()
+    with time_machine.travel(START, tick=False):
+        answer_card(
+            user=student, card_id=card.pk, answer={"choice": wrong.pk}, review_id=uuid.uuid4(), now=datetime.now(UTC)
+        )
+    card.refresh_from_db()
+    assert card.lapses == 8 and card.leech and card.suspended
+    html = student_client.get(reverse("cards:dashboard")).content.decode()
+    assert card.question.prompt[:40] in html
+    student_client.post(reverse("cards:unsuspend", args=[card.pk]))
+    card.refresh_from_db()
+    assert not card.suspended
+
+
+def test_class_mastery_matches_fsrs_retrievability(course, student, other_student):
+    study_all(student, days=2)
+    now = START + timedelta(days=5)
+    rows = {r["question__topic__slug"]: r for r in class_topic_mastery(course, now=now)}
+    cards = Card.objects.filter(course=course, question__topic__slug="mechanism")
+    expected = (
+        sum(
+            scheduling.retrievability(
+                scheduling.CardState(state=c.state, stability=c.stability, last_review=c.last_review), now
+            )
+            for c in cards
+        )
+        / cards.count()
+    )
+    assert rows["mechanism"]["mastery"] == pytest.approx(expected)
+    assert rows["mechanism"]["students"] == 2
+
+
+def test_item_analysis_from_quiz_responses(course, instructor, deck):
+    students = make_students(course, 4)
+    single = deck.questions.get(kind="single")
+    quiz = quiz_services.quiz_create(
+        course=course, created_by=instructor, title="Q", num_questions=1, questions=[single]
+    )
+    right = single.choices.get(correct=True)
+    wrong = single.choices.filter(correct=False).first()
+    for i, user in enumerate(students):
+        attempt = quiz_services.attempt_start(user=user, quiz=quiz, now=datetime.now(UTC))
+        quiz_services.attempt_answer(
+            user=user,
+            attempt_id=attempt.pk,
+            question_id=single.pk,
+            answer={"choice": (right if i < 3 else wrong).pk},
+            now=datetime.now(UTC),
+        )
+    stats = dict((q.pk, s) for q, s in course_item_analysis(course))[single.pk]
+    # each quiz answer also made a first-try study answer; one response per student counts
+    assert stats.responses == 4
+    assert stats.facility == pytest.approx(0.75)
+    assert stats.distractors[right.pk] == 3 and stats.distractors[wrong.pk] == 1
+
+
+def test_analytics_page_and_csvs(instructor_client, course, student):
+    study_all(student, days=1)
+    html = instructor_client.get(reverse("cards:course_analytics", args=[course.pk])).content.decode()
+    assert "Class mastery per topic" in html and "What the class forgets" in html and "alice" in html
+    csv = instructor_client.get(reverse("cards:export_items", args=[course.pk])).content.decode("utf-8-sig")
+    assert csv.splitlines()[0] == "uid,topic,kind,responses,facility,discrimination,point_biserial,flags"
+    students = instructor_client.get(reverse("cards:export_students", args=[course.pk])).content.decode("utf-8-sig")
+    assert "alice" in students
+
+
+def test_analytics_query_count_does_not_grow(django_assert_num_queries, instructor_client, course, deck, instructor):
+    url = reverse("cards:course_analytics", args=[course.pk])
+    make_students(course, 2)
+    quiz_services.quiz_create(course=course, created_by=instructor, title="Q", num_questions=2)
+    instructor_client.get(url)
+    # session, user, perms (2), course, topic mastery, forgetting, questions, choices, quiz
+    # responses, study first answers, student progress, reviews in 7 days, attempts
+    with django_assert_num_queries(14):
+        instructor_client.get(url)
+    for user in make_students(course, 5, start=10):
+        study_all(user, days=1)
+    with django_assert_num_queries(14):
+        response = instructor_client.get(url)
+    assert response.content.decode().count('<th scope="row">s1') >= 5
+
+
+def test_students_cannot_see_analytics_and_other_instructors_get_404(student_client, other_instructor, course):
+    urls = [
+        reverse(name, args=[course.pk])
+        for name in ("cards:course_analytics", "cards:export_items", "cards:export_students", "cards:export_attempts")
+    ]
+    other = Client()
+    other.force_login(other_instructor)
+    for url in urls:
+        assert student_client.get(url).status_code == 403
+        assert other.get(url).status_code == 404
