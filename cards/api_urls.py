@@ -19,5 +19,11 @@ urlpatterns = [
     path("questions/", api.questions, name="questions"),
     path("questions/<int:question_id>/", api.question_detail, name="question_detail"),
     path("questions/<int:question_id>/publish/", api.question_publish, name="question_publish"),
+    path("quizzes/", api.quizzes, name="quizzes"),
+    path("quizzes/<int:quiz_id>/attempts/", api.quiz_attempts, name="quiz_attempts"),
+    path("attempts/<int:attempt_id>/", api.attempt_detail, name="attempt_detail"),
+    path("attempts/<int:attempt_id>/answer/", api.attempt_answer, name="attempt_answer"),
+    path("attempts/<int:attempt_id>/submit/", api.attempt_submit, name="attempt_submit"),
+    path("courses/<int:course_id>/item-analysis/", api.item_analysis, name="item_analysis"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

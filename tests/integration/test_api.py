@@ -407,3 +407,55 @@ def test_answer_rate_limit_is_per_user_not_per_address(student, other_student, d
         ).status_code
         != 429
     )
+
+
+# --- quizzes through the API ------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_quiz(course, instructor, deck):
+    from cards.services import quizzes as quiz_services
+
+    return quiz_services.quiz_create(
+        course=course, created_by=instructor, title="API quiz", num_questions=3, time_limit_minutes=5
+    )
+
+
+def test_quiz_flow_through_the_api(api, api_quiz):
+    listed = api.get("/api/v1/quizzes/").json()["results"]
+    assert [q["id"] for q in listed] == [api_quiz.pk]
+    started = api.post(f"/api/v1/quizzes/{api_quiz.pk}/attempts/")
+    assert started.status_code == 201
+    body = started.json()
+    assert 295 <= body["remaining_seconds"] <= 300 and len(body["questions"]) == 3
+    text = json.dumps(body)
+    assert 'correct": true' not in text and all(q["correct_answer"] is None for q in body["questions"])
+    question = Question.objects.get(pk=body["questions"][0]["id"])
+    answer_field = {"choice": question.choices.first().pk} if question.choices.exists() else {"text": "GABA-B"}
+    saved = api.post(f"/api/v1/attempts/{body['id']}/answer/", {"question": question.pk, **answer_field}, format="json")
+    assert saved.status_code == 200 and saved.json()["questions"][0]["answer"] is not None
+    submitted = api.post(f"/api/v1/attempts/{body['id']}/submit/").json()
+    assert submitted["status"] == "submitted" and submitted["score"] is not None
+    again = api.post(f"/api/v1/attempts/{body['id']}/submit/")
+    assert again.status_code == 409 and again.json()["code"] == "already_submitted"
+
+
+def test_someone_elses_attempt_is_404_in_the_api(student, other_student, api_quiz):
+    from cards.services import quizzes as quiz_services
+
+    attempt = quiz_services.attempt_start(user=student, quiz=api_quiz, now=datetime.now(UTC))
+    bob = api_for(other_student)
+    assert bob.get(f"/api/v1/attempts/{attempt.pk}/").status_code == 404
+    assert bob.post(f"/api/v1/attempts/{attempt.pk}/submit/").status_code == 404
+    response = bob.post(
+        f"/api/v1/attempts/{attempt.pk}/answer/", {"question": attempt.question_ids[0], "text": "x"}, format="json"
+    )
+    assert response.status_code == 404
+
+
+def test_item_analysis_endpoint(instructor, other_instructor, student, course, deck):
+    response = api_for(instructor).get(f"/api/v1/courses/{course.pk}/item-analysis/")
+    assert response.status_code == 200
+    assert {r["uid"] for r in response.json()["results"]} == set(deck.questions.values_list("uid", flat=True))
+    assert api_for(other_instructor).get(f"/api/v1/courses/{course.pk}/item-analysis/").status_code == 404
+    assert api_for(student).get(f"/api/v1/courses/{course.pk}/item-analysis/").status_code == 403
