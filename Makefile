@@ -42,3 +42,14 @@ format: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+
+# Browser end-to-end journeys (tests/e2e): Playwright driving Debian's chromium against
+# pytest-django's live server. Not part of `make test`; screenshots go to docs/screenshots/.
+CHROMIUM := /usr/bin/chromium
+.PHONY: e2e
+e2e: install
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "make e2e: $(CHROMIUM) is missing. Install Debian's chromium: apt-get install -y chromium" >&2; \
+		exit 1; \
+	fi
+	QUIZAPP_E2E=1 $(BIN)/python -m pytest tests/e2e

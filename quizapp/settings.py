@@ -128,6 +128,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two gunicorn workers write at once: WAL lets readers run beside the writer,
     # IMMEDIATE takes the write lock at BEGIN (no upgrade deadlock), and the busy
     # timeout makes a writer wait instead of failing with "database is locked".
+    # Tests use a file, not memory, so tests with real threads share one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -169,6 +171,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "quizapp" / "static"]  # site css, vendored htmx
+# Development (and the test servers) serve straight from the source folders; production
+# serves what collectstatic gathered, compressed and fingerprinted.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -162,7 +162,11 @@ def validate(
     deck = data.get("deck")
     if not isinstance(deck, dict) or not _is_str(deck.get("slug")) or not _is_str(deck.get("title")):
         problems.append(Problem("deck", "needs a slug and a title"))
-    topic_slugs = {t.get("slug") for t in data.get("topics", []) if isinstance(t, dict)}
+    declared_topics = data.get("topics", [])
+    if not isinstance(declared_topics, list):
+        problems.append(Problem("topics", "must be a list of {slug, name}"))
+        declared_topics = []
+    topic_slugs = {t.get("slug") for t in declared_topics if isinstance(t, dict) and _is_str(t.get("slug"))}
     passages: dict[tuple[str, str], str] = {}
     sources = data.get("sources", [])
     if not isinstance(sources, list):
@@ -174,7 +178,11 @@ def validate(
             problems.append(Problem(where, "needs a slug and a title"))
             continue
         keys = set()
-        for j, passage in enumerate(source.get("passages", [])):
+        source_passages = source.get("passages", [])
+        if not isinstance(source_passages, list):
+            problems.append(Problem(f"{where}.passages", "must be a list"))
+            source_passages = []
+        for j, passage in enumerate(source_passages):
             if not isinstance(passage, dict) or not _is_str(passage.get("key")) or not _is_str(passage.get("text")):
                 problems.append(Problem(f"{where}.passages[{j}]", "needs a key and a text"))
                 continue
@@ -213,7 +221,7 @@ def _check_citation(uid: str, source, passages: dict, problems: list[Problem]) -
         problems.append(Problem(uid, "source must be an object with source, passage and quote", "quote"))
         return
     key = (source.get("source"), source.get("passage"))
-    if key not in passages:
+    if not all(_is_str(part) for part in key) or key not in passages:
         problems.append(
             Problem(uid, f"cites passage {key[1]!r} of source {key[0]!r}, which is not in the file", "passage")
         )
@@ -251,7 +259,7 @@ def _count_problems(questions, min_questions, min_per_topic, min_per_kind, topic
     problems = []
     if len(published) < min_questions:
         problems.append(Problem("questions", f"{len(published)} published questions, at least {min_questions} needed"))
-    by_topic = Counter(q.get("topic") for q in published)
+    by_topic = Counter(q.get("topic") for q in published if _is_str(q.get("topic")))
     for topic in topics:
         if by_topic[topic] < min_per_topic:
             problems.append(
@@ -261,7 +269,7 @@ def _count_problems(questions, min_questions, min_per_topic, min_per_kind, topic
                 )
             )
     if min_per_kind:
-        by_kind = Counter(q.get("kind") for q in published)
+        by_kind = Counter(q.get("kind") for q in published if _is_str(q.get("kind")))
         for kind in KINDS:
             if by_kind[kind] < min_per_kind:
                 problems.append(

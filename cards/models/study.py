@@ -76,8 +76,10 @@ class ReviewLog(models.Model):
         REVIEW = "review", "Review"
         UNDO = "undo", "Undo"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="review_logs", on_delete=models.CASCADE)
-    card = models.ForeignKey(Card, related_name="logs", on_delete=models.CASCADE)
+    # PROTECT: months of a student's work are never deleted as a side effect of deleting
+    # their card or account (a cascade would bypass the queryset guard below).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="review_logs", on_delete=models.PROTECT)
+    card = models.ForeignKey(Card, related_name="logs", on_delete=models.PROTECT)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REVIEW)
     undoes = models.OneToOneField("self", null=True, blank=True, related_name="undone_by", on_delete=models.PROTECT)
     review_id = models.UUIDField(default=uuid.uuid4)
@@ -109,6 +111,8 @@ class ReviewLog(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ReviewLogIsAppendOnly("review log rows are never updated")
+        # Always an INSERT: a new instance carrying an existing id must fail, not overwrite.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

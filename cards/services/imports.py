@@ -99,8 +99,9 @@ def read_bank_file(
             [Problem(name, f"{len(bank['questions'])} questions; at most {MAX_IMPORT_QUESTIONS} per import")]
         )
     bank.setdefault("topics", topics)
-    known = {t.get("slug") for t in bank["topics"] if isinstance(t, dict)}
-    bank["topics"] += [t for t in topics if t["slug"] not in known]
+    if isinstance(bank["topics"], list):  # otherwise validate() names the problem
+        known = {t.get("slug") for t in bank["topics"] if isinstance(t, dict)}
+        bank["topics"] += [t for t in topics if t["slug"] not in known]
     problems = json_bank.validate(bank)
     if problems:
         raise BankError([Problem(f"{name}: {p.where}", p.message, p.field) for p in problems])

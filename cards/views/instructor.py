@@ -413,7 +413,15 @@ def deck_import(request, deck_id: int):
                 "strict": form.cleaned_data["strict"],
                 "digest": parsed.digest,
             }
-            context.update({"plan": plan, "warnings": parsed.warnings, "digest": parsed.digest, "name": upload.name})
+            context.update(
+                {
+                    "plan": plan,
+                    "warnings": parsed.warnings,
+                    "digest": parsed.digest,
+                    "name": upload.name,
+                    "import_count": len(plan.created) + len(plan.updated),
+                }
+            )
     return render(request, "cards/instructor/import.html", context)
 
 

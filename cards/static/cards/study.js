@@ -26,7 +26,9 @@
     shownAt = Date.now();
     var p = panel();
     if (!p) return;
-    var focusable = p.querySelector("#answer-text") || p.querySelector("#reveal, #next, .rate");
+    // The main action first: never a re-rate button, which Enter would then press.
+    var focusable = p.querySelector("#answer-text") || p.querySelector("#reveal") || p.querySelector("#next") ||
+      p.querySelector(".rate");
     if (focusable) focusable.focus({ preventScroll: false });
   });
 
