@@ -35,6 +35,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r cards quizapp -x cards/migrations
 
 format: install
 	$(BIN)/ruff format .

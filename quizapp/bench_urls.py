@@ -1,0 +1,10 @@
+"""URLs for `make bench` only: the site, plus the framework-limit reference view."""
+
+from django.urls import include, path
+
+from cards.views.bench import reference
+
+urlpatterns = [
+    path("bench/reference/<int:pk>/", reference, name="bench_reference"),
+    path("", include("quizapp.urls")),
+]
