@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format install migrate demo clean
+.PHONY: run test lint format install migrate demo clean fuzz-api
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Property-based fuzzing of the API against its own served OpenAPI schema (loopback only).
+fuzz-api: install
+	bash tests/fuzz/schemathesis.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

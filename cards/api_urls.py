@@ -1,7 +1,10 @@
-from django.urls import path
+from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
+from cards.converters import IdConverter
 from cards.views import api
+
+register_converter(IdConverter, "id")
 
 app_name = "api"
 
@@ -17,13 +20,13 @@ urlpatterns = [
     path("study/undo/", api.study_undo, name="study_undo"),
     path("stats/", api.stats, name="stats"),
     path("questions/", api.questions, name="questions"),
-    path("questions/<int:question_id>/", api.question_detail, name="question_detail"),
-    path("questions/<int:question_id>/publish/", api.question_publish, name="question_publish"),
+    path("questions/<id:question_id>/", api.question_detail, name="question_detail"),
+    path("questions/<id:question_id>/publish/", api.question_publish, name="question_publish"),
     path("quizzes/", api.quizzes, name="quizzes"),
-    path("quizzes/<int:quiz_id>/attempts/", api.quiz_attempts, name="quiz_attempts"),
-    path("attempts/<int:attempt_id>/", api.attempt_detail, name="attempt_detail"),
-    path("attempts/<int:attempt_id>/answer/", api.attempt_answer, name="attempt_answer"),
-    path("attempts/<int:attempt_id>/submit/", api.attempt_submit, name="attempt_submit"),
-    path("courses/<int:course_id>/item-analysis/", api.item_analysis, name="item_analysis"),
+    path("quizzes/<id:quiz_id>/attempts/", api.quiz_attempts, name="quiz_attempts"),
+    path("attempts/<id:attempt_id>/", api.attempt_detail, name="attempt_detail"),
+    path("attempts/<id:attempt_id>/answer/", api.attempt_answer, name="attempt_answer"),
+    path("attempts/<id:attempt_id>/submit/", api.attempt_submit, name="attempt_submit"),
+    path("courses/<id:course_id>/item-analysis/", api.item_analysis, name="item_analysis"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

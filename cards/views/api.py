@@ -20,6 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from cards import grading, scheduling
+from cards.converters import MAX_ID, parse_id
 from cards.errors import NotFound
 from cards.models import Attempt, Course, Profile, Question
 from cards.permissions import (
@@ -212,7 +213,9 @@ def courses(request):
 
 class JoinSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=12, required=False)
-    course = serializers.IntegerField(required=False, help_text="An open course's id (no code needed).")
+    course = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="An open course's id (no code needed)."
+    )
 
     def validate(self, attrs):
         if not attrs.get("code") and not attrs.get("course"):
@@ -308,9 +311,8 @@ NextOut = inline_serializer("NextCard", {"card": CardOut, "counts": CountsOut})
 @api_view(["GET"])
 def study_next(request):
     """The next card of a deck, without its answer key; 204 when nothing is due."""
-    try:
-        deck_id = int(request.query_params.get("deck", ""))
-    except ValueError:
+    deck_id = parse_id(request.query_params.get("deck", ""))
+    if deck_id is None:
         return Response(
             {"code": "invalid", "detail": "deck: a deck id is required.", "fields": {"deck": "A deck id is required."}},
             status=400,
@@ -351,11 +353,14 @@ def study_next(request):
 
 
 class AnswerSerializer(serializers.Serializer):
-    card = serializers.IntegerField(min_value=1)
+    card = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     review_id = serializers.UUIDField()
     response_ms = serializers.IntegerField(min_value=0, max_value=86_400_000, required=False, allow_null=True)
     reps = serializers.IntegerField(
-        min_value=0, required=False, help_text="The card's reps when shown: refuses a stale second tab."
+        max_value=2**31 - 1,
+        min_value=0,
+        required=False,
+        help_text="The card's reps when shown: refuses a stale second tab.",
     )
     choice = serializers.IntegerField(required=False)
     choices = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=50)
@@ -565,7 +570,7 @@ def _question_out(question: Question) -> dict:
 
 
 class QuestionInSerializer(serializers.Serializer):
-    deck = serializers.IntegerField(required=False)
+    deck = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     kind = serializers.ChoiceField(choices=grading.KINDS, required=False)
     topic = serializers.CharField(max_length=50, required=False)
     prompt = serializers.CharField(max_length=5000, required=False)

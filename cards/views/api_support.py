@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -64,8 +66,11 @@ class LoginThrottle(SimpleRateThrottle):
     scope = "login"
 
     def get_cache_key(self, request, view):
-        username = str(request.data.get("username", "")).lower() if hasattr(request, "data") else ""
-        return self.cache_format % {"scope": self.scope, "ident": f"{username}:{self.get_ident(request)}"}
+        data = request.data if isinstance(request.data, dict) else {}  # any JSON may arrive
+        username = str(data.get("username", ""))[:150].lower()
+        # Hashed: a username may hold characters a cache key must not (spaces, control codes).
+        ident = hashlib.sha256(f"{username}\0{self.get_ident(request)}".encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class AnswerThrottle(SimpleRateThrottle):

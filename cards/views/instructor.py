@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cards import grading
+from cards.converters import parse_id
 from cards.errors import InvalidInput
 from cards.forms import CoInstructorForm, CourseForm, DeckForm, ImportForm, QuestionForm, QuizForm, SourceForm
 from cards.interop.json_bank import BankError
@@ -101,10 +102,10 @@ def course_code(request, course_id: int):
 @require_POST
 def course_decks(request, course_id: int):
     course = instructor_course(request.user, course_id)
-    try:
-        deck = instructor_deck(request.user, int(request.POST.get("deck", "")))
-    except ValueError as exc:
-        raise Http404("No such deck.") from exc
+    deck_id = parse_id(request.POST.get("deck"))
+    if deck_id is None:
+        raise Http404("No such deck.")
+    deck = instructor_deck(request.user, deck_id)
     if request.POST.get("action") == "detach":
         authoring.course_detach_deck(course=course, deck=deck)
         messages.success(request, f"{deck.title} removed from the course; students keep their history.")

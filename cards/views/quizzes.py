@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cards.converters import parse_id
 from cards.errors import DomainError, NotFound
 from cards.models import Attempt, Course, Topic
 from cards.selectors import attempt_items, quizzes_for_student, reveal_allowed
@@ -40,7 +41,7 @@ def quiz_list(request):
 @login_required
 @require_POST
 def practice_start(request):
-    course = Course.objects.filter(pk=request.POST.get("course") or 0, enrollments__user=request.user).first()
+    course = Course.objects.filter(pk=parse_id(request.POST.get("course")) or 0, enrollments__user=request.user).first()
     if course is None:
         raise Http404("No such course among yours.")
     try:
@@ -117,10 +118,9 @@ def _submit_if_time_is_up(attempt: Attempt) -> None:
 @require_POST
 def attempt_answer(request, attempt_id: int):
     attempt = _own_attempt(request, attempt_id)
-    try:
-        question_id = int(request.POST.get("question", ""))
-    except ValueError as exc:
-        raise Http404("No such question in this attempt.") from exc
+    question_id = parse_id(request.POST.get("question"))
+    if question_id is None:
+        raise Http404("No such question in this attempt.")
     kind = request.POST.get("kind", "")
     notice = ""
     try:

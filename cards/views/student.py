@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cards import grading, scheduling
+from cards.converters import parse_id
 from cards.errors import DomainError, NotFound
 from cards.forms import JoinCourseForm, ReportForm, SignUpForm
 from cards.permissions import student_course_and_deck
@@ -153,6 +154,12 @@ def answer_from_post(kind: str, data) -> dict:
     return {"text": data.get("text", "")}
 
 
+def _response_ms(value) -> int | None:
+    """Time to answer as the page measured it; implausible values are dropped, not stored."""
+    ms = _int_or_none(value)
+    return ms if ms is not None and 0 <= ms <= 86_400_000 else None
+
+
 def _int_or_none(value):
     try:
         return int(value)
@@ -171,7 +178,7 @@ def _uuid_or_none(value):
 @require_POST
 def answer(request, course_id: int, deck_id: int):
     course, deck = student_course_and_deck(request.user, course_id, deck_id)
-    card_id = _int_or_none(request.POST.get("card"))
+    card_id = parse_id(request.POST.get("card"))
     review_id = _uuid_or_none(request.POST.get("review_id"))
     if card_id is None or review_id is None:
         return _render_panel(
@@ -187,7 +194,7 @@ def answer(request, course_id: int, deck_id: int):
             answer=answer_from_post(kind, request.POST) if kind in grading.KINDS else {},
             review_id=review_id,
             now=timezone.now(),
-            response_ms=_int_or_none(request.POST.get("response_ms")),
+            response_ms=_response_ms(request.POST.get("response_ms")),
             expected_reps=_int_or_none(request.POST.get("reps")),
         )
     except NotFound as exc:

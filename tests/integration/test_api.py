@@ -431,7 +431,12 @@ def test_quiz_flow_through_the_api(api, api_quiz):
     text = json.dumps(body)
     assert 'correct": true' not in text and all(q["correct_answer"] is None for q in body["questions"])
     question = Question.objects.get(pk=body["questions"][0]["id"])
-    answer_field = {"choice": question.choices.first().pk} if question.choices.exists() else {"text": "GABA-B"}
+    if question.kind == "multiple":
+        answer_field = {"choices": [question.choices.first().pk]}
+    elif question.choices.exists():
+        answer_field = {"choice": question.choices.first().pk}
+    else:
+        answer_field = {"text": "GABA-B"}
     saved = api.post(f"/api/v1/attempts/{body['id']}/answer/", {"question": question.pk, **answer_field}, format="json")
     assert saved.status_code == 200 and saved.json()["questions"][0]["answer"] is not None
     submitted = api.post(f"/api/v1/attempts/{body['id']}/submit/").json()
@@ -459,3 +464,10 @@ def test_item_analysis_endpoint(instructor, other_instructor, student, course, d
     assert {r["uid"] for r in response.json()["results"]} == set(deck.questions.values_list("uid", flat=True))
     assert api_for(other_instructor).get(f"/api/v1/courses/{course.pk}/item-analysis/").status_code == 404
     assert api_for(student).get(f"/api/v1/courses/{course.pk}/item-analysis/").status_code == 403
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", "3.5", '"text"', "null"])
+def test_auth_endpoints_answer_400_to_any_json_that_is_not_an_object(db, body):
+    for url in ("/api/v1/auth/token/", "/api/v1/auth/register/"):
+        response = APIClient().generic("POST", url, body, content_type="application/json")
+        assert response.status_code == 400, (url, body, response.status_code)

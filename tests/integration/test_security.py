@@ -185,3 +185,34 @@ def test_logout_ends_the_session_on_the_server(student):
     key = client.session.session_key
     client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()
+
+
+HUGE = "9" * 30
+
+
+def test_huge_ids_are_400_or_404_never_500(student, student_client, course, deck):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(student)
+    assert api.get(f"/api/v1/study/next/?deck={HUGE}").status_code == 400
+    assert (
+        api.post(
+            "/api/v1/study/answer/", {"card": int(HUGE), "review_id": str(uuid.uuid4()), "rating": 3}, format="json"
+        ).status_code
+        == 400
+    )
+    assert api.post("/api/v1/courses/join/", {"course": int(HUGE)}, format="json").status_code == 400
+    assert student_client.get(f"/study/{HUGE}/{deck.pk}/").status_code == 404
+    assert student_client.get(f"/api/v1/attempts/{HUGE}/").status_code == 404
+    response = student_client.post(
+        reverse("cards:study_answer", args=[course.pk, deck.pk]),
+        {"card": HUGE, "kind": "single", "review_id": str(uuid.uuid4())},
+    )
+    assert response.status_code == 400
+    card = Card.objects.filter(user=student, question__kind="flashcard").first()
+    response = student_client.post(
+        reverse("cards:study_answer", args=[course.pk, deck.pk]),
+        {"card": card.pk, "kind": "flashcard", "review_id": str(uuid.uuid4()), "rating": 3, "response_ms": HUGE},
+    )
+    assert response.status_code == 302 and ReviewLog.objects.get().response_ms is None
