@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from cards.converters import IdConverter
-from cards.views import analytics, dashboard, instructor, quizzes, student
+from cards.views import accounts, analytics, dashboard, instructor, quizzes, student
 
 register_converter(IdConverter, "id")
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("study/<id:course_id>/<id:deck_id>/suspend/<id:card_id>/", student.suspend, name="study_suspend"),
     path("study/questions/<id:question_id>/report/", student.report_problem, name="report_problem"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("preferences/", accounts.preferences, name="preferences"),
     path("cards/<id:card_id>/unsuspend/", student.unsuspend, name="unsuspend"),
     path("quizzes/", quizzes.quiz_list, name="quiz_list"),
     path("quizzes/practice/", quizzes.practice_start, name="practice_start"),

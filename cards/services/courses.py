@@ -103,3 +103,22 @@ def join_course_by_code(*, user, code: str) -> Enrollment:
 def enroll_in_open_courses(*, user) -> None:
     for course in Course.objects.filter(is_open=True).exclude(enrollments__user=user):
         enroll_student(user=user, course=course)
+
+
+@transaction.atomic
+def preferences_save(*, user, timezone_name: str, retention_by_course: dict[int, float | None]) -> None:
+    """A student's own settings: their time zone (when their study day starts) and, per
+    course, a desired retention that overrides the course default (None: use the default)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from cards.errors import InvalidInput
+
+    try:
+        ZoneInfo(timezone_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"Unknown time zone {timezone_name!r}.", field="timezone") from exc
+    Profile.objects.update_or_create(user=user, defaults={"timezone": timezone_name})
+    for course_id, retention in retention_by_course.items():
+        if retention is not None and not 0.7 <= retention <= 0.99:
+            raise InvalidInput("Desired retention is between 0.70 and 0.99.", field=f"retention_{course_id}")
+        Enrollment.objects.filter(user=user, course_id=course_id).update(desired_retention=retention)

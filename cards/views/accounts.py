@@ -5,9 +5,17 @@ from __future__ import annotations
 import math
 
 from axes.helpers import get_cool_off
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from cards.errors import InvalidInput
+from cards.forms import COMMON_TIMEZONES
+from cards.models import Profile
+from cards.services.courses import preferences_save
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -26,3 +34,48 @@ def lockout_response(request, original_response=None, credentials=None):
         response = render(request, "registration/locked_out.html", {"detail": detail}, status=429)
     response["Retry-After"] = str(seconds)
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    """Time zone, and per course a desired retention of the student's own."""
+    enrollments = list(request.user.enrollments.select_related("course").order_by("course__title"))
+    profile = Profile.objects.filter(user=request.user).first()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        retention = {}
+        for e in enrollments:
+            raw = request.POST.get(f"retention_{e.course_id}", "").strip()
+            try:
+                retention[e.course_id] = round(float(raw) / 100, 4) if raw else None
+            except ValueError:
+                errors[f"retention_{e.course_id}"] = "Enter a percentage, e.g. 90."
+        if not errors:
+            try:
+                preferences_save(
+                    user=request.user, timezone_name=request.POST.get("timezone", ""), retention_by_course=retention
+                )
+            except InvalidInput as exc:
+                errors[exc.field or "timezone"] = exc.message
+            else:
+                messages.success(request, "Preferences saved.")
+                return redirect("cards:preferences")
+    rows = [
+        {
+            "enrollment": e,
+            "course_default": round(e.course.desired_retention * 100),
+            "mine": round(e.desired_retention * 100) if e.desired_retention else "",
+        }
+        for e in enrollments
+    ]
+    return render(
+        request,
+        "registration/preferences.html",
+        {
+            "rows": rows,
+            "timezones": COMMON_TIMEZONES,
+            "errors": errors,
+            "current_tz": profile.timezone if profile else "UTC",
+        },
+    )

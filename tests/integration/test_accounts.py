@@ -130,3 +130,25 @@ def test_study_home_query_count_does_not_grow(django_assert_num_queries, student
     with django_assert_num_queries(10):
         response = student_client.get(reverse("cards:study_home"))
     assert response.content.decode().count("Study now") == 4
+
+
+def test_preferences_set_time_zone_and_own_retention(student, student_client, course):
+    from cards.models import Enrollment
+
+    response = student_client.post(
+        reverse("cards:preferences"), {"timezone": "Asia/Tokyo", f"retention_{course.pk}": "85"}
+    )
+    assert response.status_code == 302
+    student.profile.refresh_from_db()
+    assert student.profile.timezone == "Asia/Tokyo"
+    enrollment = Enrollment.objects.get(user=student, course=course)
+    assert enrollment.desired_retention == 0.85
+    assert course.scheduler_settings(enrollment.desired_retention).desired_retention == 0.85
+
+
+def test_preferences_refuse_out_of_range_retention(student, student_client, course):
+    from cards.models import Enrollment
+
+    response = student_client.post(reverse("cards:preferences"), {"timezone": "UTC", f"retention_{course.pk}": "50"})
+    assert "between 0.70 and 0.99" in response.content.decode()
+    assert Enrollment.objects.get(user=student, course=course).desired_retention is None

@@ -213,3 +213,24 @@ def test_near_duplicates_are_reported(bank_data):
 def test_counts_below_minimum_are_reported(bank_data):
     problems = json_bank.validate(bank_data, min_questions=10_000)
     assert any("at least 10000 needed" in str(p) for p in problems)
+
+
+@pytest.mark.django_db
+def test_coverage_command_lists_every_passage_of_the_shipped_bank(bank_data):
+    load_bank(data=bank_data)
+    out = StringIO()
+    call_command("bank_coverage", "--deck", bank_data["deck"]["slug"], "--fail-on-uncovered", stdout=out)
+    text = out.getvalue()
+    assert "11 passages, 0 without a question" in text
+    assert "approved-medical-applications-2" in text
+
+
+@pytest.mark.django_db
+def test_coverage_command_flags_a_passage_without_questions(bank_data):
+    data = copy.deepcopy(bank_data)
+    data["questions"] = [q for q in data["questions"] if q["source"]["passage"] != "introduction-1"]
+    load_bank(data=data)
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 passage"):
+        call_command("bank_coverage", "--fail-on-uncovered", stdout=out)
+    assert "introduction-1" in out.getvalue() and "NO QUESTION" in out.getvalue()

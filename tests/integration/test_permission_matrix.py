@@ -52,6 +52,7 @@ MATRIX = {
     "cards:study_suspend": ("POST", lambda o: [o["course"].pk, o["deck"].pk, o["card"].pk], OWN),
     "cards:report_problem": ("POST", lambda o: [o["question"].pk], COURSE),
     "cards:dashboard": ("GET", lambda o: [], ANY_USER),
+    "cards:preferences": ("GET", lambda o: [], ANY_USER),
     "cards:unsuspend": ("POST", lambda o: [o["card"].pk], OWN),
     "cards:quiz_list": ("GET", lambda o: [], ANY_USER),
     "cards:practice_start": ("POST", lambda o: [], COURSE),
