@@ -12,6 +12,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from cards.models import Card, Question, ReviewLog
+from tests.answers import card_answer
 from tests.factories import CourseFactory, DeckFactory, UserFactory, make_question
 
 START = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -29,19 +30,7 @@ def api(student):
 
 
 def right_answer(card_json) -> dict:
-    card = Card.objects.select_related("question").get(pk=card_json["id"])
-    q = card.question
-    if q.kind == "flashcard":
-        return {"rating": 3}
-    if q.kind == "multiple":
-        return {"choices": [c.pk for c in q.choices.filter(correct=True)]}
-    if q.kind in ("single", "truefalse"):
-        return {"choice": q.choices.get(correct=True).pk}
-    if q.kind == "short":
-        return {"text": q.answers[0]}
-    from cards.grading import cloze_deletions
-
-    return {"text": cloze_deletions(q.prompt)[card.cloze][0]}
+    return card_answer(Card.objects.select_related("question").get(pk=card_json["id"]))
 
 
 def answer(api, card_json, review_id=None, **body):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from cards.errors import AnswerRejected, NotFound
 from cards.models import Attempt, Card, Question, Quiz, ReviewLog
 from cards.services import quizzes as quiz_services
+from tests.answers import right_answer
 from tests.factories import DeckFactory, make_question
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -33,16 +34,7 @@ def timed_quiz(course, instructor, quiz_deck):
     )
 
 
-def right(question) -> dict:
-    if question.kind == "multiple":
-        return {"choices": [c.pk for c in question.choices.filter(correct=True)]}
-    if question.kind in ("single", "truefalse"):
-        return {"choice": question.choices.get(correct=True).pk}
-    if question.kind == "cloze":  # a quiz asks a cloze question's first deletion
-        from cards.grading import cloze_deletions
-
-        return {"text": cloze_deletions(question.prompt)[1][0]}
-    return {"text": question.answers[0]}
+right = right_answer  # a quiz asks a cloze question's first deletion
 
 
 def post_answer(client, attempt, question, answer):

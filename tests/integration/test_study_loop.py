@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from cards.models import Card, ReviewLog
 from cards.services.courses import enroll_student
+from tests.answers import card_answer
 from tests.factories import CourseFactory, DeckFactory, UserFactory, make_question
 
 START = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -27,19 +28,7 @@ def shown_card(html: str) -> Card | None:
     return Card.objects.select_related("question").get(pk=int(match.group(1))) if match else None
 
 
-def correct_answer(card: Card) -> dict:
-    q = card.question
-    if q.kind == "flashcard":
-        return {"rating": 3}
-    if q.kind == "multiple":
-        return {"choices": [c.pk for c in q.choices.filter(correct=True)]}
-    if q.kind in ("single", "truefalse"):
-        return {"choice": q.choices.get(correct=True).pk}
-    if q.kind == "short":
-        return {"text": q.answers[0]}
-    from cards.grading import cloze_deletions
-
-    return {"text": cloze_deletions(q.prompt)[card.cloze][0]}
+correct_answer = card_answer
 
 
 def post_answer(client, course, deck, card, answer=None, review_id=None, **extra):
