@@ -1,10 +1,8 @@
-from django.urls import path, register_converter
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from cards.converters import IdConverter
+import cards.converters  # noqa: F401 - registers the <id:...> path converter
 from cards.views import api
-
-register_converter(IdConverter, "id")
 
 app_name = "api"
 

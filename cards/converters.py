@@ -1,5 +1,7 @@
-"""URL converters. Database ids are at most 18 digits: a longer number in a URL is a 404,
+"""URL converters (registered on import, once per process). Database ids are at most 18 digits: a longer number in a URL is a 404,
 not an integer overflow in the database driver (a 500)."""
+
+from django.urls import register_converter
 
 MAX_ID = 10**18 - 1
 
@@ -21,3 +23,6 @@ def parse_id(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number <= MAX_ID else None
+
+
+register_converter(IdConverter, "id")

@@ -1,9 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from cards.converters import IdConverter
+import cards.converters  # noqa: F401 - registers the <id:...> path converter
 from cards.views import accounts, analytics, dashboard, instructor, quizzes, student
-
-register_converter(IdConverter, "id")
 
 app_name = "cards"
 
