@@ -1,4 +1,5 @@
-"""URL converters (registered on import, once per process). Database ids are at most 18 digits: a longer number in a URL is a 404,
+"""URL converters (registered on import, once per process). Database ids are at most 18
+digits: a longer number in a URL is a 404,
 not an integer overflow in the database driver (a 500)."""
 
 from django.urls import register_converter
