@@ -216,3 +216,35 @@ def test_huge_ids_are_400_or_404_never_500(student, student_client, course, deck
         {"card": card.pk, "kind": "flashcard", "review_id": str(uuid.uuid4()), "rating": 3, "response_ms": HUGE},
     )
     assert response.status_code == 302 and ReviewLog.objects.get().response_ms is None
+
+
+@override_settings(AXES_FAILURE_LIMIT=2)
+def test_web_login_lockout_says_when_to_retry(client, db):
+    from tests.factories import UserFactory
+
+    UserFactory(username="target", password="correct-horse-battery")
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "target", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "target", "password": "correct-horse-battery"})
+    assert response.status_code == 429
+    assert "Try again in 15 minutes" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+
+
+def test_oversized_api_body_is_400_not_500(student):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(student)
+    body = '{"card": 1, "review_id": "' + "x" * (3 * 1024 * 1024) + '"}'
+    response = api.generic("POST", "/api/v1/study/answer/", body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_oversized_import_is_refused_with_a_clear_error(instructor, deck):
+    from cards.interop.json_bank import BankError
+    from cards.services.imports import MAX_IMPORT_BYTES, read_bank_file
+
+    with pytest.raises(BankError) as exc:
+        read_bank_file(name="huge.gift", content=b"x" * (MAX_IMPORT_BYTES + 1), deck=deck)
+    assert "huge.gift" in str(exc.value) and "the limit is" in str(exc.value)
