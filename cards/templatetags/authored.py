@@ -37,3 +37,9 @@ def cloze_front1(text: str) -> str:
 def split_pairs(spec: str) -> list[tuple[str, str]]:
     """'a:A,b:B' -> [('a', 'A'), ('b', 'B')], for table headers written in the template."""
     return [tuple(part.split(":", 1)) for part in spec.split(",")]
+
+
+@register.filter
+def flag_label(code: str) -> str:
+    """An item-analysis flag code as words: 'negative_discrimination' -> 'negative discrimination'."""
+    return str(code).replace("_", " ")

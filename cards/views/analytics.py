@@ -4,6 +4,7 @@ analysis, per-student progress and quiz results, each also as CSV."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -23,12 +24,34 @@ from cards.selectors import (
 
 ITEM_SORTS = {
     "uid": lambda row: row[0].uid,
-    "facility": lambda row: (row[1].facility is None, row[1].facility or 0),
-    "discrimination": lambda row: (row[1].discrimination is None, row[1].discrimination or 0),
-    "point_biserial": lambda row: (row[1].point_biserial is None, row[1].point_biserial or 0),
+    "facility": lambda row: row[1].facility,
+    "discrimination": lambda row: row[1].discrimination,
+    "point_biserial": lambda row: row[1].point_biserial,
     "responses": lambda row: row[1].responses,
     "flags": lambda row: -len(row[1].flags),
 }
+
+
+# Statistics of one or two responses say nothing about an item: no flags below this.
+MIN_RESPONSES_FOR_FLAGS = 5
+
+
+def _items(course) -> list:
+    """The course's item statistics without flashcards (self-rated, no responses to analyse),
+    flagged only once enough students answered."""
+    return [
+        (q, s if s.responses >= MIN_RESPONSES_FOR_FLAGS else dataclasses.replace(s, flags=[]))
+        for q, s in course_item_analysis(course)
+        if q.kind != "flashcard"
+    ]
+
+
+def sorted_items(items: list, key: str, descending: bool) -> list:
+    """Sort by a column either way; rows without a value (no responses yet) always last."""
+    by = ITEM_SORTS.get(key, ITEM_SORTS["flags"])
+    with_value = [row for row in items if by(row) is not None]
+    without = [row for row in items if by(row) is None]
+    return sorted(with_value, key=by, reverse=descending) + without
 
 
 def _cohort_course(request, course_id: int):
@@ -58,8 +81,7 @@ def course_analytics(request, course_id: int):
     now = timezone.now()
     mastery = class_topic_mastery(course, now=now)
     sort = request.GET.get("sort", "flags")
-    items = course_item_analysis(course)
-    items.sort(key=ITEM_SORTS.get(sort, ITEM_SORTS["flags"]), reverse=request.GET.get("dir") == "desc")
+    items = sorted_items(_items(course), sort, request.GET.get("dir") == "desc")
     context = {
         "course": course,
         "mastery": mastery,
@@ -82,7 +104,7 @@ def course_analytics(request, course_id: int):
 @require_GET
 def item_detail(request, course_id: int, question_id: int):
     course = _cohort_course(request, course_id)
-    row = next(((q, s) for q, s in course_item_analysis(course) if q.pk == question_id), None)
+    row = next(((q, s) for q, s in _items(course) if q.pk == question_id), None)
     if row is None:
         raise Http404("No such question in this course.")
     question, stats = row

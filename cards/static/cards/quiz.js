@@ -2,6 +2,11 @@
 // zero. The server enforces the deadline anyway; this only saves the student a reload.
 (function () {
   "use strict";
+  // Keep "N of M answered" true as htmx swaps in saved answers.
+  document.addEventListener("htmx:afterSwap", function () {
+    var count = document.getElementById("answered-count");
+    if (count) count.textContent = String(document.querySelectorAll(".quiz-item.answered").length);
+  });
   var timer = document.querySelector(".timer[data-remaining]");
   if (!timer) return;
   var label = document.getElementById("time-left");
