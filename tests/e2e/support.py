@@ -4,6 +4,7 @@ answering the shown study card with the keyboard only."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,24 @@ def log_in(page: Page, base_url: str, username: str, password: str, axe=None) ->
     expect(page.locator("header.topbar")).to_contain_text(f"({username})")
     if axe:
         axe.check(page, f"after login ({username})")
+
+
+# --- known app bugs ---------------------------------------------------------------------
+
+
+class KnownAppBug(Exception):
+    """Raised by `known_app_bug` only: a test marked `xfail(raises=KnownAppBug, strict=False)`
+    then xfails for that bug alone, and fails as usual on anything else (a login that
+    breaks, a page that answers 500). XPASS in the summary: the bug is fixed, drop the mark."""
+
+
+@contextmanager
+def known_app_bug(what: str):
+    """`with known_app_bug("what is wrong"):` around the one check the app fails today."""
+    try:
+        yield
+    except AssertionError as exc:
+        raise KnownAppBug(f"{what}: {exc}") from exc
 
 
 # --- axe-core ---------------------------------------------------------------------------
@@ -142,10 +161,12 @@ _WIDER_THAN = r"""(width) => Array.from(document.querySelectorAll("body *"))
   })"""
 
 
-def screenshots(page: Page, name: str) -> None:
+def screenshots(page: Page, name: str, *, start_at: str | None = None) -> None:
     """`docs/screenshots/<name>-laptop.png` and `-phone.png`: the whole page from the top
     (at most two screens tall, so a long list stays a readable image; wider than the
-    screen when the page overflows sideways, which is then also noted in the report)."""
+    screen when the page overflows sideways, which is then also noted in the report).
+    `start_at`: a CSS selector; the image starts at that element instead of the top (for a
+    section far down a long page)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for label, size in (("laptop", LAPTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
@@ -156,7 +177,11 @@ def screenshots(page: Page, name: str) -> None:
         width, height = page.evaluate(
             "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
         )
-        clip = {"x": 0, "y": 0, "width": width, "height": min(height, 2 * size["height"])}
+        top = 0
+        if start_at:
+            element_top = page.locator(start_at).first.evaluate("e => e.getBoundingClientRect().top + scrollY")
+            top = max(0, int(element_top) - 12)
+        clip = {"x": 0, "y": top, "width": width, "height": min(height - top, 2 * size["height"])}
         page.screenshot(path=str(path), full_page=True, clip=clip, animations="disabled", caret="hide")
         REPORT.screenshots.append(path.name)
         wide = page.evaluate(_WIDER_THAN, size["width"])

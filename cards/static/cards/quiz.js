@@ -3,7 +3,9 @@
 (function () {
   "use strict";
   // Keep "N of M answered" true as htmx swaps in saved answers.
-  document.addEventListener("htmx:afterSwap", function () {
+  // htmx:load fires for the swapped-in section itself (an outerHTML swap detaches the old
+  // target, so events on it never reach the document).
+  document.addEventListener("htmx:load", function () {
     var count = document.getElementById("answered-count");
     if (count) count.textContent = String(document.querySelectorAll(".quiz-item.answered").length);
   });
