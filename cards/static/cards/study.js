@@ -22,7 +22,8 @@
       event.detail.parameters.response_ms = String(Date.now() - shownAt);
     }
   });
-  document.addEventListener("htmx:afterSwap", function () {
+  // htmx:load fires on the swapped-in panel (an outerHTML swap detaches the old target).
+  document.addEventListener("htmx:load", function () {
     shownAt = Date.now();
     var p = panel();
     if (!p) return;
