@@ -58,3 +58,10 @@ e2e: install
 		exit 1; \
 	fi
 	QUIZAPP_E2E=1 $(BIN)/python -m pytest tests/e2e
+
+# Benchmarks (tests/bench/run.py, docs/benchmarks.md): its own seeded database, gunicorn on
+# 127.0.0.1 and wrk (apt-get install -y wrk). SQLite by default; DATABASE_URL=postgres://...
+# for PostgreSQL; BENCH_QUICK=1 for a short run. Not part of `make test`.
+.PHONY: bench
+bench: install
+	$(BIN)/python tests/bench/run.py

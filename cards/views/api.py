@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound as ApiNotFound
@@ -32,19 +33,21 @@ from cards.permissions import (
     is_instructor,
 )
 from cards.selectors import (
+    CHOICE_KINDS,
     attempt_items,
-    card_choices,
     choice_order_seed,
     course_for_deck,
     course_item_analysis,
-    deck_counts,
     due_count,
-    next_card,
+    fresh_feedback,
     quizzes_for_student,
     reveal_allowed,
     review_feedback,
+    shuffled,
     streak,
     study_decks,
+    study_queue,
+    token_user,
     topic_mastery,
     true_retention_counts,
     user_timezone,
@@ -78,6 +81,25 @@ def _page(request, items: list, *, view=None):
     paginator = Pagination()
     page = paginator.paginate_queryset(items, request, view=view)
     return paginator.get_paginated_response(page)
+
+
+class TokenAndProfileAuthentication(TokenAuthentication):
+    """DRF's token authentication, with the user's profile (their time zone, which every
+    study request needs) in the same query: token, user and profile in one."""
+
+    def authenticate_credentials(self, key):
+        found = token_user(key)
+        if found is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        token, user = found
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        return (user, token)
+
+
+STUDY_AUTHENTICATION = [TokenAndProfileAuthentication, SessionAuthentication]
+# The schema names these as it names DRF's own classes (the same headers, the same cookie).
+STUDY_AUTH_SCHEMA = [{"tokenAuth": []}, {"cookieAuth": []}]
 
 
 # --- auth ------------------------------------------------------------------------------
@@ -307,8 +329,10 @@ NextOut = inline_serializer("NextCard", {"card": CardOut, "counts": CountsOut})
 @extend_schema(
     parameters=[OpenApiParameter("deck", int, required=True)],
     responses={200: NextOut, 204: None, 400: ErrorSerializer, 404: ErrorSerializer},
+    auth=STUDY_AUTH_SCHEMA,
 )
 @api_view(["GET"])
+@authentication_classes(STUDY_AUTHENTICATION)
 def study_next(request):
     """The next card of a deck, without its answer key; 204 when nothing is due."""
     deck_id = parse_id(request.query_params.get("deck", ""))
@@ -322,19 +346,17 @@ def study_next(request):
         raise ApiNotFound("No such deck among yours.")
     now = timezone.now()
     day_start, day_end = scheduling.study_day_bounds(now, user_timezone(request.user))
-    counts, _done = deck_counts(
+    queue = study_queue(
         user_id=request.user.pk, deck_id=deck_id, course=course, now=now, day_start=day_start, day_end=day_end
     )
-    card = next_card(user_id=request.user.pk, deck_id=deck_id, now=now, day_end=day_end, counts=counts)
-    if card is None:
+    if queue.card is None:
         return Response(status=204)
+    card, counts = queue.card, queue.counts
     question = card.question
     choices = []
-    if question.kind in ("single", "multiple", "truefalse"):
-        choices = [
-            {"id": c.pk, "text": c.text}
-            for c in card_choices(question, shuffle_seed=choice_order_seed(card.pk, card.reps))
-        ]
+    if question.kind in CHOICE_KINDS:
+        order = shuffled(card.question_choices, question, choice_order_seed(card.pk, card.reps))
+        choices = [{"id": c.pk, "text": c.text} for c in order]
     body = {
         "id": card.pk,
         "kind": question.kind,
@@ -422,10 +444,9 @@ AnswerOut = inline_serializer(
 )
 
 
-def answer_body(*, user, review_id, replayed: bool) -> dict:
-    """The outcome of a recorded review, rebuilt from the log alone, so a replay of the same
-    review id returns the same body."""
-    fb = review_feedback(user=user, review_id=review_id)
+def answer_body(fb, *, replayed: bool) -> dict:
+    """The outcome of a review (a `Feedback`): the same body whether it was just recorded
+    (built from what the answer wrote) or replayed (rebuilt from the log)."""
     after = scheduling.CardState.from_json(fb.log.state_after)
     question = fb.question
     return {
@@ -467,8 +488,10 @@ def answer_body(*, user, review_id, replayed: bool) -> dict:
 @extend_schema(
     request=AnswerSerializer,
     responses={200: AnswerOut, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer, 429: ErrorSerializer},
+    auth=STUDY_AUTH_SCHEMA,
 )
 @api_view(["POST"])
+@authentication_classes(STUDY_AUTHENTICATION)
 @throttle_classes([AnswerThrottle])
 def study_answer(request):
     """Answer a card. Replaying the same review_id returns the same body and records nothing."""
@@ -486,7 +509,11 @@ def study_answer(request):
         expected_reps=v.get("reps"),
         rating=v.get("rating"),
     )
-    return Response(answer_body(user=request.user, review_id=outcome.log.review_id, replayed=outcome.replayed))
+    if outcome.replayed:
+        fb = review_feedback(user=request.user, review_id=outcome.log.review_id, with_rerate=False)
+    else:
+        fb = fresh_feedback(outcome.card, outcome.log)
+    return Response(answer_body(fb, replayed=outcome.replayed))
 
 
 @extend_schema(

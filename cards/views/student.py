@@ -22,15 +22,18 @@ from cards.errors import DomainError, NotFound
 from cards.forms import JoinCourseForm, ReportForm, SignUpForm
 from cards.permissions import student_course_and_deck
 from cards.selectors import (
-    card_choices,
+    CHOICE_KINDS,
+    StudyPlace,
     card_for_reveal,
     choice_order_seed,
-    deck_counts,
-    next_card,
+    fresh_feedback,
     next_learning_due,
     review_feedback,
+    shuffled,
     streak,
+    study_course_and_deck,
     study_decks,
+    study_queue,
     user_timezone,
 )
 from cards.services import authoring
@@ -87,6 +90,15 @@ def join_course(request):
     return redirect("cards:study_home")
 
 
+def _place(request, course_id: int, deck_id: int) -> StudyPlace:
+    """The course and deck of a study page, with the student's time zone: one query."""
+    place = study_course_and_deck(user=request.user, course_id=course_id, deck_id=deck_id)
+    if place is None:
+        student_course_and_deck(request.user, course_id, deck_id)  # raises the 404 that says which
+        raise Http404("No such deck in this course.")
+    return place
+
+
 @dataclass(frozen=True)
 class DeckToday:
     """Where the student stands in a deck right now: the base of every study panel."""
@@ -100,33 +112,43 @@ class DeckToday:
         return {"course": course, "deck": deck, "counts": self.counts, "done": self.done, **extra}
 
 
-def _deck_today(request, course, deck) -> DeckToday:
+def _day(place: StudyPlace):
     now = timezone.now()
-    day_start, day_end = scheduling.study_day_bounds(now, user_timezone(request.user))
-    counts, done = deck_counts(
-        user_id=request.user.pk, deck_id=deck.pk, course=course, now=now, day_start=day_start, day_end=day_end
-    )
-    return DeckToday(now=now, day_end=day_end, counts=counts, done=done)
+    day_start, day_end = scheduling.study_day_bounds(now, place.timezone)
+    return now, day_start, day_end
 
 
-def _panel_context(request, course, deck, *, notice: str = "") -> dict:
-    today = _deck_today(request, course, deck)
-    card = next_card(
-        user_id=request.user.pk, deck_id=deck.pk, now=today.now, day_end=today.day_end, counts=today.counts
+def _deck_today(request, place: StudyPlace) -> DeckToday:
+    now, day_start, day_end = _day(place)
+    queue = study_queue(
+        user_id=request.user.pk,
+        deck_id=place.deck.pk,
+        course=place.course,
+        now=now,
+        day_start=day_start,
+        day_end=day_end,
     )
+    return DeckToday(now=now, day_end=day_end, counts=queue.counts, done=queue.done)
+
+
+def _panel_context(request, place: StudyPlace, *, notice: str = "") -> dict:
+    course, deck = place.course, place.deck
+    now, day_start, day_end = _day(place)
+    args = {"user_id": request.user.pk, "deck_id": deck.pk, "course": course, "now": now}
+    queue = study_queue(**args, day_start=day_start, day_end=day_end)
+    today = DeckToday(now=now, day_end=day_end, counts=queue.counts, done=queue.done)
+    card = queue.card
     context = today.context(course, deck, card=card, notice=notice, review_id=uuid.uuid4(), mode="question")
     if card is None:
         context["mode"] = "done"
-        comes_back = next_learning_due(user_id=request.user.pk, deck_id=deck.pk, day_end=today.day_end)
+        comes_back = next_learning_due(user_id=request.user.pk, deck_id=deck.pk, day_end=day_end)
         if comes_back:
-            context["comes_back_in"] = scheduling.format_interval(comes_back - today.now)
-            context["comes_back_seconds"] = max(1, int((comes_back - today.now).total_seconds()) + 1)
+            context["comes_back_in"] = scheduling.format_interval(comes_back - now)
+            context["comes_back_seconds"] = max(1, int((comes_back - now).total_seconds()) + 1)
         return context
     question = card.question
     seed = choice_order_seed(card.pk, card.reps)
-    context["choices"] = (
-        card_choices(question, shuffle_seed=seed) if question.kind in ("single", "multiple", "truefalse") else []
-    )
+    context["choices"] = shuffled(card.question_choices, question, seed) if question.kind in CHOICE_KINDS else []
     context["front"] = grading.cloze_front(question.prompt, card.cloze) if question.kind == "cloze" else question.prompt
     return context
 
@@ -139,8 +161,7 @@ def _render_panel(request, context, status=200):
 @login_required
 @require_GET
 def study_session(request, course_id: int, deck_id: int):
-    course, deck = student_course_and_deck(request.user, course_id, deck_id)
-    return _render_panel(request, _panel_context(request, course, deck))
+    return _render_panel(request, _panel_context(request, _place(request, course_id, deck_id)))
 
 
 def answer_from_post(kind: str, data) -> dict:
@@ -177,13 +198,13 @@ def _uuid_or_none(value):
 @login_required
 @require_POST
 def answer(request, course_id: int, deck_id: int):
-    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    place = _place(request, course_id, deck_id)
     card_id = parse_id(request.POST.get("card"))
     review_id = _uuid_or_none(request.POST.get("review_id"))
     if card_id is None or review_id is None:
         return _render_panel(
             request,
-            _panel_context(request, course, deck, notice="The answer form was incomplete; here is the card again."),
+            _panel_context(request, place, notice="The answer form was incomplete; here is the card again."),
             status=400,
         )
     kind = request.POST.get("kind", "")
@@ -196,45 +217,51 @@ def answer(request, course_id: int, deck_id: int):
             now=timezone.now(),
             response_ms=_response_ms(request.POST.get("response_ms")),
             expected_reps=_int_or_none(request.POST.get("reps")),
+            tz_name=place.timezone,
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except DomainError as exc:
-        return _render_panel(request, _panel_context(request, course, deck, notice=exc.message), status=exc.status)
+        return _render_panel(request, _panel_context(request, place, notice=exc.message), status=exc.status)
+    course, deck = place.course, place.deck
     if outcome.card.deck_id != deck.pk:
         raise Http404("That card is not in this deck.")
     if request.htmx:
+        fresh = None if outcome.replayed else fresh_feedback(outcome.card, outcome.log, with_rerate=True)
         return render(
-            request, f"{STUDY_TEMPLATE}#panel", _feedback_context(request, course, deck, outcome.log.review_id)
+            request, f"{STUDY_TEMPLATE}#panel", _feedback_context(request, place, outcome.log.review_id, fresh=fresh)
         )
     return redirect("cards:study_feedback", course_id=course.pk, deck_id=deck.pk, review_id=outcome.log.review_id)
 
 
-def _feedback_context(request, course, deck, review_id) -> dict:
-    feedback = review_feedback(user=request.user, review_id=review_id)
-    if feedback is None or feedback.card.deck_id != deck.pk:
+def _feedback_context(request, place: StudyPlace, review_id, *, fresh=None) -> dict:
+    """The feedback panel: of the answer just recorded (`fresh`, read from memory) or read
+    back from the log."""
+    feedback = fresh or review_feedback(user=request.user, review_id=review_id)
+    if feedback is None or feedback.card.deck_id != place.deck.pk:
         raise Http404("No such review.")
-    return _deck_today(request, course, deck).context(
-        course, deck, mode="feedback", fb=feedback, rerate_id=uuid.uuid4()
+    return _deck_today(request, place).context(
+        place.course, place.deck, mode="feedback", fb=feedback, rerate_id=uuid.uuid4()
     )
 
 
 @login_required
 @require_GET
 def feedback(request, course_id: int, deck_id: int, review_id: uuid.UUID):
-    course, deck = student_course_and_deck(request.user, course_id, deck_id)
-    return _render_panel(request, _feedback_context(request, course, deck, review_id))
+    place = _place(request, course_id, deck_id)
+    return _render_panel(request, _feedback_context(request, place, review_id))
 
 
 @login_required
 @require_GET
 def reveal(request, course_id: int, deck_id: int, card_id: int):
     """A flashcard's back, with the four rating buttons and the interval each would give."""
-    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    place = _place(request, course_id, deck_id)
+    course, deck = place.course, place.deck
     card = card_for_reveal(user=request.user, card_id=card_id, deck_id=deck.pk)
     if card is None:
         raise Http404("No such card in this deck.")
-    today = _deck_today(request, course, deck)
+    today = _deck_today(request, place)
     outcomes = scheduling.next_states(
         study_services.card_state(card), today.now, course.scheduler_settings(card.student_retention), card_id=card.pk
     )
@@ -253,7 +280,8 @@ def reveal(request, course_id: int, deck_id: int, card_id: int):
 @login_required
 @require_POST
 def rerate(request, course_id: int, deck_id: int):
-    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    place = _place(request, course_id, deck_id)
+    course, deck = place.course, place.deck
     review_id = _uuid_or_none(request.POST.get("review_id"))
     new_review_id = _uuid_or_none(request.POST.get("new_review_id"))
     rating = _int_or_none(request.POST.get("rating"))
@@ -274,38 +302,38 @@ def rerate(request, course_id: int, deck_id: int):
         f"Rated {scheduling.Rating(outcome.log.rating).name.title()}: next in "
         f"{scheduling.format_interval(outcome.card.due - outcome.log.reviewed_at)}.",
     )
-    return _next_card_response(request, course, deck)
+    return _next_card_response(request, place)
 
 
-def _next_card_response(request, course, deck):
+def _next_card_response(request, place: StudyPlace):
     if request.htmx:
-        return render(request, f"{STUDY_TEMPLATE}#panel", _panel_context(request, course, deck))
-    return redirect("cards:study_session", course_id=course.pk, deck_id=deck.pk)
+        return render(request, f"{STUDY_TEMPLATE}#panel", _panel_context(request, place))
+    return redirect("cards:study_session", course_id=place.course.pk, deck_id=place.deck.pk)
 
 
 @login_required
 @require_POST
 def undo(request, course_id: int, deck_id: int):
-    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    place = _place(request, course_id, deck_id)
     try:
         study_services.undo_last_review(user=request.user, now=timezone.now())
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "Last review undone: the card is back as it was.")
-    return _next_card_response(request, course, deck)
+    return _next_card_response(request, place)
 
 
 @login_required
 @require_POST
 def suspend(request, course_id: int, deck_id: int, card_id: int):
-    course, deck = student_course_and_deck(request.user, course_id, deck_id)
+    place = _place(request, course_id, deck_id)
     try:
         study_services.set_card_suspended(user=request.user, card_id=card_id, suspended=True)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     messages.success(request, "Card suspended: it will not come back until you unsuspend it.")
-    return _next_card_response(request, course, deck)
+    return _next_card_response(request, place)
 
 
 def healthz(request):

@@ -51,9 +51,10 @@ def test_study_page_queries_do_not_grow_with_the_deck(django_assert_num_queries)
         assert Card.objects.filter(user=user).count() == size
         url = reverse("cards:study_session", args=[course.pk, deck.pk])
         client.get(url)  # warm the session
-        # session, user, profile tz, course (enrolled), deck, card counts, done today,
-        # next card (with question and passage), its choices, and the nav's two permission lookups
-        with django_assert_num_queries(11):
+        # session, user, course + deck + time zone (one query), the next card with its
+        # question, choices, capped counts and today's done counts (one query), and the
+        # nav's two permission lookups
+        with django_assert_num_queries(6):
             response = client.get(url)
         assert response.status_code == 200
         assert 'name="card"' in response.content.decode()
@@ -67,12 +68,34 @@ def test_answer_post_queries_do_not_grow_with_the_deck(django_assert_num_queries
         right = card.question.choices.get(correct=True)
         url = reverse("cards:study_answer", args=[course.pk, deck.pk])
         client.get(reverse("cards:study_session", args=[course.pk, deck.pk]))
-        # session, user, course, deck, savepoint; review-id lookup; card locked (with course,
-        # question, retention, time zone); done today; choices; savepoint, insert log,
-        # release; update card; release
-        with django_assert_num_queries(14):
+        # session, user, course + deck + time zone, savepoint; the card locked with its
+        # course, question, choices, retention, time zone, review-id lookup and today's done
+        # counts (one query); insert log; update card; release
+        with django_assert_num_queries(8):
             response = client.post(
                 url, {"card": card.pk, "kind": "single", "review_id": str(uuid.uuid4()), "reps": 0, "choice": right.pk}
             )
         assert response.status_code == 302
         assert Card.objects.get(pk=card.pk).reps == 1
+
+
+@pytest.mark.django_db
+def test_api_next_and_answer_queries_do_not_grow_with_the_deck(django_assert_num_queries):
+    from rest_framework.authtoken.models import Token
+
+    for size in (10, 2000):
+        _client, _course, deck, user = build(size)
+        api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        # token + user + profile (one query); the course (enrolled, has the deck); the next
+        # card with its question, choices, capped counts and today's done counts
+        with django_assert_num_queries(3):
+            response = api.get(f"/api/v1/study/next/?deck={deck.pk}")
+        card = response.json()["card"]
+        payload = {"card": card["id"], "review_id": str(uuid.uuid4()), "reps": 0, "choice": card["choices"][0]["id"]}
+        # token + user + profile; savepoint; the card locked with its course, question,
+        # choices, retention, time zone, review-id lookup and today's done counts; insert
+        # log; update card; release
+        with django_assert_num_queries(6):
+            response = api.post("/api/v1/study/answer/", payload, content_type="application/json")
+        assert response.status_code == 200
+        assert Card.objects.get(pk=card["id"]).reps == 1
