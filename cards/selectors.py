@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -16,7 +17,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     DEFERRED,
-    Aggregate,
     Avg,
     Count,
     DateTimeField,
@@ -24,16 +24,15 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    IntegerField,
-    JSONField,
     Max,
     OuterRef,
     Q,
     Subquery,
     Sum,
 )
-from django.db.models.functions import JSONArray, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
+from rapidfuzz.distance import DamerauLevenshtein
 
 from cards import analytics, grading, scheduling
 from cards.db_functions import retrievability_expression
@@ -61,26 +60,64 @@ def deck_terms_cache_key(deck_id: int) -> str:
     return f"deck-terms:{deck_id}"
 
 
+# The terms themselves stay in each process; the shared cache holds only a version of them,
+# which authoring deletes on change. Unpickling every term of a deck from the cache on each
+# typed answer cost ~1 ms at 200 questions and grew with the deck (tests/bench).
+_LOCAL_TERMS: dict[int, tuple[str, dict, dict]] = {}  # deck -> (version, terms, {(question, cloze): neighbours})
+
+
 def deck_terms(deck_id: int) -> dict[int, frozenset[str]]:
     """{question id: its accepted typed answers} for a deck, cached: the grader needs every
     other question's terms to refuse e.g. a neighbouring receptor as a 'typo'."""
+    return _deck_terms_entry(deck_id)[1]
+
+
+def _deck_terms_entry(deck_id: int) -> tuple[str, dict, dict]:
     key = deck_terms_cache_key(deck_id)
-    terms = cache.get(key)
-    if terms is None:
-        terms = {}
-        for qid, kind, answers, prompt in Question.objects.filter(deck_id=deck_id).values_list(
-            "id", "kind", "answers", "prompt"
-        ):
-            if kind == "cloze":
-                terms[qid] = frozenset(a for a, _hint in grading.cloze_deletions(prompt).values())
-            else:
-                terms[qid] = frozenset(answers or ())
-        for qid, text in Choice.objects.filter(question__deck_id=deck_id, correct=False).values_list(
-            "question_id", "text"
-        ):
-            terms[-qid] = terms.get(-qid, frozenset()) | {text}
-        cache.set(key, terms, DECK_TERMS_TTL)
-    return terms
+    version = cache.get(key)
+    local = _LOCAL_TERMS.get(deck_id)
+    if version is not None and local is not None and local[0] == version:
+        return local
+    terms: dict[int, frozenset[str]] = {}
+    for qid, kind, answers, prompt in Question.objects.filter(deck_id=deck_id).values_list(
+        "id", "kind", "answers", "prompt"
+    ):
+        if kind == "cloze":
+            terms[qid] = frozenset(a for a, _hint in grading.cloze_deletions(prompt).values())
+        else:
+            terms[qid] = frozenset(answers or ())
+    for qid, text in Choice.objects.filter(question__deck_id=deck_id, correct=False).values_list("question_id", "text"):
+        terms[-qid] = terms.get(-qid, frozenset()) | {text}
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.set(key, version, DECK_TERMS_TTL)
+    _LOCAL_TERMS[deck_id] = entry = (version, terms, {})
+    return entry
+
+
+def _other_terms(question: Question, cloze: int) -> frozenset[str]:
+    """The deck's other terms that can change this question's grade, kept per question
+    with the deck's terms (see `_typo_neighbours`)."""
+    _version, terms, neighbours = _deck_terms_entry(question.deck_id)
+    found = neighbours.get((question.pk, cloze))
+    if found is None:
+        others = frozenset().union(*(t for qid, t in terms.items() if qid != question.pk))
+        spec = grading.QuestionSpec(kind=question.kind, answers=tuple(question.answers or ()), prompt=question.prompt)
+        found = neighbours[question.pk, cloze] = _typo_neighbours(
+            tuple(grading.accepted_answers(replace(spec, cloze=cloze))), others
+        )
+    return found
+
+
+def _typo_neighbours(accepted: tuple[str, ...], others: frozenset[str]) -> frozenset[str]:
+    """The other terms that can change a grade. grading.match_typed refuses a typo equal to
+    another term, and a typo it would accept is one edit away from an accepted answer (one
+    edit in one word), so only terms one edit from an accepted answer can ever matter.
+    Keeping just those spares the grader normalising every term of the deck per answer."""
+    targets = [grading.normalize(a) for a in accepted]
+    return frozenset(
+        t for t in others if any(DamerauLevenshtein.distance(grading.normalize(t), a) <= 1 for a in targets if a)
+    )
 
 
 def question_spec(question: Question, *, cloze: int = 0, choices=None) -> grading.QuestionSpec:
@@ -88,8 +125,7 @@ def question_spec(question: Question, *, cloze: int = 0, choices=None) -> gradin
         choices = list(question.choices.all()) if question.kind in ("single", "multiple", "truefalse") else []
     other_terms: frozenset[str] = frozenset()
     if question.kind in ("short", "cloze"):
-        terms = deck_terms(question.deck_id)
-        other_terms = frozenset().union(*(t for qid, t in terms.items() if qid != question.pk))
+        other_terms = _other_terms(question, cloze)
     return grading.QuestionSpec(
         kind=question.kind,
         choices=tuple(grading.ChoiceSpec(id=c.pk, text=c.text, correct=c.correct) for c in choices),
@@ -140,65 +176,13 @@ def reviews_done_today(*, user_id: int, course_id: int | None, since: datetime) 
     return qs.aggregate(**{name: Count("id", filter=f) for name, f in DONE_FILTERS.items()})
 
 
-class JSONList(Aggregate):
-    """The group's values as one JSON array: json_group_array (SQLite), jsonb_agg (PostgreSQL)."""
-
-    function = "JSON_GROUP_ARRAY"
-    output_field = JSONField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
-
-
-class CountOf(Subquery):
-    """COUNT(*) of a queryset, as a scalar subquery. With a sliced queryset the count stops
-    at the slice's end, so counting a capped queue reads at most the cap's index entries."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
-    output_field = IntegerField()
-
-
-def done_today_expression(*, user_id: int, course, since: datetime):
-    """Today's live reviews of one course as a scalar subquery: the JSON array
-    [total, new, reviews] (see `reviews_done_today`), read with `done_from_json`.
-    `course` is a course id or an OuterRef to one."""
-    counts = [Count("id", filter=f) for f in DONE_FILTERS.values()]
-    return Subquery(
-        live_reviews(user_id)
-        .filter(reviewed_at__gte=since, card__course_id=course)
-        .order_by()
-        .values("user_id")
-        .annotate(done=JSONArray(*counts))
-        .values("done")[:1],
-        output_field=JSONField(),
-    )
-
-
-def done_from_json(value) -> dict[str, int]:
-    """[total, new, reviews] (None when no review today) -> the dict of `reviews_done_today`."""
-    total, new, reviews = value or (0, 0, 0)
-    return {"total": int(total), "new": int(new), "reviews": int(reviews)}
-
-
 CHOICE_KINDS = ("single", "multiple", "truefalse")  # the kinds answered by picking choices
 CHOICE_COLUMNS = ("id", "text", "correct", "order", "feedback")
 
 
-def choices_expression(question_ref="question_id"):
-    """A question's choices as a JSON array of [id, text, correct, order, feedback] rows,
-    in one correlated subquery (read with `choices_from_json`)."""
-    return Subquery(
-        Choice.objects.filter(question_id=OuterRef(question_ref))
-        .order_by()
-        .values("question_id")
-        .annotate(rows=JSONList(JSONArray(*CHOICE_COLUMNS)))
-        .values("rows")[:1],
-        output_field=JSONField(),
-    )
-
-
 def choices_from_json(question: Question, rows) -> list[Choice]:
-    """The choices of `choices_expression`, in their order (as `card_choices` sorts them)."""
+    """Choices read as JSON rows [id, text, correct, order, feedback] (see JSON_SQL), in
+    their order (as `card_choices` sorts them)."""
     choices = [
         Choice(id=cid, question_id=question.pk, text=text, correct=bool(correct), order=order, feedback=feedback)
         for cid, text, correct, order, feedback in rows or ()
@@ -257,13 +241,18 @@ def _count_expressions(now: datetime, day_end: datetime) -> dict:
 # `study/next` at a tenth of the reference view's throughput. The statement is the same on
 # both databases but for the JSON functions.
 
-# Cards of the user's deck that may be studied: not suspended, question published.
+# Cards of the user's deck that may be studied: not suspended, question published (a
+# card's question is in the card's deck, so the deck's few unpublished questions are all
+# that need excluding: the counts then read the queue index alone, no row of card or
+# question).
 _STUDYABLE = """
-    FROM cards_card c2 JOIN cards_question q2 ON q2.id = c2.question_id
-    WHERE c2.user_id = %(user)s AND c2.deck_id = %(deck)s AND NOT c2.suspended AND q2.status = 'published'
+    FROM cards_card c2
+    WHERE c2.user_id = %(user)s AND c2.deck_id = %(deck)s AND NOT c2.suspended
+      AND c2.question_id NOT IN (SELECT id FROM unpublished)
 """
-# Each queue head and capped count reads one index: card_new_queue (last_review IS NULL:
-# user, deck, due, id) or card_reviewed_queue (last_review IS NOT NULL: user, deck, state, due).
+# Each queue head and capped count reads one partial index of not-suspended cards:
+# card_new_queue (never reviewed: user, deck, due, id, question) or card_reviewed_queue
+# (reviewed: user, deck, state, due, id, question).
 _LEARNING = _STUDYABLE + " AND c2.last_review IS NOT NULL AND c2.state IN (1, 3) AND c2.due <= %(now)s"
 # The queue heads read their index in due order, one state at a time (a head over both
 # learning states would walk every card due before now in due order to find one).
@@ -281,18 +270,13 @@ LIVE_REVIEWS_SINCE_SQL = """
 """
 DONE_NEW_SQL = "r.was_new"
 DONE_REVIEW_SQL = "NOT r.was_new AND {state_before} = 2"
-_DONE = (
-    """
+_DONE = """
     SELECT COUNT(*) AS done_total,
-           COALESCE(SUM(CASE WHEN """
-    + DONE_NEW_SQL
-    + """ THEN 1 ELSE 0 END), 0) AS done_new,
-           COALESCE(SUM(CASE WHEN """
-    + DONE_REVIEW_SQL
-    + """ THEN 1 ELSE 0 END), 0) AS done_reviews
+           COALESCE(SUM(CASE WHEN {done_new} THEN 1 ELSE 0 END), 0) AS done_new,
+           COALESCE(SUM(CASE WHEN {done_review} THEN 1 ELSE 0 END), 0) AS done_reviews
+    {live}
 """
-    + LIVE_REVIEWS_SINCE_SQL.replace("{course}", "%(course)s")
-)
+_COURSE_COLUMNS = tuple(f.attname for f in Course._meta.concrete_fields)
 _QUEUE_COLUMNS = (
     "id",
     "user_id",
@@ -311,14 +295,30 @@ _QUEUE_COLUMNS = (
     "suspended",
     "leech",
 )
+# The course whose limits apply: the one the page names, or (the API) the first the student
+# joined that has the deck. No row: the student may not study the deck.
+_COURSE_BY_ID = "SELECT * FROM cards_course WHERE id = %(course)s"
+_COURSE_BY_DECK = """
+    SELECT co.* FROM cards_course co
+    JOIN cards_enrollment e ON e.course_id = co.id AND e.user_id = %(user)s
+    JOIN cards_course_decks cd ON cd.course_id = co.id AND cd.deck_id = %(deck)s
+    ORDER BY e.joined_at, e.id LIMIT 1
+"""
 _QUEUE = """
-    SELECT k.n_new, k.n_learning, k.n_due, d.done_total, d.done_new, d.done_reviews,
+    WITH co AS ({course}),
+    unpublished AS (  -- two ranges of the (deck, status) index, not a walk through the deck
+        SELECT q2.id FROM cards_question q2 WHERE q2.deck_id = %(deck)s AND q2.status < 'published'
+        UNION ALL
+        SELECT q2.id FROM cards_question q2 WHERE q2.deck_id = %(deck)s AND q2.status > 'published'
+    )
+    SELECT k.n_new, k.n_learning, k.n_due, d.done_total, d.done_new, d.done_reviews, {course_columns},
            {card_columns}, q.kind, q.prompt, q.back, q.status, q.deck_id,
            (SELECT {choices} FROM cards_choice ch WHERE ch.question_id = c.question_id) AS choice_rows
-    FROM (
-        SELECT (SELECT COUNT(*) FROM (SELECT 1 {new} LIMIT %(new_cap)s) n1) AS n_new,
+    FROM co
+    CROSS JOIN (
+        SELECT (SELECT COUNT(*) FROM (SELECT 1 {new} LIMIT (SELECT new_per_day FROM co)) n1) AS n_new,
                (SELECT COUNT(*) {learning}) AS n_learning,
-               (SELECT COUNT(*) FROM (SELECT 1 {review} LIMIT %(due_cap)s) n2) AS n_due
+               (SELECT COUNT(*) FROM (SELECT 1 {review} LIMIT (SELECT reviews_per_day FROM co)) n2) AS n_due
     ) k
     CROSS JOIN ({done}) d
     LEFT JOIN cards_card c ON c.id IN (
@@ -341,17 +341,23 @@ JSON_SQL = {
 }
 
 
-@lru_cache(maxsize=4)
-def _queue_sql(vendor: str) -> str:
+@lru_cache(maxsize=8)
+def _queue_sql(vendor: str, by_deck: bool) -> str:
     json_sql = JSON_SQL[vendor]
     return _QUEUE.format(
+        course=_COURSE_BY_DECK if by_deck else _COURSE_BY_ID,
+        course_columns=", ".join(f"co.{name}" for name in _COURSE_COLUMNS),
         card_columns=", ".join(f"c.{name}" for name in _QUEUE_COLUMNS),
         learning=_LEARNING,
         learning_step=_LEARNING_STEP,
         relearning_step=_RELEARNING_STEP,
         review=_REVIEW,
         new=_NEW,
-        done=_DONE.format(state_before=json_sql["state_before"]),
+        done=_DONE.format(
+            done_new=DONE_NEW_SQL,
+            done_review=DONE_REVIEW_SQL.format(state_before=json_sql["state_before"]),
+            live=LIVE_REVIEWS_SINCE_SQL.replace("{course}", "(SELECT id FROM co)"),
+        ),
         choices=json_sql["choices"],
     )
 
@@ -374,50 +380,51 @@ def json_value(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _queue_rows(*, user_id: int, deck_id: int, course: Course, now: datetime, day_start: datetime, day_end: datetime):
+def _queue_rows(*, user_id: int, deck_id: int, course_id: int | None, now: datetime, day_start, day_end):
     params = {
         "user": user_id,
         "deck": deck_id,
-        "course": course.pk,
+        "course": course_id,
         "now": db_moment(now),
         "day_start": db_moment(day_start),
         "day_end": db_moment(day_end),
-        # Capped counts need no more than the cap: min(raw, cap - done) = min(min(raw, cap), cap - done).
-        "new_cap": max(0, course.new_per_day),
-        "due_cap": max(0, course.reviews_per_day),
     }
     with connection.cursor() as cursor:
-        cursor.execute(_queue_sql(connection.vendor), params)
+        cursor.execute(_queue_sql(connection.vendor, course_id is None), params)
         return cursor.fetchall()
 
 
 def model_from_row(model, names, values):
     """A model instance from a raw query's columns (`names`: attnames, any order), converted
     as the ORM converts them; the columns not read are deferred, as with only()."""
-    by_name = dict(zip(names, values, strict=True))
+    attnames, plan = _row_plan(model, tuple(names))
+    row = [DEFERRED] * len(attnames)
+    for (position, convert), value in zip(plan, values, strict=True):
+        row[position] = value if value is None or convert is None else convert(value)
+    return model.from_db(connection.alias, attnames, row)
+
+
+@lru_cache(maxsize=64)
+def _row_plan(model, names: tuple) -> tuple[list, list]:
+    """(every concrete attname, [(position, converter) per column read]), computed once."""
     fields = model._meta.concrete_fields
-    row = []
-    for field in fields:
-        value = by_name.get(field.attname, DEFERRED)
-        if value is not None and value is not DEFERRED:
-            kind = field.get_internal_type()
-            if kind == "DateTimeField":
-                value = py_moment(value)
-            elif kind == "BooleanField":
-                value = bool(value)
-            elif kind == "JSONField":
-                value = json_value(value)
-        row.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], row)
+    attnames = [f.attname for f in fields]
+    converters = {"DateTimeField": py_moment, "BooleanField": bool, "JSONField": json_value}
+    by_name = {f.attname: f for f in fields}
+    plan = [(attnames.index(name), converters.get(by_name[name].get_internal_type())) for name in names]
+    return attnames, plan
 
 
 _QUEUE_QUESTION_COLUMNS = ("kind", "prompt", "back", "status", "deck_id")
 
 
+_QUEUE_CARD_AT = 6 + len(_COURSE_COLUMNS)  # counts (3), done (3), the course, then the card
+
+
 def _queue_card(row) -> Card:
     n = len(_QUEUE_COLUMNS)
-    card = model_from_row(Card, _QUEUE_COLUMNS, row[6 : 6 + n])
-    *question_values, choice_rows = row[6 + n :]
+    card = model_from_row(Card, _QUEUE_COLUMNS, row[_QUEUE_CARD_AT : _QUEUE_CARD_AT + n])
+    *question_values, choice_rows = row[_QUEUE_CARD_AT + n :]
     question = model_from_row(Question, ("id", *_QUEUE_QUESTION_COLUMNS), (card.question_id, *question_values))
     card.question = question
     card.question_choices = choices_from_json(question, json_value(choice_rows))
@@ -432,25 +439,37 @@ class StudyQueue:
     card: Card | None
     counts: QueueCounts
     done: dict
+    course: Course
 
 
 def study_queue(
-    *, user_id: int, deck_id: int, course: Course, now: datetime, day_start: datetime, day_end: datetime
-) -> StudyQueue:
+    *, user_id: int, deck_id: int, course: Course | None, now: datetime, day_start: datetime, day_end: datetime
+) -> StudyQueue | None:
     """The next card of a deck (with its question and choices), the capped counts and
-    today's done counts, in one query.
+    today's done counts, in one query; `course` None: the course is the first the student
+    joined that has the deck (None when there is none: the deck is not theirs).
 
     Learning steps due now come first, then reviews due today, then new cards, each by due
     date then id, within the course's daily limits. Each queue is read through an index of
     its own and the counts stop at the daily caps, so the cost is the same at 10 cards or
     10,000 and at any history size."""
-    rows = _queue_rows(user_id=user_id, deck_id=deck_id, course=course, now=now, day_start=day_start, day_end=day_end)
+    rows = _queue_rows(
+        user_id=user_id,
+        deck_id=deck_id,
+        course_id=course.pk if course else None,
+        now=now,
+        day_start=day_start,
+        day_end=day_end,
+    )
+    if not rows:
+        return None
     n_new, n_learning, n_due, done_total, done_new, done_reviews = rows[0][:6]
+    course = course or model_from_row(Course, _COURSE_COLUMNS, rows[0][6:_QUEUE_CARD_AT])
     done = {"total": int(done_total), "new": int(done_new), "reviews": int(done_reviews)}
     counts = _capped({"new": n_new, "learning": n_learning, "due": n_due}, course, done)
     # The heads of the queues (at most one card each): learning steps first, then reviews
     # (within today's review limit), then new cards (within today's new-card limit).
-    at = {name: 6 + _QUEUE_COLUMNS.index(name) for name in ("id", "state", "due", "last_review")}
+    at = {name: _QUEUE_CARD_AT + _QUEUE_COLUMNS.index(name) for name in ("id", "state", "due", "last_review")}
     heads = []
     for row in rows:
         if row[at["id"]] is None:
@@ -464,7 +483,7 @@ def study_queue(
         elif counts.due > 0:
             heads.append(((1, due, row[at["id"]]), row))
     card = _queue_card(min(heads, key=lambda head: head[0])[1]) if heads else None
-    return StudyQueue(card=card, counts=counts, done=done)
+    return StudyQueue(card=card, counts=counts, done=done, course=course)
 
 
 def next_learning_due(*, user_id: int, deck_id: int, day_end: datetime):
@@ -797,7 +816,6 @@ def open_reports(decks):
 # ~0.35-0.45 ms of Python (building, compiling, instantiating) for ~0.03 ms of SQLite time
 # (tests/bench, in-process micro-benchmark), a fifth of a `study/next` request.
 
-_COURSE_COLUMNS = tuple(f.attname for f in Course._meta.concrete_fields)
 _DECK_COLUMNS = tuple(f.attname for f in Deck._meta.concrete_fields)
 _COURSE_FOR_DECK = """
     SELECT {course} FROM cards_course co

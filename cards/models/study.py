@@ -47,13 +47,16 @@ class Card(models.Model):
             # The study queue reads each of its queues through an index of its own, so the
             # next card and the capped counts cost the same at 10 cards or 10,000
             # (cards.selectors.study_queue): new cards in due order, and reviewed cards by
-            # state (learning steps, reviews) in due order.
+            # state (learning steps, reviews) in due order; suspended cards are left out and
+            # the question id is carried, so counting reads the index alone.
             models.Index(
-                fields=["user", "deck", "due", "id"], condition=Q(last_review__isnull=True), name="card_new_queue"
+                fields=["user", "deck", "due", "id", "question"],
+                condition=Q(last_review__isnull=True, suspended=False),
+                name="card_new_queue",
             ),
             models.Index(
-                fields=["user", "deck", "state", "due", "id"],
-                condition=Q(last_review__isnull=False),
+                fields=["user", "deck", "state", "due", "id", "question"],
+                condition=Q(last_review__isnull=False, suspended=False),
                 name="card_reviewed_queue",
             ),
         ]

@@ -128,6 +128,8 @@ def _deck_today(request, place: StudyPlace) -> DeckToday:
         day_start=day_start,
         day_end=day_end,
     )
+    if queue is None:
+        raise Http404("No such course among yours.")
     return DeckToday(now=now, day_end=day_end, counts=queue.counts, done=queue.done)
 
 
@@ -136,6 +138,8 @@ def _panel_context(request, place: StudyPlace, *, notice: str = "") -> dict:
     now, day_start, day_end = _day(place)
     args = {"user_id": request.user.pk, "deck_id": deck.pk, "course": course, "now": now}
     queue = study_queue(**args, day_start=day_start, day_end=day_end)
+    if queue is None:  # the course went away since the page's own query
+        raise Http404("No such course among yours.")
     today = DeckToday(now=now, day_end=day_end, counts=queue.counts, done=queue.done)
     card = queue.card
     context = today.context(course, deck, card=card, notice=notice, review_id=uuid.uuid4(), mode="question")

@@ -125,8 +125,9 @@ class SqliteBench:
         fp = fingerprint(now_anchor)
         template = self.dir / f"template-{'quick-' if QUICK else ''}{fp}.sqlite3"
         if not template.exists():
-            for old in self.dir.glob(f"template-{'quick-' if QUICK else ''}*.sqlite3*"):
-                old.unlink()
+            for old in self.dir.glob(f"template-{'quick-' if QUICK else ''}*"):
+                if QUICK or not old.name.startswith("template-quick-"):
+                    old.unlink()
             building = template.with_suffix(".building")
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{building}{suffix}").unlink(missing_ok=True)
