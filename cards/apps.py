@@ -5,3 +5,8 @@ class CardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "cards"
     verbose_name = "Quizzes and flashcards"
+
+    def ready(self):
+        from cards import signals
+
+        signals.connect()

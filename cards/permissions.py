@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -18,6 +19,29 @@ COHORT_PERMISSION = "cards.view_cohort_stats"
 
 def is_instructor(user) -> bool:
     return user.is_authenticated and user.has_perm(AUTHOR_PERMISSION)
+
+
+TEACH_LINK_TTL = 300  # seconds a process may show a role change late, in the nav only
+
+
+def teach_link_cache_key(user_id: int) -> str:
+    return f"teach-link:{user_id}"
+
+
+def shows_teach_link(user) -> bool:
+    """Whether the nav shows the Teach link: `is_instructor`, remembered per user. Loading
+    the permissions cost every page two queries, a quarter of a study page's time
+    (tests/bench). Only the link is remembered: every instructor view checks
+    `is_instructor` itself. Role changes forget it at once (cards.signals); with a
+    per-process cache another process may show the old link for up to TEACH_LINK_TTL."""
+    if not user.is_authenticated:
+        return False
+    key = teach_link_cache_key(user.pk)
+    shown = cache.get(key)
+    if shown is None:
+        shown = is_instructor(user)
+        cache.set(key, shown, TEACH_LINK_TTL)
+    return shown
 
 
 def instructor_required(view):

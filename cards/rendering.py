@@ -32,6 +32,20 @@ def _markdown() -> MarkdownIt:
 def render_markdown(text: str, *, inline: bool = False) -> str:
     if not text:
         return ""
+    return _remembered(text, inline) if len(text) <= REMEMBER_UP_TO else _render(text, inline)
+
+
+REMEMBER_UP_TO = 4000  # characters: prompts, choices and explanations, not whole sources
+
+
+# Pure (the text decides the HTML), so remembered: a study page renders the same few
+# prompts again and again, and parsing plus sanitising was ~5% of its time (tests/bench).
+@lru_cache(maxsize=4096)
+def _remembered(text: str, inline: bool) -> str:
+    return _render(text, inline)
+
+
+def _render(text: str, inline: bool) -> str:
     source = _SUP.sub(r"<sup>\1</sup>", _SUB.sub(r"<sub>\1</sub>", text))
     md = _markdown()
     html = md.renderInline(source) if inline else md.render(source)

@@ -94,8 +94,13 @@ class ReviewLog(models.Model):
 
     # PROTECT: months of a student's work are never deleted as a side effect of deleting
     # their card or account (a cascade would bypass the queryset guard below).
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="review_logs", on_delete=models.PROTECT)
-    card = models.ForeignKey(Card, related_name="logs", on_delete=models.PROTECT)
+    # No single-column indexes on user and card: reviewlog_user_time and reviewlog_card_time
+    # lead with them. The spare user index also misled PostgreSQL's generic plan for the
+    # study queue into reading a heavy student's whole history (docs/benchmarks.md).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="review_logs", on_delete=models.PROTECT, db_index=False
+    )
+    card = models.ForeignKey(Card, related_name="logs", on_delete=models.PROTECT, db_index=False)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REVIEW)
     undoes = models.OneToOneField("self", null=True, blank=True, related_name="undone_by", on_delete=models.PROTECT)
     review_id = models.UUIDField(default=uuid.uuid4)

@@ -51,7 +51,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         course_services.enroll_in_open_courses(user=user)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="cards.auth.ModelBackend")
         messages.success(request, "Welcome! Your decks are ready below.")
         return redirect("cards:study_home")
     return render(request, "registration/signup.html", {"form": form})
