@@ -36,6 +36,7 @@ urlpatterns = [
     path("teach/courses/<id:course_id>/instructors/", instructor.course_instructors, name="course_instructors"),
     path("teach/courses/<id:course_id>/quizzes/new/", instructor.quiz_new, name="quiz_new"),
     path("teach/courses/<id:course_id>/analytics/", analytics.course_analytics, name="course_analytics"),
+    path("teach/courses/<id:course_id>/analytics/refresh/", analytics.refresh_analytics, name="refresh_analytics"),
     path("teach/courses/<id:course_id>/analytics/items/<id:question_id>/", analytics.item_detail, name="item_detail"),
     path("teach/courses/<id:course_id>/analytics/items.csv", analytics.export_items, name="export_items"),
     path("teach/courses/<id:course_id>/analytics/students.csv", analytics.export_students, name="export_students"),

@@ -278,3 +278,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Class analytics are a snapshot (cards/services/class_stats.py): redone on view when older
+# than this and quick to redo (under CLASS_STATS_REDO_SECONDS), else by `refresh_class_stats`.
+CLASS_STATS_MAX_AGE_MINUTES = int(os.environ.get("CLASS_STATS_MAX_AGE_MINUTES", "10"))
+CLASS_STATS_REDO_SECONDS = float(os.environ.get("CLASS_STATS_REDO_SECONDS", "1.0"))

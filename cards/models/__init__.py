@@ -11,6 +11,7 @@ from cards.models.content import (
 )
 from cards.models.courses import Course, Enrollment, Profile
 from cards.models.quizzes import Attempt, Quiz, Response
+from cards.models.stats import ClassStats, StudentStats
 from cards.models.study import Card, ReviewLog, ReviewLogIsAppendOnly
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Response",
     "Card",
     "Choice",
+    "ClassStats",
     "Course",
     "Deck",
     "Enrollment",
@@ -30,6 +32,7 @@ __all__ = [
     "ReviewLog",
     "ReviewLogIsAppendOnly",
     "Source",
+    "StudentStats",
     "SourceRevision",
     "Topic",
 ]

@@ -6,21 +6,23 @@ from __future__ import annotations
 import csv
 import dataclasses
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from cards import charts
+from cards.models import StudentStats
 from cards.permissions import COHORT_PERMISSION, instructor_course, instructor_required
 from cards.selectors import (
-    class_forgetting,
-    class_topic_mastery,
     course_item_analysis,
     quiz_attempts,
     student_progress,
 )
+from cards.services import class_stats
 
 ITEM_SORTS = {
     "uid": lambda row: row[0].uid,
@@ -36,12 +38,12 @@ ITEM_SORTS = {
 MIN_RESPONSES_FOR_FLAGS = 5
 
 
-def _items(course) -> list:
-    """The course's item statistics without flashcards (self-rated, no responses to analyse),
+def _items(rows) -> list:
+    """(question, statistics) rows without flashcards (self-rated, no responses to analyse),
     flagged only once enough students answered."""
     return [
         (q, s if s.responses >= MIN_RESPONSES_FOR_FLAGS else dataclasses.replace(s, flags=[]))
-        for q, s in course_item_analysis(course)
+        for q, s in rows
         if q.kind != "flashcard"
     ]
 
@@ -74,37 +76,57 @@ def _fmt(value, digits=3):
     return "" if value is None else round(value, digits)
 
 
+PAGE_ROWS = 50  # students and quiz attempts per page of the analytics page
+
+
 @instructor_required
 @require_GET
 def course_analytics(request, course_id: int):
+    """Class mastery, what the class forgets and item analysis from the course's statistics
+    snapshot (cards.services.class_stats, shown with its age); students and quiz attempts a
+    page at a time."""
     course = _cohort_course(request, course_id)
-    now = timezone.now()
-    mastery = class_topic_mastery(course, now=now)
+    snapshot = class_stats.current(course)
+    stats = snapshot.stats
     sort = request.GET.get("sort", "flags")
-    items = sorted_items(_items(course), sort, request.GET.get("dir") == "desc")
+    items = sorted_items(_items(class_stats.item_rows(stats)), sort, request.GET.get("dir") == "desc")
+    mastery = stats.topics
+    students = Paginator(StudentStats.objects.filter(course=course).order_by("username", "user_id"), PAGE_ROWS)
+    attempts = Paginator(quiz_attempts(course), PAGE_ROWS)
     context = {
         "course": course,
+        "snapshot": snapshot,
         "mastery": mastery,
         "mastery_chart": charts.percent_bars(
             [(m["question__topic__name"], m["mastery"]) for m in mastery], title="Class mastery per topic"
         )
         if mastery
         else "",
-        "forgetting": class_forgetting(course, now=now),
+        "forgetting": stats.forgetting,
         "items": items,
         "sort": sort,
         "dir": request.GET.get("dir", "asc"),
-        "students": student_progress(course, now=now),
-        "attempts": quiz_attempts(course),
+        "students": students.get_page(request.GET.get("students")),
+        "attempts": attempts.get_page(request.GET.get("attempts")),
     }
     return render(request, "cards/instructor/analytics.html", context)
+
+
+@instructor_required
+@require_POST
+def refresh_analytics(request, course_id: int):
+    """Recalculate the course's statistics snapshot now ("Recalculate now")."""
+    course = _cohort_course(request, course_id)
+    stats = class_stats.refresh(course)
+    messages.success(request, f"Statistics recalculated in {stats.seconds:.1f} s.")
+    return redirect("cards:course_analytics", course_id=course.pk)
 
 
 @instructor_required
 @require_GET
 def item_detail(request, course_id: int, question_id: int):
     course = _cohort_course(request, course_id)
-    row = next(((q, s) for q, s in _items(course) if q.pk == question_id), None)
+    row = next(((q, s) for q, s in _items(course_item_analysis(course)) if q.pk == question_id), None)
     if row is None:
         raise Http404("No such question in this course.")
     question, stats = row

@@ -70,6 +70,7 @@ MATRIX = {
     "cards:course_instructors": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
     "cards:quiz_new": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     "cards:course_analytics": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
+    "cards:refresh_analytics": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
     "cards:item_detail": ("GET", lambda o: [o["course"].pk, o["question"].pk], TEACH_OBJ),
     "cards:export_items": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     "cards:export_students": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),

@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from cards.models import ClassStats, Course
+from cards.services import class_stats
+
+
+class Command(BaseCommand):
+    help = (
+        "Recalculate the class analytics snapshots (run it every few minutes from cron). "
+        "By default only the courses whose snapshot is older than CLASS_STATS_MAX_AGE_MINUTES."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--course", type=int, action="append", help="Only this course id (repeatable).")
+        parser.add_argument("--all", action="store_true", help="Every course, however recent its snapshot.")
+
+    def handle(self, *args, course=None, all=False, **options):
+        courses = Course.objects.order_by("pk")
+        if course:
+            courses = courses.filter(pk__in=course)
+            missing = set(course) - set(courses.values_list("pk", flat=True))
+            if missing:
+                raise CommandError(f"no course with id {', '.join(map(str, sorted(missing)))}")
+        now = timezone.now()
+        if not (all or course):
+            recent = ClassStats.objects.filter(computed_at__gt=now - class_stats.max_age()).values("course_id")
+            courses = courses.exclude(pk__in=recent)
+        done = 0
+        for c in courses:
+            stats = class_stats.refresh(c, now=now)
+            done += 1
+            self.stdout.write(f"course {c.pk} ({c.title}): {stats.students} students, {stats.seconds:.2f} s")
+        self.stdout.write(f"recalculated {done} course(s)")

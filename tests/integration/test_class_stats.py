@@ -1,0 +1,114 @@
+"""The class analytics snapshot (cards.services.class_stats): the same numbers as the live
+aggregates, its age shown, redone when old and quick, recalculated on demand and by
+`refresh_class_stats`, students and attempts a page at a time."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from cards import selectors
+from cards.models import ClassStats, StudentStats
+from cards.services import class_stats
+from tests.integration.test_dashboards import make_students, study_all
+
+
+def analytics(client, course, **query):
+    return client.get(reverse("cards:course_analytics", args=[course.pk]), query).content.decode()
+
+
+@pytest.fixture
+def studied(course, student, other_student):
+    study_all(student, days=2)
+    study_all(other_student, days=1, correct=False)
+    return course
+
+
+def test_the_snapshot_holds_what_the_live_aggregates_say(studied):
+    now = timezone.now()
+    stats = class_stats.refresh(studied, now=now)
+    stats.refresh_from_db()  # as read back from the database
+    assert stats.topics == selectors.class_topic_mastery(studied, now=now)
+    assert [f["question_id"] for f in stats.forgetting] == [
+        f["question_id"] for f in selectors.class_forgetting(studied, now=now)
+    ]
+    live = {q.pk: s for q, s in selectors.course_item_analysis(studied)}
+    for question, item in class_stats.item_rows(stats):
+        expected = live[question.pk]
+        assert (item.responses, item.facility, item.discrimination, item.point_biserial, item.flags) == (
+            expected.responses,
+            expected.facility,
+            expected.discrimination,
+            expected.point_biserial,
+            expected.flags,
+        )
+    progress = {p["user_id"]: p for p in selectors.student_progress(studied, now=now)}
+    rows = StudentStats.objects.filter(course=studied)
+    assert rows.count() == len(progress) == stats.students == 2
+    for row in rows:
+        p = progress[row.user_id]
+        assert (row.username, row.cards, row.studied, row.reviews_7d, row.lapses) == (
+            p["user__username"],
+            p["cards"],
+            p["studied"],
+            p["reviews_7d"],
+            p["lapses"] or 0,
+        )
+        assert row.mastery == pytest.approx(p["mastery"])
+
+
+def test_a_fresh_snapshot_is_shown_until_recalculated(instructor_client, course, student):
+    html = analytics(instructor_client, course)  # no snapshot yet: made now
+    assert "Statistics as of" in html and "1 student," in html
+    make_students(course, 2, start=50)
+    assert "1 student," in analytics(instructor_client, course)  # fresh: not redone
+    response = instructor_client.post(reverse("cards:refresh_analytics", args=[course.pk]), follow=True)
+    html = response.content.decode()
+    assert "Statistics recalculated in" in html and "3 students," in html and "s50" in html
+
+
+def test_an_old_snapshot_is_redone_on_view_when_quick_and_flagged_when_slow(instructor_client, course, student):
+    analytics(instructor_client, course)
+    make_students(course, 1, start=70)
+    old = timezone.now() - class_stats.max_age() - timedelta(minutes=1)
+    ClassStats.objects.filter(course=course).update(computed_at=old, seconds=5.0)  # slow to make: kept
+    html = analytics(instructor_client, course)
+    assert "1 student," in html and "msg-warning" in html and "refresh_class_stats" in html
+    ClassStats.objects.filter(course=course).update(computed_at=old, seconds=0.01)  # quick: redone
+    html = analytics(instructor_client, course)
+    assert "2 students," in html and "msg-warning" not in html
+
+
+def test_students_and_attempts_come_a_page_at_a_time_keeping_the_sort(instructor_client, course):
+    make_students(course, 55, start=100)
+    first = analytics(instructor_client, course, sort="facility")
+    assert first.count('<th scope="row">s1') == 50
+    assert "Page 1 of 2 (55 in all)" in first
+    assert "?sort=facility&amp;students=2#students" in first
+    second = analytics(instructor_client, course, sort="facility", students=2)
+    assert second.count('<th scope="row">s1') == 5 and 'rel="prev"' in second
+    assert analytics(instructor_client, course, students="junk").count('<th scope="row">s1') == 50
+
+
+def test_refresh_command_redoes_old_snapshots_only_unless_told(course, student):
+    out = StringIO()
+    call_command("refresh_class_stats", stdout=out)
+    assert "recalculated 1 course(s)" in out.getvalue()
+    out = StringIO()
+    call_command("refresh_class_stats", stdout=out)
+    assert "recalculated 0 course(s)" in out.getvalue()
+    out = StringIO()
+    call_command("refresh_class_stats", "--course", str(course.pk), stdout=out)
+    assert "1 students" in out.getvalue() and "recalculated 1 course(s)" in out.getvalue()
+    with pytest.raises(CommandError, match="no course with id 999999"):
+        call_command("refresh_class_stats", "--course", "999999")
+
+
+def test_refresh_replaces_the_student_rows(course, student, other_student):
+    class_stats.refresh(course)
+    other_student.enrollments.all().delete()
+    class_stats.refresh(course)
+    assert list(StudentStats.objects.filter(course=course).values_list("username", flat=True)) == ["alice"]
