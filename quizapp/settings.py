@@ -142,16 +142,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side binding lets psycopg prepare a statement the connection has run before
-    # (prepare_threshold), and the generic plan lets PostgreSQL reuse its plan: planning the
-    # study queue's one query took 1.0-1.6 ms against 0.2-0.6 ms to run it (EXPLAIN ANALYZE);
-    # prepared with its generic plan the whole call takes 0.8 ms, where PostgreSQL's own
-    # choice (a custom plan each time) took 1.6 ms (docs/benchmarks.md). Every prepared query
-    # filters on indexed keys, where a generic plan is the custom one.
-    # Behind PgBouncer in transaction mode set DB_PREPARE_THRESHOLD=0 (nothing prepared).
+    # (prepare_threshold), so PostgreSQL parses it once; the study queue and the answer read
+    # are also planned once (their generic plan, cards.selectors.fetch_all), which is most of
+    # their cost (docs/benchmarks.md). Every other statement keeps PostgreSQL's own choice of
+    # plan. Behind PgBouncer in transaction mode before 1.21, set DB_PREPARE_THRESHOLD=0.
     DATABASES["default"]["OPTIONS"] = {
         "server_side_binding": True,
         "prepare_threshold": int(os.environ.get("DB_PREPARE_THRESHOLD", "2")) or None,
-        "options": f"-c plan_cache_mode={os.environ.get('DB_PLAN_CACHE_MODE', 'force_generic_plan')}",
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

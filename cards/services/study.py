@@ -114,8 +114,7 @@ _ANSWER_READ = """
            (SELECT pr.timezone FROM cards_profile pr WHERE pr.user_id = %(user)s) AS student_tz,
            (SELECT r.id FROM cards_reviewlog r WHERE r.user_id = %(user)s AND r.review_id = %(review_id)s) AS replay_of,
            (SELECT {choices} FROM cards_choice ch WHERE ch.question_id = c.question_id) AS choice_rows,
-           (SELECT COUNT(*) {live_today} AND {done_new}) AS done_new,
-           (SELECT COUNT(*) {live_today} AND {done_reviews}) AS done_reviews
+           (SELECT {done_pair} {live_today}) AS done_today
     FROM cards_card c
     JOIN cards_course co ON co.id = c.course_id
     JOIN cards_question q ON q.id = c.question_id
@@ -135,8 +134,15 @@ def _answer_read_sql(vendor: str) -> str:
         question=", ".join(f"q.{name}" for name in _QUESTION_COLUMNS),
         choices=json_sql["choices"],
         live_today=LIVE_REVIEWS_SINCE_SQL.replace("{course}", "c.course_id"),
-        done_new=DONE_NEW_SQL,
-        done_reviews=DONE_REVIEW_SQL.format(state_before=json_sql["state_before"]),
+        # Both counts in one scan of today's reviews (reviewlog_user_time): as two counts,
+        # the generic plan of the `was_new` one intersected the partial first-answer index
+        # (230,000 entries, 30 ms).
+        done_pair=json_sql["pair"].format(
+            f"COALESCE(SUM(CASE WHEN {DONE_NEW_SQL} THEN 1 ELSE 0 END), 0)",
+            "COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0)".format(
+                DONE_REVIEW_SQL.format(state_before=json_sql["state_before"])
+            ),
+        ),
         lock="FOR UPDATE OF c" if vendor == "postgresql" else "",
     )
 
@@ -150,6 +156,11 @@ def _card_for_answer(*, user, card_id: int, review_id: uuid.UUID, since: datetim
         "day_start": db_moment(since),
     }
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The answer's transaction (answer_card is atomic) plans its statements generically:
+            # planning this read took 1.8 ms for 0.5 ms of running it (see selectors.fetch_all);
+            # the insert and update that follow are as simple. It ends with the transaction.
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         cursor.execute(_answer_read_sql(connection.vendor), params)
         row = cursor.fetchone()
     if row is None:
@@ -161,7 +172,8 @@ def _card_for_answer(*, user, card_id: int, review_id: uuid.UUID, since: datetim
     rest = row[n_card + n_course :]
     question = model_from_row(Question, _QUESTION_COLUMNS, rest[:n_question])
     passage_key, passage_text, source_id, source_slug, source_title, *annotations = rest[n_question:]
-    retention, tz, replay_of, choice_rows, done_new, done_reviews = annotations
+    retention, tz, replay_of, choice_rows, done_today = annotations
+    done_new, done_reviews = json_value(done_today)
     if question.passage_id is not None:
         passage = model_from_row(
             Passage, ("id", "key", "text", "source_id"), (question.passage_id, passage_key, passage_text, source_id)

@@ -43,3 +43,10 @@ def split_pairs(spec: str) -> list[tuple[str, str]]:
 def flag_label(code: str) -> str:
     """An item-analysis flag code as words: 'negative_discrimination' -> 'negative discrimination'."""
     return str(code).replace("_", " ")
+
+
+@register.filter
+def fixed2(value) -> str:
+    """A statistic with two decimals, or a dash when there is none: what `floatformat:2`
+    with `default` gave, at a tenth of the cost (the analytics page prints hundreds)."""
+    return "—" if value is None else f"{value:.2f}"

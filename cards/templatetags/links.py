@@ -5,6 +5,7 @@ study page's ten links were a tenth of its time (tests/bench)."""
 from functools import lru_cache
 
 from django import template
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
@@ -29,3 +30,15 @@ def with_query(query, name: str, value) -> str:
     changed = query.copy()
     changed[name] = value
     return "?" + changed.urlencode()
+
+
+@register.simple_tag
+def asset(path: str) -> str:
+    """{% static path %}, remembered: the fingerprinted name of a file does not change while
+    the process runs (the manifest is read at start)."""
+    return _static(path)
+
+
+@lru_cache(maxsize=256)
+def _static(path: str) -> str:
+    return static(path)

@@ -33,7 +33,7 @@ def dashboard(request):
     tz = user_timezone(user)
     today = scheduling.study_day(now, tz)
     _start, day_end = scheduling.study_day_bounds(now, tz)
-    due = due_per_day(user_id=user.pk, tz_name=tz, until=day_end + timedelta(days=FORECAST_DAYS))
+    due = due_per_day(user_id=user.pk, tz_name=tz, today=today, days=FORECAST_DAYS)
     forecast = analytics.forecast([day for day, n in due.items() for _ in range(n)], today, days=FORECAST_DAYS)
     history = reviews_per_day(user_id=user.pk, tz_name=tz, since=day_end - timedelta(days=HISTORY_DAYS + 1))
     daily = analytics.daily_counts([day for day, n in history.items() for _ in range(n)], today, days_back=HISTORY_DAYS)

@@ -857,6 +857,16 @@ def render(db, people, results, queries, flat, cost, pages, sizes, load, command
         f"{cost['service_ms']:.2f} ms, the reference view through the test client {cost['reference_ms']:.2f} ms: "
         f"**{cost['ratio']:.1f}x** (target: at most 6x).",
         "",
+        *(
+            [
+                "On PostgreSQL the in-process figures roll back each answer, and psycopg forgets the "
+                "connection's prepared statements at every ROLLBACK: they include parsing and planning "
+                "statements that the gunicorn runs above (which commit) prepare once per connection.",
+                "",
+            ]
+            if db.vendor == "postgresql"
+            else []
+        ),
         f"**Class-scale pages** (in-process, median; the reference view {pages['reference_ms']:.2f} ms the same "
         f"way; the typical student has {people['typical_reviews']:,} reviews):",
         "",

@@ -1,0 +1,67 @@
+"""The study streak looks back in growing windows (cards.selectors.STREAK_WINDOWS); runs
+that cross a window's edge must count the same as one look over 400 days."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cards import scheduling
+from cards.models import Card, ReviewLog
+from cards.selectors import STREAK_WINDOWS, streak, study_days
+
+NOW = datetime(2026, 6, 15, 18, 0, tzinfo=UTC)
+
+
+def review_on(card, moments):
+    ReviewLog.objects.bulk_create(
+        ReviewLog(
+            user_id=card.user_id,
+            card=card,
+            question_revision=1,
+            rating=3,
+            reviewed_at=moment,
+            state_before={"state": 2},
+            state_after={"state": 2},
+        )
+        for moment in moments
+    )
+
+
+def the_long_way(user, tz="UTC"):
+    """The streak as one look over 400 days (what the windows must agree with)."""
+    days = study_days(user_id=user.pk, tz_name=tz, since=NOW - timedelta(days=400), until=NOW)
+    today = scheduling.study_day(NOW, tz)
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+@pytest.mark.parametrize(
+    ("length", "skip_today"),
+    [(0, False), (1, False), (3, True), (7, False), (8, False), (9, True), (31, False), (33, False), (130, True)],
+)
+def test_runs_of_any_length_across_the_windows(student, length, skip_today):
+    card = Card.objects.filter(user=student).first()
+    start = 1 if skip_today else 0
+    review_on(card, [NOW - timedelta(days=d, hours=2) for d in range(start, start + length)])
+    # an older, separate run must not join: a gap of two days (so that with no run at all,
+    # yesterday is a gap too), then more study
+    review_on(card, [NOW - timedelta(days=d, hours=2) for d in range(start + length + 2, start + length + 7)])
+    assert streak(user_id=student.pk, tz_name="UTC", now=NOW) == the_long_way(student) == length
+
+
+def test_a_run_longer_than_the_last_window_stops_there(student):
+    card = Card.objects.filter(user=student).first()
+    review_on(card, [NOW - timedelta(days=d, hours=2) for d in range(0, 450)])
+    assert streak(user_id=student.pk, tz_name="UTC", now=NOW) == the_long_way(student)
+    assert STREAK_WINDOWS[-1] - 1 <= streak(user_id=student.pk, tz_name="UTC", now=NOW) <= STREAK_WINDOWS[-1] + 1
+
+
+def test_the_streak_counts_local_days(student):
+    card = Card.objects.filter(user=student).first()
+    # 02:00 in Sydney is before the 04:00 rollover: it belongs to the previous study day
+    review_on(card, [NOW - timedelta(days=d, hours=1) for d in range(0, 12)])
+    assert streak(user_id=student.pk, tz_name="Australia/Sydney", now=NOW) == the_long_way(student, "Australia/Sydney")
