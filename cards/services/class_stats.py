@@ -64,8 +64,9 @@ def refresh(course: Course, *, now: datetime | None = None) -> ClassStats:
         for s in students
     ]
     with transaction.atomic():
-        # One refresh of a course at a time: a second waits, then replaces the first's rows.
-        Course.objects.select_for_update().filter(pk=course.pk).exists()
+        # One refresh of a course at a time: a second waits for the course row's lock, then
+        # replaces the first's rows (SQLite: the IMMEDIATE transaction serialises writers).
+        list(Course.objects.select_for_update().filter(pk=course.pk).values_list("pk", flat=True))
         StudentStats.objects.filter(course=course).delete()
         StudentStats.objects.bulk_create(rows, batch_size=500)
         stats, _created = ClassStats.objects.update_or_create(

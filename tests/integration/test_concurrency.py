@@ -103,3 +103,17 @@ def test_two_quiz_submissions_at_once_submit_once(setup):
     )
     refused = [r for r in results if isinstance(r, AnswerRejected)]
     assert len(refused) == 1 and refused[0].code == "already_submitted", results
+
+
+def test_two_class_statistics_refreshes_at_once_leave_one_set_of_rows(setup):
+    from cards.models import ClassStats, StudentStats
+    from cards.services import class_stats
+    from cards.services.courses import enroll_student
+
+    _user, course, _card = setup
+    for i in range(3):
+        enroll_student(user=UserFactory(username=f"peer{i}"), course=course)
+    results = race(*[lambda: class_stats.refresh(course)] * 3)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert StudentStats.objects.filter(course=course).count() == 4
+    assert ClassStats.objects.filter(course=course).count() == 1
