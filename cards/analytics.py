@@ -277,8 +277,18 @@ def streak(study_days: set[date], today: date) -> int:
     return count
 
 
-def forecast(due_dates: Iterable[date], today: date, days: int = 30) -> list[tuple[date, int]]:
+def _per_day(days: Iterable[date] | Mapping[date, int]) -> Counter[date]:
+    """Events per day, from one date per event or from {date: count} already counted (what
+    the database returns: no Python loop over its rows)."""
+    counts: Counter[date] = Counter(dict(days)) if isinstance(days, Mapping) else Counter(days)
+    for day in counts:
+        _check_date(day)
+    return counts
+
+
+def forecast(due_dates: Iterable[date] | Mapping[date, int], today: date, days: int = 30) -> list[tuple[date, int]]:
     """Reviews due per day for `days` days from today: [(today + i, #due on that day)].
+    `due_dates`: one date per card, or {date: cards}.
 
     Overdue cards (due before today) are counted on today; due after the window, ignored.
     """
@@ -286,23 +296,18 @@ def forecast(due_dates: Iterable[date], today: date, days: int = 30) -> list[tup
         raise ValueError("days must not be negative")
     last = today + timedelta(days=days - 1)
     counts: Counter[date] = Counter()
-    for due in due_dates:
-        _check_date(due)
+    for due, n in _per_day(due_dates).items():
         if due <= last:
-            counts[max(due, today)] += 1
+            counts[max(due, today)] += n
     return [(day, counts[day]) for day in (today + timedelta(days=i) for i in range(days))]
 
 
-def daily_counts(days: Iterable[date], today: date, days_back: int = 90) -> list[tuple[date, int]]:
+def daily_counts(days: Iterable[date] | Mapping[date, int], today: date, days_back: int = 90) -> list[tuple[date, int]]:
     """Reviews per day over the last `days_back` days including today, oldest first,
     zero-filled: [(today - days_back + 1 + i, #reviews on that day)]. `days` has one date
-    per review; dates outside the window are ignored."""
+    per review, or is {date: reviews}; dates outside the window are ignored."""
     if days_back < 0:
         raise ValueError("days_back must not be negative")
     first = today - timedelta(days=days_back - 1)
-    counts: Counter[date] = Counter()
-    for day in days:
-        _check_date(day)
-        if first <= day <= today:
-            counts[day] += 1
+    counts = _per_day(days)
     return [(day, counts[day]) for day in (first + timedelta(days=i) for i in range(days_back))]

@@ -34,9 +34,9 @@ def dashboard(request):
     today = scheduling.study_day(now, tz)
     _start, day_end = scheduling.study_day_bounds(now, tz)
     due = due_per_day(user_id=user.pk, tz_name=tz, today=today, days=FORECAST_DAYS)
-    forecast = analytics.forecast([day for day, n in due.items() for _ in range(n)], today, days=FORECAST_DAYS)
+    forecast = analytics.forecast(due, today, days=FORECAST_DAYS)
     history = reviews_per_day(user_id=user.pk, tz_name=tz, since=day_end - timedelta(days=HISTORY_DAYS + 1))
-    daily = analytics.daily_counts([day for day, n in history.items() for _ in range(n)], today, days_back=HISTORY_DAYS)
+    daily = analytics.daily_counts(history, today, days_back=HISTORY_DAYS)
     recalled, total = true_retention_counts(user_id=user.pk, since=now - timedelta(days=30))
     mastery = topic_mastery(user_id=user.pk, now=now)
     forecast_points = [(d.isoformat(), n) for d, n in forecast]

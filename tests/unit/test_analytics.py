@@ -367,6 +367,18 @@ def test_daily_counts_zero_filled_oldest_first():
     ]
 
 
+@pytest.mark.parametrize("days", [3, 30])
+def test_counts_per_day_give_what_one_date_per_event_gives(days):
+    """The dashboard passes the database's {day: count}; the result is that of the expanded list."""
+    counted = {TODAY - timedelta(days=5): 3, TODAY: 2, TODAY + timedelta(days=2): 4, TODAY + timedelta(days=40): 1}
+    expanded = [day for day, n in counted.items() for _ in range(n)]
+    assert forecast(counted, TODAY, days=days) == forecast(expanded, TODAY, days=days)
+    assert daily_counts(counted, TODAY, days_back=days) == daily_counts(expanded, TODAY, days_back=days)
+    assert forecast(counted, TODAY, days=days)[0] == (TODAY, 5)  # 3 overdue + 2 due today
+    with pytest.raises(TypeError, match="expected a date"):
+        forecast({datetime(2026, 3, 10, 9, tzinfo=UTC): 1}, TODAY)
+
+
 def test_daily_counts_default_ninety_days():
     result = daily_counts([], TODAY)
     assert len(result) == 90
