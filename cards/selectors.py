@@ -19,7 +19,6 @@ from django.db.models import (
     DEFERRED,
     Avg,
     Count,
-    DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
@@ -30,7 +29,6 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -66,13 +64,10 @@ def deck_terms_cache_key(deck_id: int) -> str:
 _LOCAL_TERMS: dict[int, tuple[str, dict, dict]] = {}  # deck -> (version, terms, {(question, cloze): neighbours})
 
 
-def deck_terms(deck_id: int) -> dict[int, frozenset[str]]:
-    """{question id: its accepted typed answers} for a deck, cached: the grader needs every
-    other question's terms to refuse e.g. a neighbouring receptor as a 'typo'."""
-    return _deck_terms_entry(deck_id)[1]
-
-
 def _deck_terms_entry(deck_id: int) -> tuple[str, dict, dict]:
+    """(version, {question id: its accepted typed answers}, neighbours) for a deck, cached: the
+    grader needs every other question's terms to refuse e.g. a neighbouring receptor as a
+    'typo' (negative ids: a question's wrong choices)."""
     key = deck_terms_cache_key(deck_id)
     version = cache.get(key)
     local = _LOCAL_TERMS.get(deck_id)
@@ -597,8 +592,8 @@ _LIVE_IN_SPAN = """
 
 def local_day_spans(tz_name: str, first, last, *, since: datetime | None = None) -> list[tuple]:
     """[(local date D, start, end)] for D from `first` to `last`: the UTC span of the moments
-    whose study day is D, as `_local_day` counts it (the local date of the moment 04:00
-    earlier); the first span starts no earlier than `since`."""
+    whose study day is D (the local date of the moment 04:00 earlier, as
+    scheduling.study_day counts it); the first span starts no earlier than `since`."""
     zone = ZoneInfo(tz_name)
     shift = timedelta(hours=scheduling.DAY_ROLLOVER_HOUR)
 
@@ -639,7 +634,7 @@ def study_days(*, user_id: int, tz_name: str, since: datetime, until: datetime |
 
 
 def _local_date(moment: datetime, tz_name: str):
-    """The study day of a moment as `_local_day` counts it (the local date 04:00 earlier)."""
+    """The study day of a moment (the local date 04:00 earlier), as local_day_spans counts it."""
     return (moment - timedelta(hours=scheduling.DAY_ROLLOVER_HOUR)).astimezone(ZoneInfo(tz_name)).date()
 
 
@@ -854,17 +849,12 @@ def open_reports(decks):
 # --- student statistics ----------------------------------------------------------------
 
 
-# The two lookups every study request starts with, in SQL: through the ORM each cost
-# ~0.35-0.45 ms of Python (building, compiling, instantiating) for ~0.03 ms of SQLite time
-# (tests/bench, in-process micro-benchmark), a fifth of a `study/next` request.
+# The lookups study requests start with, in SQL: through the ORM each cost ~0.35-0.45 ms of
+# Python (building, compiling, instantiating) for ~0.03 ms of SQLite time (tests/bench,
+# in-process micro-benchmark), a fifth of a `study/next` request. (The API's course for a
+# deck is found by the study queue's own statement, _COURSE_BY_DECK.)
 
 _DECK_COLUMNS = tuple(f.attname for f in Deck._meta.concrete_fields)
-_COURSE_FOR_DECK = """
-    SELECT {course} FROM cards_course co
-    JOIN cards_enrollment e ON e.course_id = co.id AND e.user_id = %(user)s
-    JOIN cards_course_decks cd ON cd.course_id = co.id AND cd.deck_id = %(deck)s
-    ORDER BY e.joined_at, e.id LIMIT 1
-""".format(course=", ".join(f"co.{name}" for name in _COURSE_COLUMNS))  # noqa: S608  # nosec B608 - model columns
 _COURSE_AND_DECK = """
     SELECT {course}, {deck}, (SELECT p.timezone FROM cards_profile p WHERE p.user_id = %(user)s)
     FROM cards_course co
@@ -875,14 +865,6 @@ _COURSE_AND_DECK = """
 """.format(  # noqa: S608  # nosec B608 - model columns, no input
     course=", ".join(f"co.{name}" for name in _COURSE_COLUMNS), deck=", ".join(f"d.{name}" for name in _DECK_COLUMNS)
 )
-
-
-def course_for_deck(*, user, deck_id: int) -> Course | None:
-    """The course through which the student studies this deck (first joined)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_COURSE_FOR_DECK, {"user": user.pk, "deck": deck_id})
-        row = cursor.fetchone()
-    return model_from_row(Course, _COURSE_COLUMNS, row) if row else None
 
 
 @dataclass(frozen=True)
@@ -1056,12 +1038,6 @@ def attempt_items(attempt, *, now: datetime) -> list[AttemptItem]:
 
 
 # --- dashboards -----------------------------------------------------------------------------
-
-
-def _local_day(field: str, tz_name: str):
-    """The local study day (04:00 rollover) of a datetime column, computed in the database."""
-    shifted = ExpressionWrapper(F(field) - timedelta(hours=scheduling.DAY_ROLLOVER_HOUR), output_field=DateTimeField())
-    return TruncDate(shifted, tzinfo=ZoneInfo(tz_name))
 
 
 def reviews_per_day(*, user_id: int, tz_name: str, since: datetime, until: datetime | None = None) -> dict:
