@@ -650,14 +650,10 @@ def streak(*, user_id: int, tz_name: str, now: datetime) -> int:
     count = 0
     for window in STREAK_WINDOWS:
         since = now - timedelta(days=window)
-        days = study_days(user_id=user_id, tz_name=tz_name, since=since, until=now)
-        day = today if today in days else today - timedelta(days=1)
-        count = 0
-        while day in days:
-            count += 1
-            day -= timedelta(days=1)
-        # The window's first day is probed only from `since`: a run reaching it may go on.
-        if day > _local_date(since, tz_name):
+        count = analytics.streak(study_days(user_id=user_id, tz_name=tz_name, since=since, until=now), today)
+        # The run ends today or yesterday; the window's first day is probed only from `since`,
+        # so a run that may reach that day may go on before it: look further back.
+        if count + 1 < (today - _local_date(since, tz_name)).days:
             return count
     return count
 

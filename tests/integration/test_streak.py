@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cards import scheduling
+from cards import analytics, scheduling
 from cards.models import Card, ReviewLog
 from cards.selectors import STREAK_WINDOWS, streak, study_days
 
@@ -30,13 +30,7 @@ def review_on(card, moments):
 def the_long_way(user, tz="UTC"):
     """The streak as one look over 400 days (what the windows must agree with)."""
     days = study_days(user_id=user.pk, tz_name=tz, since=NOW - timedelta(days=400), until=NOW)
-    today = scheduling.study_day(NOW, tz)
-    day = today if today in days else today - timedelta(days=1)
-    count = 0
-    while day in days:
-        count += 1
-        day -= timedelta(days=1)
-    return count
+    return analytics.streak(days, scheduling.study_day(NOW, tz))
 
 
 @pytest.mark.parametrize(
