@@ -7,7 +7,7 @@ just applies one of them (the idea of Anki's `next_states`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, time, timedelta
 from enum import IntEnum
 from functools import lru_cache
@@ -68,6 +68,11 @@ class CardState:
         for name in ("due", "last_review"):
             values[name] = datetime.fromisoformat(values[name]) if values.get(name) else None
         return cls(**values)
+
+
+# The names of a card's scheduling state: CardState's fields, which the Card model repeats as
+# columns (read, restored and saved together).
+STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(CardState))
 
 
 @dataclass(frozen=True)

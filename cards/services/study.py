@@ -48,39 +48,12 @@ class AnswerOutcome:
 
 
 def card_state(card: Card) -> CardState:
-    return CardState(
-        state=card.state,
-        step=card.step,
-        stability=card.stability,
-        difficulty=card.difficulty,
-        due=card.due,
-        last_review=card.last_review,
-        reps=card.reps,
-        lapses=card.lapses,
-    )
+    return CardState(**{name: getattr(card, name) for name in scheduling.STATE_FIELDS})
 
 
 def _apply_state(card: Card, state: CardState) -> None:
-    card.state = state.state
-    card.step = state.step
-    card.stability = state.stability
-    card.difficulty = state.difficulty
-    card.due = state.due
-    card.last_review = state.last_review
-    card.reps = state.reps
-    card.lapses = state.lapses
-
-
-_CARD_STATE_FIELDS = [
-    "state",
-    "step",
-    "stability",
-    "difficulty",
-    "due",
-    "last_review",
-    "reps",
-    "lapses",
-]
+    for name in scheduling.STATE_FIELDS:
+        setattr(card, name, getattr(state, name))
 
 
 # --- what an answer reads: raw SQL, measured ------------------------------------------------------
@@ -327,7 +300,7 @@ def _record(
     before = card_state(card)
     outcome = scheduling.review(before, rating, now, _settings_for(card), card_id=card.pk)
     _apply_state(card, outcome.state)
-    fields = list(_CARD_STATE_FIELDS)
+    fields = list(scheduling.STATE_FIELDS)
     if outcome.state.lapses >= LEECH_LAPSES and before.lapses < LEECH_LAPSES:
         card.leech = True
         card.suspended = True
@@ -404,7 +377,7 @@ def _last_review(*, user, for_update_card: int | None = None) -> ReviewLog:
 def _restore(card: Card, log: ReviewLog, *, now: datetime) -> ReviewLog:
     state = CardState.from_json(log.state_before)
     _apply_state(card, state)
-    fields = list(_CARD_STATE_FIELDS)
+    fields = list(scheduling.STATE_FIELDS)
     if card.leech and state.lapses < LEECH_LAPSES:
         card.leech = False
         card.suspended = False
