@@ -1,5 +1,7 @@
 """The right answer to any question, as the study and quiz forms would send it."""
 
+import uuid
+
 from cards.grading import cloze_deletions
 
 
@@ -17,3 +19,18 @@ def right_answer(question, cloze: int = 0) -> dict:
 
 def card_answer(card) -> dict:
     return right_answer(card.question, card.cloze)
+
+
+def api_answer(card: dict) -> dict:
+    """An answer to the card of a `study/next` body (`body["card"]`), as an API client posts
+    it: the first choice, Good for a flashcard, "GABA-B" typed. Right or wrong, it is an answer."""
+    payload = {"card": card["id"], "review_id": str(uuid.uuid4()), "reps": card["reps"]}
+    if card["kind"] == "flashcard":
+        payload["rating"] = 3
+    elif card["kind"] == "multiple":
+        payload["choices"] = [card["choices"][0]["id"]]
+    elif card["choices"]:
+        payload["choice"] = card["choices"][0]["id"]
+    else:
+        payload["text"] = "GABA-B"
+    return payload

@@ -359,20 +359,6 @@ def session_client(user):
     return client
 
 
-def answer_payload(body: dict) -> dict:
-    card = body["card"]
-    payload = {"card": card["id"], "review_id": str(uuid.uuid4()), "reps": card["reps"]}
-    if card["kind"] == "flashcard":
-        payload["rating"] = 3
-    elif card["kind"] == "multiple":
-        payload["choices"] = [card["choices"][0]["id"]]
-    elif card["choices"]:
-        payload["choice"] = card["choices"][0]["id"]
-    else:
-        payload["text"] = "GABA-B"
-    return payload
-
-
 def form_payload(html: str) -> dict:
     def field(name):
         found = re.search(rf'name="{name}" value="([^"]*)"', html)
@@ -394,6 +380,8 @@ def queries_per_request(people) -> dict:
     """Queries of one request of each scenario, as the server runs it."""
     from django.test import Client
 
+    from tests.answers import api_answer
+
     student = people["ranked"][0]
     token = people["tokens"][student.pk]
     course, deck = people["course"], people["deck"]
@@ -402,7 +390,7 @@ def queries_per_request(people) -> dict:
     out = {}
     out["reference"], _ = count_queries(lambda: Client().get(f"/bench/reference/{people['topic'].pk}/"))
     out["api-next"], response = count_queries(lambda: api.get(f"/api/v1/study/next/?deck={deck.pk}"))
-    payload = answer_payload(response.json())
+    payload = api_answer(response.json()["card"])
     with rolled_back():
         n_answer, answered = count_queries(
             lambda: api.post("/api/v1/study/answer/", payload, content_type="application/json")
@@ -438,6 +426,7 @@ def flat_cost(people) -> list[dict]:
     from rest_framework.authtoken.models import Token
 
     from cards.models import Card
+    from tests.answers import api_answer
 
     rows, kind = [], None
     for who in ("heavy", "light"):
@@ -454,7 +443,7 @@ def flat_cost(people) -> list[dict]:
             kind = response.json()["card"]["kind"]
             n_next, _ = count_queries(lambda url=url, client=client: client.get(url))
             t_next = timeit(lambda url=url, client=client: client.get(url), number=100)
-            payload = answer_payload(response.json())
+            payload = api_answer(response.json()["card"])
 
             def answer(client=client, payload=payload):
                 with rolled_back():

@@ -14,23 +14,11 @@ from cards import scheduling
 from cards.models import Card, ReviewLog
 from cards.selectors import study_queue
 from cards.services.study import answer_card
+from tests.answers import api_answer
 
 
 def api_for(user) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-
-
-def answer_for(card: dict) -> dict:
-    payload = {"card": card["id"], "review_id": str(uuid.uuid4()), "reps": card["reps"]}
-    if card["kind"] == "flashcard":
-        payload["rating"] = 3
-    elif card["kind"] == "multiple":
-        payload["choices"] = [card["choices"][0]["id"]]
-    elif card["choices"]:
-        payload["choice"] = card["choices"][-1]["id"]
-    else:
-        payload["text"] = "GABA-B"
-    return payload
 
 
 def test_every_kind_answered_through_the_api_replays_the_same_body(student, deck):
@@ -41,7 +29,7 @@ def test_every_kind_answered_through_the_api_replays_the_same_body(student, deck
         if card["id"] in seen:
             break
         seen.add(card["id"])
-        payload = answer_for(card)
+        payload = api_answer(card)
         first = api.post("/api/v1/study/answer/", payload, content_type="application/json")
         again = api.post("/api/v1/study/answer/", payload, content_type="application/json")
         assert first.status_code == again.status_code == 200, first.content
