@@ -89,7 +89,6 @@ def course_analytics(request, course_id: int):
     snapshot = class_stats.current(course)
     stats = snapshot.stats
     sort = request.GET.get("sort", "flags")
-    items = sorted_items(_items(class_stats.item_rows(stats)), sort, request.GET.get("dir") == "desc")
     mastery = stats.topics
     students = Paginator(StudentStats.objects.filter(course=course).order_by("username", "user_id"), PAGE_ROWS)
     attempts = Paginator(quiz_attempts(course), PAGE_ROWS)
@@ -97,13 +96,17 @@ def course_analytics(request, course_id: int):
         "course": course,
         "snapshot": snapshot,
         "mastery": mastery,
-        "mastery_chart": charts.percent_bars(
-            [(m["question__topic__name"], m["mastery"]) for m in mastery], title="Class mastery per topic"
-        )
-        if mastery
-        else "",
+        # Callables, which the template calls only when it renders the snapshot's tables,
+        # not when it finds them already rendered for this snapshot and sort order.
+        "mastery_chart": lambda: (
+            charts.percent_bars(
+                [(m["question__topic__name"], m["mastery"]) for m in mastery], title="Class mastery per topic"
+            )
+            if mastery
+            else ""
+        ),
         "forgetting": stats.forgetting,
-        "items": items,
+        "items": lambda: sorted_items(_items(class_stats.item_rows(stats)), sort, request.GET.get("dir") == "desc"),
         "sort": sort,
         "dir": request.GET.get("dir", "asc"),
         "students": students.get_page(request.GET.get("students")),
