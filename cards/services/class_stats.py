@@ -21,11 +21,11 @@ from cards.models import ClassStats, Course, StudentStats
 
 
 def max_age() -> timedelta:
-    return timedelta(minutes=getattr(settings, "CLASS_STATS_MAX_AGE_MINUTES", 10))
+    return timedelta(minutes=settings.CLASS_STATS_MAX_AGE_MINUTES)
 
 
 def redo_seconds() -> float:
-    return getattr(settings, "CLASS_STATS_REDO_SECONDS", 1.0)
+    return settings.CLASS_STATS_REDO_SECONDS
 
 
 def _item_entry(question, stats: analytics.ItemStats) -> dict:
