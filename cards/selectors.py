@@ -909,6 +909,41 @@ def user_by_id(user_id):
     return model_from_row(get_user_model(), columns, row) if row else None
 
 
+_USER_PERMISSIONS_SQL = """
+    SELECT ct.app_label, p.codename FROM auth_permission p
+    JOIN django_content_type ct ON ct.id = p.content_type_id
+    WHERE p.id IN (
+        SELECT up.permission_id FROM {user_permissions} up WHERE up.{user_column} = %(id)s
+        UNION
+        SELECT gp.permission_id FROM auth_group_permissions gp
+        JOIN {user_groups} ug ON ug.{group_column} = gp.group_id WHERE ug.{groups_user_column} = %(id)s
+    )
+"""
+
+
+@lru_cache(maxsize=1)
+def _user_permissions_sql() -> str:
+    User = get_user_model()
+    perms, groups = User.user_permissions.through._meta, User.groups.through._meta
+    quote = connection.ops.quote_name
+    return _USER_PERMISSIONS_SQL.format(
+        user_permissions=quote(perms.db_table),
+        user_column=quote(perms.get_field(User._meta.model_name).column),
+        user_groups=quote(groups.db_table),
+        group_column=quote(groups.get_field("group").column),
+        groups_user_column=quote(groups.get_field(User._meta.model_name).column),
+    )
+
+
+def user_permissions(user_id) -> set[str]:
+    """{"app_label.codename"} the user holds directly or through a group: one plain query
+    (ModelBackend reads the two halves in two ORM queries, ~0.4 ms of an instructor page;
+    cards.auth)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_user_permissions_sql(), {"id": user_id})
+        return {f"{app}.{codename}" for app, codename in cursor.fetchall()}
+
+
 def token_user(key: str):
     """(token, user with their profile) of an API token, in one query; None if no such token."""
     from rest_framework.authtoken.models import Token
@@ -1333,9 +1368,12 @@ def student_progress(course: Course, *, now: datetime) -> list[dict]:
     return [{**r, "reviews_7d": reviews.get(r["user_id"], 0)} for r in rows]
 
 
-def quiz_attempts(course: Course):
+def quiz_attempts(course: Course, *columns: str):
+    """The course's quiz attempts, by quiz, student and number, as rows of the columns the
+    caller shows (the analytics page's table, its CSV): not each attempt's questions and
+    choice orders with its quiz and student built as models (half of the page's time)."""
     return (
         Attempt.objects.filter(quiz__course=course, quiz__is_practice=False)
-        .select_related("quiz", "user")
         .order_by("quiz__title", "user__username", "number")
+        .values(*columns)
     )

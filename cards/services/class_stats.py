@@ -93,7 +93,9 @@ def current(course: Course, *, now: datetime | None = None) -> Snapshot:
     """The snapshot the page shows: the stored one, redone first if there is none, or if it
     is older than max_age() and was quick to make."""
     now = now or timezone.now()
-    stats = ClassStats.objects.filter(course=course).first()
+    # The tables' JSON is read only when the page renders them (a cache miss), not on
+    # every view that finds them already rendered for this snapshot.
+    stats = ClassStats.objects.filter(course=course).defer("topics", "forgetting", "items").first()
     if stats is None or (now - stats.computed_at > max_age() and stats.seconds < redo_seconds()):
         stats = refresh(course, now=now)
     return Snapshot(stats=stats, fresh=now - stats.computed_at <= max_age())

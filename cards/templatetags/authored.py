@@ -48,6 +48,21 @@ def flag_label(code: str) -> str:
 
 
 _HUNDREDTH = Decimal("0.01")
+_TENTH = Decimal("0.1")
+
+
+def half_up(value: float, places: Decimal) -> Decimal:
+    """The value rounded half up to `places` (Decimal("0.01") for two), as floatformat does."""
+    return Decimal(repr(value)).quantize(places, rounding=ROUND_HALF_UP)
+
+
+def score_text(score: float | None, max_score: float | None) -> str:
+    """'7.5/10' as `score|floatformat:"-1"` / `max_score|floatformat:0` gave it (no decimal
+    for a whole score, else one: 2.95 is 3.0), or a dash when there is no score."""
+    if score is None:
+        return "—"
+    mine = half_up(score, Decimal(1) if float(score).is_integer() else _TENTH)
+    return f"{mine}/{half_up(max_score or 0, Decimal(1))}"
 
 
 @register.filter
@@ -57,5 +72,5 @@ def fixed2(value) -> str:
     analytics page prints hundreds)."""
     if value is None:
         return "—"
-    rounded = Decimal(repr(value)).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
+    rounded = half_up(value, _HUNDREDTH)
     return str(abs(rounded) if rounded == 0 else rounded)

@@ -112,3 +112,27 @@ def test_refresh_replaces_the_student_rows(course, student, other_student):
     other_student.enrollments.all().delete()
     class_stats.refresh(course)
     assert list(StudentStats.objects.filter(course=course).values_list("username", flat=True)) == ["alice"]
+
+
+def test_quiz_results_are_live_and_formatted_as_before(instructor_client, course, instructor, deck, student):
+    from datetime import UTC, datetime
+
+    from cards.services import quizzes as quiz_services
+
+    single = deck.questions.get(kind="single")
+    quiz = quiz_services.quiz_create(
+        course=course, created_by=instructor, title="Midterm", num_questions=1, questions=[single]
+    )
+    attempt = quiz_services.attempt_start(user=student, quiz=quiz, now=datetime.now(UTC))
+    row = '<tr><th scope="row">Midterm</th><td>alice</td><td class="num">1</td>'
+    assert row + '<td>in progress</td><td class="num">—</td></tr>' in analytics(instructor_client, course)
+    right = single.choices.get(correct=True)
+    answered_at = datetime.now(UTC)
+    quiz_services.attempt_answer(
+        user=student, attempt_id=attempt.pk, question_id=single.pk, answer={"choice": right.pk}, now=answered_at
+    )
+    done = quiz_services.attempt_submit(user=student, attempt_id=attempt.pk, now=answered_at)
+    # the same snapshot, but the table's rows changed: shown at once, not the remembered ones
+    html = analytics(instructor_client, course)
+    assert f'<td>{done.submitted_at:%Y-%m-%d %H:%M}</td><td class="num">1/1</td></tr>' in html
+    assert "in progress" not in html

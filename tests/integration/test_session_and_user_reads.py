@@ -54,3 +54,38 @@ def test_the_session_store_round_trips_and_keeps_the_expiry(db):
     row = again._get_session_from_db()
     assert row.expire_date.tzinfo is not None
     assert abs((row.expire_date - timezone.now()).total_seconds() - 3600) < 60
+
+
+def _django_permissions(user):
+    from django.contrib.auth.backends import ModelBackend as DjangoBackend
+
+    return DjangoBackend().get_all_permissions(get_user_model().objects.get(pk=user.pk))
+
+
+def test_permissions_are_those_django_reads_from_groups_and_the_user(django_assert_num_queries, instructor, student):
+    from django.contrib.auth.models import Group, Permission
+
+    extra = Permission.objects.get(codename="view_course")
+    instructor.user_permissions.add(extra)
+    other_group = Group.objects.create(name="reviewers")
+    other_group.permissions.add(Permission.objects.get(codename="change_question"))
+    instructor.groups.add(other_group)
+    mine = get_user_model().objects.get(pk=instructor.pk)
+    with django_assert_num_queries(1):
+        perms = ModelBackend().get_all_permissions(mine)
+    assert perms == _django_permissions(instructor)
+    assert {"cards.author_content", "cards.view_course", "cards.change_question"} <= perms
+    assert mine.has_perm("cards.view_cohort_stats") and not mine.has_perm("cards.delete_course")
+    # a student holds nothing; an inactive user and a per-object check get nothing
+    assert ModelBackend().get_all_permissions(get_user_model().objects.get(pk=student.pk)) == set()
+    get_user_model().objects.filter(pk=instructor.pk).update(is_active=False)
+    assert ModelBackend().get_all_permissions(get_user_model().objects.get(pk=instructor.pk)) == set()
+    assert ModelBackend().get_all_permissions(mine, obj=object()) == set()
+
+
+def test_a_superuser_holds_every_permission(db):
+    from django.contrib.auth.models import Permission
+
+    boss = get_user_model().objects.create_superuser("boss", "b@example.com", "x-long-password-1")
+    perms = ModelBackend().get_all_permissions(boss)
+    assert len(perms) == Permission.objects.count() and perms == _django_permissions(boss)
