@@ -50,6 +50,7 @@ from cards.models import (
     Response,
     ReviewLog,
 )
+from cards.prepared import Prepared
 
 DECK_TERMS_TTL = 300  # seconds; authoring services also clear the key on change
 
@@ -583,38 +584,50 @@ _LIVE_IN_SPAN = """
 """
 
 
-def local_day_spans(tz_name: str, first, last, *, since: datetime | None = None) -> list[tuple]:
-    """[(local date D, start, end)] for D from `first` to `last`: the UTC span of the moments
-    whose study day is D (the local date of the moment 04:00 earlier, as
+def _day_start(day, zone: ZoneInfo) -> datetime:
+    """When study day `day` begins, in UTC (DAY_ROLLOVER_HOUR local time)."""
+    shift = timedelta(hours=scheduling.DAY_ROLLOVER_HOUR)
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC) + shift
+
+
+# The same days are asked for by every student in a time zone on a given day (90 days of
+# history, 30 of forecast): made once, not a time-zone conversion and two adapted datetimes
+# per day on every dashboard (that was most of the cost of its 90-day chart, tests/bench).
+@lru_cache(maxsize=256)
+def local_day_spans(tz_name: str, first, last, *, since: datetime | None = None) -> tuple[tuple, ...]:
+    """((local date D, start, end), ...) for D from `first` to `last`: the UTC span of the
+    moments whose study day is D (the local date of the moment 04:00 earlier, as
     scheduling.study_day counts it); the first span starts no earlier than `since`."""
     zone = ZoneInfo(tz_name)
-    shift = timedelta(hours=scheduling.DAY_ROLLOVER_HOUR)
-
-    def start(day):
-        return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(UTC) + shift
-
     spans, day = [], first
     while day <= last:
-        span_start = start(day)
+        span_start = _day_start(day, zone)
         if since is not None and span_start < since:
             span_start = since
-        spans.append((day, span_start, start(day + timedelta(days=1))))
+        spans.append((day, span_start, _day_start(day + timedelta(days=1), zone)))
         day += timedelta(days=1)
-    return spans
+    return tuple(spans)
 
 
-def _probe_days(user_id: int, spans: list[tuple], probe: str) -> dict:
-    """{day: value of the probe (exists / count of live reviews, cards due) in each day's
-    span}: one query."""
-    params: dict = {"user": user_id}
+@lru_cache(maxsize=256)
+def _days_clause(vendor: str, spans: tuple) -> tuple[str, dict]:
+    """The VALUES list of the spans as (i, start, end) rows, and its parameters."""
+    params: dict = {}
     rows = []
     for i, (_day, start, end) in enumerate(spans):
         params.update({f"i{i}": i, f"s{i}": db_moment(start), f"e{i}": db_moment(end)})
         rows.append(f"(%(i{i})s, %(s{i})s, %(e{i})s)")
+    return ", ".join(rows), params
+
+
+def _probe_days(user_id: int, spans: tuple, probe: str) -> dict:
+    """{day: value of the probe (exists / count of live reviews, cards due) in each day's
+    span}: one query."""
+    rows, params = _days_clause(connection.vendor, spans)
     value = _DAY_PROBE[probe].format(live=_LIVE_IN_SPAN)
-    sql = f"WITH d(i, s, e) AS (VALUES {', '.join(rows)}) SELECT d.i, {value} FROM d"  # noqa: S608  # nosec B608
+    sql = f"WITH d(i, s, e) AS (VALUES {rows}) SELECT d.i, {value} FROM d"  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, {**params, "user": user_id})
         return {spans[i][0]: value for i, value in cursor.fetchall()}
 
 
@@ -641,11 +654,13 @@ def streak(*, user_id: int, tz_name: str, now: datetime) -> int:
     the last STREAK_WINDOWS days."""
     today = scheduling.study_day(now, tz_name)
     count = 0
+    zone = ZoneInfo(tz_name)
     for window in STREAK_WINDOWS:
-        since = now - timedelta(days=window)
+        # Whole days: the same spans for every view of the day (local_day_spans remembers them).
+        since = _day_start(_local_date(now - timedelta(days=window), tz_name), zone)
         count = analytics.streak(study_days(user_id=user_id, tz_name=tz_name, since=since, until=now), today)
-        # The run ends today or yesterday; the window's first day is probed only from `since`,
-        # so a run that may reach that day may go on before it: look further back.
+        # The run ends today or yesterday; a run that may reach the window's first day may
+        # go on before it: look further back.
         if count + 1 < (today - _local_date(since, tz_name)).days:
             return count
     return count
@@ -965,26 +980,40 @@ def token_user(key: str):
     return token, user
 
 
-def true_retention_counts(*, user_id: int, since: datetime) -> tuple[int, int]:
-    """(recalled, total) over reviews of cards that were in the Review state."""
-    row = (
+# The dashboard's aggregates are Prepared (cards.prepared): their querysets cost more to build
+# and compile than to run.
+_TRUE_RETENTION = Prepared(
+    lambda *, user_id, since: (
         live_reviews(user_id)
         .filter(reviewed_at__gte=since, state_before__state=Card.State.REVIEW)
-        .aggregate(total=Count("id"), recalled=Count("id", filter=Q(rating__gt=1)))
+        .values("user_id")
+        .annotate(total=Count("id"), recalled=Count("id", filter=Q(rating__gt=1)))
+        .values_list("recalled", "total")
     )
-    return row["recalled"], row["total"]
+)
+
+
+def true_retention_counts(*, user_id: int, since: datetime) -> tuple[int, int]:
+    """(recalled, total) over reviews of cards that were in the Review state."""
+    rows = _TRUE_RETENTION.rows(user_id=user_id, since=since)
+    return rows[0] if rows else (0, 0)
+
+
+_TOPIC_MASTERY = Prepared(
+    lambda *, user_id, now: (
+        studyable_cards(user_id)
+        .values("question__topic__slug", "question__topic__name")
+        .annotate(mastery=Avg(retrievability_expression(now)), cards=Count("id"))
+        .order_by("question__topic__name", "question__topic__slug")
+        .values_list("question__topic__slug", "question__topic__name", "mastery", "cards")
+    )
+)
 
 
 def topic_mastery(*, user_id: int, now: datetime) -> list[tuple[str, str, float | None, int]]:
     """[(topic slug, name, mean predicted recall, cards)] over the student's studyable cards:
     one aggregate (the SQL twin of FSRS retrievability, cards.db_functions)."""
-    rows = (
-        studyable_cards(user_id)
-        .values("question__topic__slug", "question__topic__name")
-        .annotate(mastery=Avg(retrievability_expression(now)), cards=Count("id"))
-        .order_by("question__topic__name", "question__topic__slug")
-    )
-    return [(r["question__topic__slug"], r["question__topic__name"], r["mastery"], r["cards"]) for r in rows]
+    return _TOPIC_MASTERY.rows(user_id=user_id, now=now)
 
 
 def due_count(*, user_id: int, now: datetime, until: datetime) -> int:
@@ -1093,47 +1122,55 @@ def due_per_day(*, user_id: int, tz_name: str, today, days: int) -> dict:
     by local day evaluated a Python function per card on SQLite: 32 ms for 10,000 cards)."""
     spans = local_day_spans(tz_name, today, today + timedelta(days=days - 1))
     if spans:
-        spans[0] = (spans[0][0], datetime(1970, 1, 1, tzinfo=UTC), spans[0][2])  # overdue: today
+        spans = ((spans[0][0], datetime(1970, 1, 1, tzinfo=UTC), spans[0][2]), *spans[1:])  # overdue: today
     return {day: n for day, n in _probe_days(user_id, spans, "due").items() if n}
 
 
 @dataclass(frozen=True)
 class WeakItem:
-    card: Card
+    card_id: int
+    prompt: str
+    topic: str
+    lapses: int
     retrievability: float
+
+
+_WEAKEST = Prepared(
+    lambda limit, *, user_id, now: (
+        studyable_cards(user_id)
+        .filter(last_review__isnull=False)
+        .annotate(recall=retrievability_expression(now))
+        .order_by("recall", "-lapses", "id")
+        .values_list("id", "question__prompt", "question__topic__name", "lapses", "recall")[:limit]
+    )
+)
 
 
 def weakest_items(*, user_id: int, now: datetime, limit: int = 10) -> list[WeakItem]:
     """The student's reviewed cards with the lowest predicted recall now (most lapses first
     among equals), ranked in the database."""
-    cards = (
-        studyable_cards(user_id)
-        .filter(last_review__isnull=False)
-        .select_related("question", "question__topic")
-        .only(
-            "id",
-            "state",
-            "stability",
-            "last_review",
-            "lapses",
-            "cloze",
-            "question__uid",
-            "question__prompt",
-            "question__kind",
-            "question__topic__name",
-        )
-        .annotate(recall=retrievability_expression(now))
-        .order_by("recall", "-lapses", "id")[:limit]
-    )
-    return [WeakItem(card, card.recall) for card in cards]
+    return [WeakItem(*row) for row in _WEAKEST.rows(limit, user_id=user_id, now=now)]
 
 
-def leeches(*, user_id: int):
-    return (
+@dataclass(frozen=True)
+class Leech:
+    card_id: int
+    prompt: str
+    lapses: int
+
+
+_LEECHES = Prepared(
+    lambda *, user_id: (
         Card.objects.filter(user_id=user_id, leech=True)
-        .select_related("question", "question__topic", "course", "deck")
-        .order_by("-lapses")
+        .order_by("-lapses", "id")
+        .values_list("id", "question__prompt", "lapses")
     )
+)
+
+
+def leeches(*, user_id: int) -> list[Leech]:
+    """The student's leeches (suspended after too many lapses), most lapses first."""
+    return [Leech(*row) for row in _LEECHES.rows(user_id=user_id)]
 
 
 # --- class analytics (instructors) ----------------------------------------------------------

@@ -187,5 +187,5 @@ def test_dashboard_recall_in_sql_matches_fsrs(student):
         assert n == len(mine) and mastery == pytest.approx(sum(mine) / len(mine))
     weakest = weakest_items(user_id=student.pk, now=now, limit=3)
     ranked = sorted(cards, key=lambda c: (recall(c), -c.lapses, c.pk))[:3]
-    assert [w.card.pk for w in weakest] == [c.pk for c in ranked]
+    assert [w.card_id for w in weakest] == [c.pk for c in ranked]
     assert [w.retrievability for w in weakest] == pytest.approx([recall(c) for c in ranked])

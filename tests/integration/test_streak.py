@@ -7,7 +7,7 @@ import pytest
 
 from cards import analytics, scheduling
 from cards.models import Card, ReviewLog
-from cards.selectors import STREAK_WINDOWS, streak, study_days
+from cards.selectors import STREAK_WINDOWS, local_day_spans, streak, study_days
 
 NOW = datetime(2026, 6, 15, 18, 0, tzinfo=UTC)
 
@@ -28,8 +28,11 @@ def review_on(card, moments):
 
 
 def the_long_way(user, tz="UTC"):
-    """The streak as one look over 400 days (what the windows must agree with)."""
-    days = study_days(user_id=user.pk, tz_name=tz, since=NOW - timedelta(days=400), until=NOW)
+    """The streak as one look over the last 400 study days, whole (what the windows must
+    agree with)."""
+    first = scheduling.study_day(NOW - timedelta(days=400), tz)
+    since = local_day_spans(tz, first, first)[0][1]
+    days = study_days(user_id=user.pk, tz_name=tz, since=since, until=NOW)
     return analytics.streak(days, scheduling.study_day(NOW, tz))
 
 
