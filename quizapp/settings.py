@@ -104,18 +104,30 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "quizapp.urls")
 WSGI_APPLICATION = "quizapp.wsgi.application"
 
+CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "cards.context_processors.nav",
+]
+# Django templates for the pages, and Jinja2 (`*.jinja`, quizapp/templating.py) for the layout
+# every page shares and the study loop's panels: the pages a student loads hundreds of times
+# a day, where Django's template engine was most of the time (docs/benchmarks.md).
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "quizapp" / "templates"],
         "APP_DIRS": True,
+        "OPTIONS": {"context_processors": CONTEXT_PROCESSORS},
+    },
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "quizapp" / "jinja2"],
+        "APP_DIRS": True,
         "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "cards.context_processors.nav",
-            ],
+            "environment": "quizapp.templating.environment",
+            "context_processors": [*CONTEXT_PROCESSORS, "cards.context_processors.csrf_once"],
         },
     },
 ]

@@ -40,7 +40,10 @@ from cards.services import authoring
 from cards.services import courses as course_services
 from cards.services import study as study_services
 
-STUDY_TEMPLATE = "cards/student/study.html"
+# Jinja2 (quizapp/templating.py): the page and the panel htmx swaps in, rendered hundreds of
+# times a day per student.
+STUDY_TEMPLATE = "cards/study.jinja"
+PANEL_TEMPLATE = "cards/study_panel.jinja"
 
 
 @require_http_methods(["GET", "POST"])
@@ -158,8 +161,9 @@ def _panel_context(request, place: StudyPlace, *, notice: str = "") -> dict:
 
 
 def _render_panel(request, context, status=200):
-    template = f"{STUDY_TEMPLATE}#panel" if request.htmx else STUDY_TEMPLATE
-    return render(request, template, context, status=status)
+    """The study page, or only its panel for htmx."""
+    template = PANEL_TEMPLATE if request.htmx else STUDY_TEMPLATE
+    return render(request, template, context, status=status, using="jinja2")
 
 
 @login_required
@@ -233,7 +237,10 @@ def answer(request, course_id: int, deck_id: int):
     if request.htmx:
         fresh = None if outcome.replayed else fresh_feedback(outcome.card, outcome.log, with_rerate=True)
         return render(
-            request, f"{STUDY_TEMPLATE}#panel", _feedback_context(request, place, outcome.log.review_id, fresh=fresh)
+            request,
+            PANEL_TEMPLATE,
+            _feedback_context(request, place, outcome.log.review_id, fresh=fresh),
+            using="jinja2",
         )
     return redirect("cards:study_feedback", course_id=course.pk, deck_id=deck.pk, review_id=outcome.log.review_id)
 
@@ -311,7 +318,7 @@ def rerate(request, course_id: int, deck_id: int):
 
 def _next_card_response(request, place: StudyPlace):
     if request.htmx:
-        return render(request, f"{STUDY_TEMPLATE}#panel", _panel_context(request, place))
+        return render(request, PANEL_TEMPLATE, _panel_context(request, place), using="jinja2")
     return redirect("cards:study_session", course_id=place.course.pk, deck_id=place.deck.pk)
 
 

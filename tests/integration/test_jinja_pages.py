@@ -1,0 +1,72 @@
+"""The Jinja2 templates (quizapp/templating.py): the layout every page shares and the study
+panels print what the Django templates printed: one CSRF token that the forms post back,
+the nav, the messages, the percentages."""
+
+import re
+import uuid
+
+from django.contrib.messages import constants
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.template import Context, Template
+from django.test import Client
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cards.models import Card, ReviewLog
+from quizapp.templating import percent
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def test_the_study_page_masks_one_token_and_its_forms_post_with_it(student, course, deck):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(student)
+    html = client.get(reverse("cards:study_session", args=[course.pk, deck.pk])).content.decode()
+    tokens = TOKEN.findall(html)
+    assert len(tokens) >= 2 and len(set(tokens)) == 1  # the logout form and the panel's forms
+    assert f'"X-CSRFToken": "{tokens[0]}"' in html  # what htmx sends
+    card = Card.objects.get(pk=re.search(r'name="card" value="(\d+)"', html).group(1))
+    choice = re.search(r'name="choices?" value="(\d+)"', html)
+    form = {
+        "card": card.pk,
+        "kind": card.question.kind,
+        "review_id": str(uuid.uuid4()),
+        "csrfmiddlewaretoken": tokens[0],
+    }
+    form.update({"choice": choice.group(1)} if choice else {"text": "baclofen"})
+    response = client.post(reverse("cards:study_answer", args=[course.pk, deck.pk]), form)
+    assert response.status_code == 302 and ReviewLog.objects.filter(user=student).count() == 1
+
+
+def test_a_django_page_is_drawn_in_the_shared_layout(student_client):
+    html = student_client.get(reverse("cards:dashboard")).content.decode()
+    assert html.startswith("<!doctype html>") and html.count("<html") == 1
+    assert "<title>Progress · quizapp</title>" in html
+    assert 'href="/dashboard/">Progress</a>' in html and "Log out" in html and "(alice)" in html
+    assert len(TOKEN.findall(html)) == 1 and '"X-CSRFToken": "' in html
+    assert '<main id="main" tabindex="-1">' in html and "<h1>Your progress</h1>" in html
+
+
+def test_messages_show_once_in_the_layout(student_client, course, deck):
+    # undoing with nothing to undo says so on the next page, then never again
+    student_client.post(reverse("cards:study_undo", args=[course.pk, deck.pk]))
+    first = student_client.get(reverse("cards:dashboard")).content.decode()
+    assert 'class="msg msg-error"' in first
+    assert 'class="msg msg-error"' not in student_client.get(reverse("cards:dashboard")).content.decode()
+
+
+def test_messages_are_escaped(rf, student):
+    request = rf.get("/")
+    request.user = student
+    storage = CookieStorage(request)
+    storage.add(constants.INFO, "<script>alert(1)</script>")
+    request._messages = storage
+    html = Template('{% extends "base.html" %}').render(Context({"messages": storage, "request": request}))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
+
+
+@given(st.one_of(st.none(), st.floats(min_value=0, max_value=1), st.integers(min_value=0, max_value=1)))
+def test_percent_prints_what_widthratio_printed(value):
+    expected = Template("{% widthratio value 1 100 %}").render(Context({"value": value}))
+    assert str(percent(value)) == expected
