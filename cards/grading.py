@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -58,6 +59,9 @@ class Grade:
     typo: bool = False  # accepted, but not spelled as expected
 
 
+# Remembered: a deck's terms are normalised again for each of its questions when the grader
+# first meets it (cards.selectors._typo_neighbours), about a thousand terms per question.
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Case, spacing and punctuation do not matter: 'GABA-B receptors' == 'gabab receptors'."""
     text = unicodedata.normalize("NFKD", text).casefold()

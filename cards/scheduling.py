@@ -7,7 +7,7 @@ just applies one of them (the idea of Anki's `next_states`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, time, timedelta
 from enum import IntEnum
 from functools import lru_cache
@@ -57,7 +57,8 @@ class CardState:
     lapses: int = 0
 
     def to_json(self) -> dict:
-        data = asdict(self)
+        # Field by field (all are plain values): dataclasses.asdict deep-copies each one.
+        data = {name: getattr(self, name) for name in STATE_FIELDS}
         for name in ("due", "last_review"):
             data[name] = data[name].isoformat() if data[name] else None
         return data
