@@ -504,7 +504,7 @@ def explain(sql: str) -> str:
         return "\n".join(f"{'  ' * 0}{r[-1]}" for r in cursor.fetchall())
 
 
-def page_cost(client, url: str, *, runs: int = 5) -> dict:
+def page_cost(client, url: str, *, runs: int = 15) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -564,7 +564,7 @@ def class_pages(people) -> dict:
     teacher = session_client(people["teacher"])
     refresh = snapshot_refresh(people)
     pages = {
-        "analytics": page_cost(teacher, f"/teach/courses/{people['course'].pk}/analytics/", runs=3),
+        "analytics": page_cost(teacher, f"/teach/courses/{people['course'].pk}/analytics/"),
         "dashboard (typical student)": page_cost(session_client(people["typical"]), "/dashboard/"),
         "dashboard (heavy student)": page_cost(session_client(people["heavy"]), "/dashboard/"),
     }
