@@ -1,7 +1,9 @@
 """selectors.fetch_all plans its one statement generically on PostgreSQL and leaves every
 other statement to PostgreSQL's own choice, inside a transaction or not."""
 
-from django.db import connection, transaction
+import psycopg
+import pytest
+from django.db import DatabaseError, connection, transaction
 
 from cards.selectors import fetch_all
 
@@ -22,3 +24,26 @@ def test_fetch_all_returns_rows_and_restores_the_plan_mode(db):
         assert fetch_all("SELECT %s", [3]) == [(3,)]
         assert plan_mode() == before  # the enclosing transaction's later statements too
     assert before in ("auto", "n/a")
+
+
+def idle() -> bool:
+    """No transaction left open on the connection (PostgreSQL; SQLite: not in one either)."""
+    if connection.vendor != "postgresql":
+        return not connection.in_atomic_block
+    return connection.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_it_sends_one_short_transaction_and_leaves_none_open():
+    before = plan_mode()
+    assert fetch_all("SELECT %s, %s", [1, "two"]) == [(1, "two")]
+    assert fetch_all("SELECT %s UNION ALL SELECT %s", [2, 3]) == [(2,), (3,)]
+    assert plan_mode() == before and idle()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_statement_raises_and_the_connection_stays_usable():
+    with pytest.raises(DatabaseError):
+        fetch_all("SELECT * FROM no_such_table WHERE id = %s", [1])
+    assert fetch_all("SELECT %s", [7]) == [(7,)]
+    assert plan_mode() in ("auto", "n/a") and idle()
