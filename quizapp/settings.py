@@ -127,7 +127,11 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "quizapp.templating.environment",
-            "context_processors": [*CONTEXT_PROCESSORS, "cards.context_processors.csrf_once"],
+            "context_processors": [
+                *CONTEXT_PROCESSORS,
+                "cards.context_processors.csrf_once",
+                "cards.context_processors.page_links",
+            ],
         },
     },
 ]

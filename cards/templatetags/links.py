@@ -12,7 +12,7 @@ register = template.Library()
 
 
 @lru_cache(maxsize=8192)
-def _reverse(urlconf, prefix: str, name: str, args: tuple) -> str:
+def remembered_reverse(urlconf, prefix: str, name: str, args: tuple) -> str:
     # The key holds what reverse() reads besides its arguments: the urlconf and the prefix.
     return reverse(name, args=args, urlconf=urlconf)
 
@@ -20,7 +20,7 @@ def _reverse(urlconf, prefix: str, name: str, args: tuple) -> str:
 @register.simple_tag
 def link(name: str, *args) -> str:
     """The URL of a named view with positional arguments, as {% url name arg ... %}."""
-    return _reverse(get_urlconf(), get_script_prefix(), name, args)
+    return remembered_reverse(get_urlconf(), get_script_prefix(), name, args)
 
 
 @register.simple_tag

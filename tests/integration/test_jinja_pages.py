@@ -9,7 +9,7 @@ from django.contrib.messages import constants
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.template import Context, Template
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -70,3 +70,16 @@ def test_messages_are_escaped(rf, student):
 def test_percent_prints_what_widthratio_printed(value):
     expected = Template("{% widthratio value 1 100 %}").render(Context({"value": value}))
     assert str(percent(value)) == expected
+
+
+def test_the_study_pages_links_follow_the_script_prefix(student_client, course, deck):
+    path = reverse("cards:study_session", args=[course.pk, deck.pk])
+    set_script_prefix("/quizapp/")  # as the WSGI handler does for SCRIPT_NAME=/quizapp
+    try:
+        mounted = student_client.get(path).content.decode()
+    finally:
+        set_script_prefix("/")
+    assert f'href="/quizapp{reverse("cards:study_home")}"' in mounted
+    assert 'action="/quizapp/' in mounted and 'href="/study/' not in mounted
+    plain = student_client.get(path).content.decode()
+    assert f'href="{reverse("cards:study_home")}"' in plain and "/quizapp/" not in plain
