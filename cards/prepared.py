@@ -16,7 +16,6 @@ in one parameter), so a wrong use fails in the tests, never quietly with stale v
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -77,7 +76,12 @@ class Prepared:
 
     def __init__(self, build: Callable):
         self.build = build
-        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per connection
+
+    def _plans_on(self, connection) -> dict:
+        """This query's plans, kept on the connection they were compiled for (they hold its
+        compiler), so they go when the connection goes."""
+        plans = connection.__dict__.setdefault("_prepared_plans", {})
+        return plans.setdefault(id(self), {})
 
     def _compiled(self, connection, fixed: tuple, values: dict):
         queryset = self.build(*fixed, **values)
@@ -115,7 +119,7 @@ class Prepared:
 
     def rows(self, *fixed, **values) -> list[tuple]:
         connection = connections[DEFAULT_DB_ALIAS]
-        plans = self._plans.setdefault(connection, {})
+        plans = self._plans_on(connection)
         plan = plans.get((fixed, tuple(values)))
         if plan is None:
             plan = plans[(fixed, tuple(values))] = self._plan(connection, fixed, values)
@@ -129,5 +133,5 @@ class Prepared:
 
     def dicts(self, *fixed, **values) -> list[dict]:
         rows = self.rows(*fixed, **values)
-        names = self._plans[connections[DEFAULT_DB_ALIAS]][(fixed, tuple(values))].names
+        names = self._plans_on(connections[DEFAULT_DB_ALIAS])[(fixed, tuple(values))].names
         return [dict(zip(names, row, strict=True)) for row in rows]

@@ -1,10 +1,14 @@
 """cards.prepared: a queryset compiled once and run again with new values gives what the
 queryset gives, in one query, and refuses what it cannot map exactly."""
 
+import gc
+import threading
+import weakref
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, F
 
 from cards.models import Card
@@ -75,3 +79,25 @@ def test_a_boolean_must_be_fixed(student):
     prepared = Prepared(lambda *, flag: Card.objects.filter(suspended=flag).values_list("id"))
     with pytest.raises(ImproperlyConfigured, match="boolean"):
         prepared.rows(flag=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_plans_go_with_their_connection(student):
+    """A thread's connection, and the plans compiled for it, are freed when the thread ends."""
+    prepared = Prepared(_due_cards)
+    seen = []
+
+    def work():
+        prepared.rows(user_id=student.pk, until=NOW)
+        seen.append(weakref.ref(connections[DEFAULT_DB_ALIAS]))
+        connections.close_all()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    gc.collect()
+    assert seen and seen[0]() is None
+    # the main thread's connection compiles its own
+    assert prepared.rows(user_id=student.pk, until=NOW + timedelta(days=1)) == list(
+        _due_cards(user_id=student.pk, until=NOW + timedelta(days=1))
+    )
