@@ -59,11 +59,23 @@ class Grade:
     typo: bool = False  # accepted, but not spelled as expected
 
 
-# Remembered: a deck's terms are normalised again for each of its questions when the grader
-# first meets it (cards.selectors._typo_neighbours), about a thousand terms per question.
-@lru_cache(maxsize=8192)
+NORMALIZE_REMEMBERED_LENGTH = 200  # characters
+
+
 def normalize(text: str) -> str:
     """Case, spacing and punctuation do not matter: 'GABA-B receptors' == 'gabab receptors'."""
+    # Short texts (a deck's terms, typed answers) are remembered: the terms are normalised
+    # again for each question the grader first meets (cards.selectors._typo_neighbours),
+    # about a thousand per question. Long ones are not, so no answer can fill the memory.
+    return _normalize_remembered(text) if len(text) <= NORMALIZE_REMEMBERED_LENGTH else _normalize(text)
+
+
+@lru_cache(maxsize=8192)
+def _normalize_remembered(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).casefold()
     return "".join(ch for ch in text if ch.isalnum())
 

@@ -36,3 +36,12 @@ def test_only_terms_one_edit_away_can_change_a_grade(accepted, others, extra):
 def test_a_neighbouring_receptor_is_kept_and_an_unrelated_term_dropped():
     kept = _typo_neighbours(("GABA-B",), frozenset({"GABA-A", "glutamate", "intrathecal"}))
     assert kept == frozenset({"GABA-A"})
+
+
+def test_long_texts_are_normalised_but_not_remembered():
+    before = grading._normalize_remembered.cache_info().currsize
+    long = "GABA-B " * 1000
+    assert grading.normalize(long) == "gabab" * 1000
+    assert grading._normalize_remembered.cache_info().currsize == before
+    assert grading.normalize("GABA-B receptor") == "gababreceptor"
+    assert grading._normalize_remembered.cache_info().currsize <= before + 1
