@@ -123,7 +123,6 @@ def course_analytics(request, course_id: int):
     stats = snapshot.stats
     sort = request.GET.get("sort", "flags")
     students = Paginator(StudentStats.objects.filter(course=course).order_by("username", "user_id"), PAGE_ROWS)
-    students.count = stats.students  # the snapshot's row count, stored with it: no COUNT(*)
     attempts = Paginator(quiz_attempts(course, *ATTEMPT_PAGE_COLUMNS), PAGE_ROWS)
     attempts.count = quiz_attempts(course).count()  # without the page's join of the students
     context = {

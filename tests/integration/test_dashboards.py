@@ -156,16 +156,16 @@ def test_analytics_query_count_does_not_grow(django_assert_num_queries, instruct
     make_students(course, 2)
     quiz_services.quiz_create(course=course, created_by=instructor, title="Q", num_questions=2)
     instructor_client.get(url)  # makes the course's statistics snapshot
-    # session, user, perms (one query, cards.auth), course, the snapshot (which counts its
-    # students; their rows were rendered with it and are remembered), attempts (count; none
-    # yet, no page)
-    with django_assert_num_queries(6):
+    # session, user, perms (one query, cards.auth), course, the snapshot, students (count;
+    # the page's rows were rendered with the snapshot and are remembered), attempts (count;
+    # none yet, no page)
+    with django_assert_num_queries(7):
         instructor_client.get(url)
     for user in make_students(course, 5, start=10):
         study_all(user, days=1)
     instructor_client.post(reverse("cards:refresh_analytics", args=[course.pk]))
     instructor_client.get(url)  # renders the new snapshot's rows
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = instructor_client.get(url)
     assert response.content.decode().count('<th scope="row">s1') >= 5
 
