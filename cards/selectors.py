@@ -3,6 +3,7 @@ whatever the size of the deck or of the history."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
@@ -343,7 +344,7 @@ def fetch_all(sql: str, params) -> list:
     prepared (DB_PREPARE_THRESHOLD) their generic plan is reused. Only for statements
     written to keep a good generic plan: each filters on indexed keys, with no condition
     whose selectivity the plan must guess from a parameter (see LIVE_REVIEWS_SINCE_SQL)."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if connection.vendor == "postgresql" and connection.get_autocommit():
         return _fetch_all_pipelined(sql, params)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
@@ -373,8 +374,10 @@ def _fetch_all_pipelined(sql: str, params) -> list:
                 control.execute("COMMIT")
         except Exception:
             # A failed statement skips the rest of the pipeline, COMMIT too: end the
-            # transaction it left open, so the connection is usable again.
-            raw.rollback()
+            # transaction it left open, so the connection is usable again (if it still is:
+            # the statement's own error is the one to report).
+            with contextlib.suppress(Exception):
+                raw.rollback()
             raise
         return cursor.fetchall()
 
