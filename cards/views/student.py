@@ -236,12 +236,7 @@ def answer(request, course_id: int, deck_id: int):
         raise Http404("That card is not in this deck.")
     if request.htmx:
         fresh = None if outcome.replayed else fresh_feedback(outcome.card, outcome.log, with_rerate=True)
-        return render(
-            request,
-            PANEL_TEMPLATE,
-            _feedback_context(request, place, outcome.log.review_id, fresh=fresh),
-            using="jinja2",
-        )
+        return _render_panel(request, _feedback_context(request, place, outcome.log.review_id, fresh=fresh))
     return redirect("cards:study_feedback", course_id=course.pk, deck_id=deck.pk, review_id=outcome.log.review_id)
 
 
@@ -318,7 +313,7 @@ def rerate(request, course_id: int, deck_id: int):
 
 def _next_card_response(request, place: StudyPlace):
     if request.htmx:
-        return render(request, PANEL_TEMPLATE, _panel_context(request, place), using="jinja2")
+        return _render_panel(request, _panel_context(request, place))
     return redirect("cards:study_session", course_id=place.course.pk, deck_id=place.deck.pk)
 
 
