@@ -14,15 +14,20 @@ def nav(request) -> dict:
     return {"can_teach": lambda: user is not None and shows_teach_link(user)}
 
 
-def csrf_once(request) -> dict:
-    """The CSRF token of a Jinja2 page, made once: the backend's `csrf_token` and
-    `csrf_input` are lazy strings that mask a new token each time they are printed (four
-    times on a study page, a tenth of its time), where a Django page masks one per render."""
-    token = get_token(request)
+def csrf_values(token: str) -> dict:
+    """`csrf_token` and `csrf_input` (its hidden form field) as the Jinja2 templates print
+    them, from one masked token."""
     return {
         "csrf_token": token,
         "csrf_input": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
     }
+
+
+def csrf_once(request) -> dict:
+    """The CSRF token of a Jinja2 page, made once: the backend's `csrf_token` and
+    `csrf_input` are lazy strings that mask a new token each time they are printed (four
+    times on a study page, a tenth of its time), where a Django page masks one per render."""
+    return csrf_values(get_token(request))
 
 
 def page_links(request) -> dict:

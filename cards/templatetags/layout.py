@@ -8,8 +8,9 @@ layout as finished markup."""
 
 from django import template
 from django.template import engines
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from cards.context_processors import csrf_values
 
 register = template.Library()
 
@@ -26,7 +27,6 @@ class LayoutNode(template.Node):
         parts = {name: mark_safe(getattr(self, name).render(context)) for name in PARTS}  # noqa: S308  # nosec B308, B703 - rendered by the Django engine, escaped there
         # What the layout reads, from the page's own context (its processors have run and
         # its CSRF token is made): not the Jinja2 backend's render, which would run them again.
-        token = str(context.get("csrf_token", ""))
         layout = engines["jinja2"].get_template("layout.jinja").template
         return layout.render(
             parts,
@@ -34,8 +34,7 @@ class LayoutNode(template.Node):
             user=context.get("user"),
             messages=context.get("messages", ()),
             can_teach=context.get("can_teach", _nobody),
-            csrf_token=token,
-            csrf_input=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token),
+            **csrf_values(str(context.get("csrf_token", ""))),
         )
 
 
