@@ -14,6 +14,7 @@ from django.http import Http404
 
 from cards.models import Course, Deck, Question, QuestionReport, Source
 from cards.prepared import Prepared
+from cards.selectors import COURSE_COLUMNS
 
 AUTHOR_PERMISSION = "cards.author_content"
 COHORT_PERMISSION = "cards.view_cohort_stats"
@@ -78,14 +79,13 @@ def authored_decks(user):
     return Deck.objects.filter(Q(owner=user) | Q(courses__in=taught_courses(user))).distinct()
 
 
-_COURSE_COLUMNS = tuple(f.attname for f in Course._meta.concrete_fields)
 # Every instructor page of a course starts here: Prepared (cards.prepared), as building the
 # OR-join queryset cost more than running it.
 _TAUGHT_COURSE = Prepared(
     lambda *, user_id, course_id: (
         Course.objects.filter(Q(owner_id=user_id) | Q(instructors=user_id), pk=course_id)
         .order_by()
-        .values_list(*_COURSE_COLUMNS)[:1]
+        .values_list(*COURSE_COLUMNS)[:1]
     )
 )
 
@@ -95,7 +95,7 @@ def instructor_course(user, course_id: int) -> Course:
     rows = _TAUGHT_COURSE.rows(user_id=user.pk, course_id=course_id)
     if not rows:
         raise Http404("No such course among yours.")
-    return Course.from_db(DEFAULT_DB_ALIAS, _COURSE_COLUMNS, rows[0])
+    return Course.from_db(DEFAULT_DB_ALIAS, COURSE_COLUMNS, rows[0])
 
 
 def instructor_deck(user, deck_id: int) -> Deck:

@@ -277,7 +277,7 @@ _DONE = """
            COALESCE(SUM(CASE WHEN {done_review} THEN 1 ELSE 0 END), 0) AS done_reviews
     {live}
 """
-_COURSE_COLUMNS = tuple(f.attname for f in Course._meta.concrete_fields)
+COURSE_COLUMNS = tuple(f.attname for f in Course._meta.concrete_fields)  # a course row, in order
 _QUEUE_COLUMNS = (
     "id",
     "user_id",
@@ -387,7 +387,7 @@ def _queue_sql(vendor: str, by_deck: bool) -> str:
     json_sql = JSON_SQL[vendor]
     return _QUEUE.format(
         course=_COURSE_BY_DECK if by_deck else _COURSE_BY_ID,
-        course_columns=", ".join(f"co.{name}" for name in _COURSE_COLUMNS),
+        course_columns=", ".join(f"co.{name}" for name in COURSE_COLUMNS),
         card_columns=", ".join(f"c.{name}" for name in _QUEUE_COLUMNS),
         learning=_LEARNING,
         learning_step=_LEARNING_STEP,
@@ -457,7 +457,7 @@ def _row_plan(model, names: tuple) -> tuple[list, list]:
 _QUEUE_QUESTION_COLUMNS = ("kind", "prompt", "back", "status", "deck_id")
 
 
-_QUEUE_CARD_AT = 6 + len(_COURSE_COLUMNS)  # counts (3), done (3), the course, then the card
+_QUEUE_CARD_AT = 6 + len(COURSE_COLUMNS)  # counts (3), done (3), the course, then the card
 
 
 def _queue_card(row) -> Card:
@@ -503,7 +503,7 @@ def study_queue(
     if not rows:
         return None
     n_new, n_learning, n_due, done_total, done_new, done_reviews = rows[0][:6]
-    course = course or model_from_row(Course, _COURSE_COLUMNS, rows[0][6:_QUEUE_CARD_AT])
+    course = course or model_from_row(Course, COURSE_COLUMNS, rows[0][6:_QUEUE_CARD_AT])
     done = {"total": int(done_total), "new": int(done_new), "reviews": int(done_reviews)}
     counts = _capped({"new": n_new, "learning": n_learning, "due": n_due}, course, done)
     # The heads of the queues (at most one card each): learning steps first, then reviews
@@ -892,7 +892,7 @@ _COURSE_AND_DECK = """
     JOIN cards_deck d ON d.id = cd.deck_id
     WHERE co.id = %(course)s
 """.format(  # noqa: S608  # nosec B608 - model columns, no input
-    course=", ".join(f"co.{name}" for name in _COURSE_COLUMNS), deck=", ".join(f"d.{name}" for name in _DECK_COLUMNS)
+    course=", ".join(f"co.{name}" for name in COURSE_COLUMNS), deck=", ".join(f"d.{name}" for name in _DECK_COLUMNS)
 )
 
 
@@ -911,8 +911,8 @@ def study_course_and_deck(*, user, course_id: int, deck_id: int) -> StudyPlace |
         row = cursor.fetchone()
     if row is None:
         return None
-    n = len(_COURSE_COLUMNS)
-    course = model_from_row(Course, _COURSE_COLUMNS, row[:n])
+    n = len(COURSE_COLUMNS)
+    course = model_from_row(Course, COURSE_COLUMNS, row[:n])
     deck = model_from_row(Deck, _DECK_COLUMNS, row[n : n + len(_DECK_COLUMNS)])
     return StudyPlace(course=course, deck=deck, timezone=row[-1] or "UTC")
 

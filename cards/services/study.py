@@ -20,6 +20,7 @@ from cards.models import Card, Course, Enrollment, Passage, Profile, Question, R
 from cards.scheduling import CardState, Rating
 from cards.selectors import (
     CHOICE_KINDS,
+    COURSE_COLUMNS,
     DONE_NEW_SQL,
     DONE_REVIEW_SQL,
     JSON_SQL,
@@ -66,7 +67,6 @@ def _apply_state(card: Card, state: CardState) -> None:
 # is already recorded, and today's done counts of the course when the day start is known.
 
 _CARD_COLUMNS = tuple(f.attname for f in Card._meta.concrete_fields)
-_COURSE_COLUMNS = tuple(f.attname for f in Course._meta.concrete_fields)
 _QUESTION_COLUMNS = (
     "id",
     "deck_id",
@@ -103,7 +103,7 @@ def _answer_read_sql(vendor: str) -> str:
     json_sql = JSON_SQL[vendor]
     return _ANSWER_READ.format(
         card=", ".join(f"c.{name}" for name in _CARD_COLUMNS),
-        course=", ".join(f"co.{name}" for name in _COURSE_COLUMNS),
+        course=", ".join(f"co.{name}" for name in COURSE_COLUMNS),
         question=", ".join(f"q.{name}" for name in _QUESTION_COLUMNS),
         choices=json_sql["choices"],
         live_today=LIVE_REVIEWS_SINCE_SQL.replace("{course}", "c.course_id"),
@@ -139,9 +139,9 @@ def _card_for_answer(*, user, card_id: int, review_id: uuid.UUID, since: datetim
     if row is None:
         return None
     row = list(row)
-    n_card, n_course, n_question = len(_CARD_COLUMNS), len(_COURSE_COLUMNS), len(_QUESTION_COLUMNS)
+    n_card, n_course, n_question = len(_CARD_COLUMNS), len(COURSE_COLUMNS), len(_QUESTION_COLUMNS)
     card = model_from_row(Card, _CARD_COLUMNS, row[:n_card])
-    card.course = model_from_row(Course, _COURSE_COLUMNS, row[n_card : n_card + n_course])
+    card.course = model_from_row(Course, COURSE_COLUMNS, row[n_card : n_card + n_course])
     rest = row[n_card + n_course :]
     question = model_from_row(Question, _QUESTION_COLUMNS, rest[:n_question])
     passage_key, passage_text, source_id, source_slug, source_title, *annotations = rest[n_question:]
