@@ -66,13 +66,12 @@ class _Plan:
     constants: tuple  # the parameters, the variable ones as None
     slots: tuple  # (position, argument name, how its value becomes the parameter)
     compiler: object  # converts the columns, as the queryset would
-    names: tuple  # the columns' names (for .dicts())
 
 
 class Prepared:
-    """`build(*fixed, **variable)` returns a `values()` or `values_list()` queryset; `rows()`
-    and `dicts()` run it. Fixed arguments (a LIMIT, a flag) select a plan; variable ones
-    (ids, moments) are sent as parameters."""
+    """`build(*fixed, **variable)` returns a `values_list()` queryset; `rows()` runs it.
+    Fixed arguments (a LIMIT, a flag) select a plan; variable ones (ids, moments) are sent as
+    parameters."""
 
     def __init__(self, build: Callable):
         self.build = build
@@ -87,14 +86,14 @@ class Prepared:
         queryset = self.build(*fixed, **values)
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        return queryset, compiler, sql, tuple(params)
+        return compiler, sql, tuple(params)
 
     def _plan(self, connection, fixed: tuple, values: dict) -> _Plan:
-        queryset, compiler, sql, params = self._compiled(connection, fixed, values)
+        compiler, sql, params = self._compiled(connection, fixed, values)
         slots = {}
         for name, value in values.items():
             other = _another(value)
-            _, _, other_sql, other_params = self._compiled(connection, fixed, {**values, name: other})
+            _, other_sql, other_params = self._compiled(connection, fixed, {**values, name: other})
             if other_sql != sql or len(other_params) != len(params):
                 raise ImproperlyConfigured(f"Argument {name!r} of a Prepared query changes its SQL.")
             for position, (param, other_param) in enumerate(zip(params, other_params, strict=True)):
@@ -103,18 +102,11 @@ class Prepared:
                 if position in slots:
                     raise ImproperlyConfigured(f"Two arguments of a Prepared query make parameter {position}.")
                 slots[position] = (name, _as_parameter(connection, name, value, param, other, other_param))
-        query = queryset.query
-        names = (
-            tuple(query.selected)
-            if query.selected
-            else (*query.extra_select, *query.values_select, *query.annotation_select)
-        )
         return _Plan(
             sql=sql,
             constants=tuple(None if i in slots else p for i, p in enumerate(params)),
             slots=tuple((position, name, way) for position, (name, way) in sorted(slots.items())),
             compiler=compiler,
-            names=names,
         )
 
     def rows(self, *fixed, **values) -> list[tuple]:
@@ -130,8 +122,3 @@ class Prepared:
             cursor.execute(plan.sql, params)
             fetched = cursor.fetchall()
         return list(plan.compiler.results_iter(results=[fetched], tuple_expected=True))
-
-    def dicts(self, *fixed, **values) -> list[dict]:
-        rows = self.rows(*fixed, **values)
-        names = self._plans_on(connections[DEFAULT_DB_ALIAS])[(fixed, tuple(values))].names
-        return [dict(zip(names, row, strict=True)) for row in rows]
