@@ -338,39 +338,54 @@ JSON_SQL = {
 
 
 def fetch_all(sql: str, params) -> list:
-    """Run one statement and return its rows. On PostgreSQL the statement is planned
-    generically (plan_cache_mode = force_generic_plan, for this statement only): the study
+    """Run one statement and return its rows (fetch_each, for one)."""
+    return fetch_each([(sql, params)])[0]
+
+
+def fetch_each(statements: list[tuple[str, object]]) -> list[list]:
+    """Run statements and return the rows of each. On PostgreSQL they are planned
+    generically (plan_cache_mode = force_generic_plan, for these statements only): the study
     queue's and the answer's reads took 1.0-1.8 ms to plan for 0.2-0.6 ms of running, and
     prepared (DB_PREPARE_THRESHOLD) their generic plan is reused. Only for statements
     written to keep a good generic plan: each filters on indexed keys, with no condition
-    whose selectivity the plan must guess from a parameter (see LIVE_REVIEWS_SINCE_SQL)."""
+    whose selectivity the plan must guess from a parameter (see LIVE_REVIEWS_SINCE_SQL).
+    Outside a transaction they are sent together, in one round trip."""
     if connection.vendor == "postgresql" and connection.get_autocommit():
-        return _fetch_all_pipelined(sql, params)
+        return _fetch_each_pipelined(statements)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+            return _each_on(cursor, statements)
         with transaction.atomic():
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            results = _each_on(cursor, statements)
             # SET LOCAL lasts until the enclosing transaction ends: restore it now
             cursor.execute("SET LOCAL plan_cache_mode TO DEFAULT")
-        return rows
+        return results
 
 
-def _fetch_all_pipelined(sql: str, params) -> list:
-    """fetch_all outside a transaction (a request's reads run in autocommit): its own short
-    transaction, BEGIN, SET LOCAL, the statement and COMMIT, sent together in one round trip
-    (psycopg's pipeline mode) instead of four. One transaction, so the setting never
-    outlives the statement, even behind a transaction-pooling PgBouncer."""
-    with connection.cursor() as control, connection.cursor() as cursor:
+def _each_on(cursor, statements: list[tuple[str, object]]) -> list[list]:
+    results = []
+    for sql, params in statements:
+        cursor.execute(sql, params)
+        results.append(cursor.fetchall())
+    return results
+
+
+def _fetch_each_pipelined(statements: list[tuple[str, object]]) -> list[list]:
+    """fetch_each outside a transaction (a request's reads run in autocommit): a short
+    transaction of its own, BEGIN, SET LOCAL, the statements and COMMIT, sent together in one
+    round trip (psycopg's pipeline mode) instead of one each. One transaction, so the setting
+    never outlives the statements, even behind a transaction-pooling PgBouncer."""
+    with contextlib.ExitStack() as stack:
+        control = stack.enter_context(connection.cursor())
+        cursors = [stack.enter_context(connection.cursor()) for _ in statements]
         raw = connection.connection
         try:
             with connection.wrap_database_errors, raw.pipeline():
                 control.execute("BEGIN")
                 control.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                cursor.execute(sql, params)
+                for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                    cursor.execute(sql, params)
                 control.execute("COMMIT")
         except Exception:
             # A failed statement skips the rest of the pipeline, COMMIT too: end the
@@ -379,7 +394,7 @@ def _fetch_all_pipelined(sql: str, params) -> list:
             with contextlib.suppress(Exception):
                 raw.rollback()
             raise
-        return cursor.fetchall()
+        return [cursor.fetchall() for cursor in cursors]
 
 
 @lru_cache(maxsize=8)
@@ -421,7 +436,10 @@ def json_value(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _queue_rows(*, user_id: int, deck_id: int, course_id: int | None, now: datetime, day_start, day_end):
+def _queue_statement(*, user_id: int, deck_id: int, course_id: int | None, day: tuple) -> tuple[str, dict]:
+    """The study queue's statement and parameters; `day`: (now, day start, day end);
+    `course_id` None: the first course the student joined that has the deck."""
+    now, day_start, day_end = day
     params = {
         "user": user_id,
         "deck": deck_id,
@@ -430,7 +448,7 @@ def _queue_rows(*, user_id: int, deck_id: int, course_id: int | None, now: datet
         "day_start": db_moment(day_start),
         "day_end": db_moment(day_end),
     }
-    return fetch_all(_queue_sql(connection.vendor, course_id is None), params)
+    return _queue_sql(connection.vendor, course_id is None), params
 
 
 def model_from_row(model, names, values):
@@ -492,14 +510,13 @@ def study_queue(
     date then id, within the course's daily limits. Each queue is read through an index of
     its own and the counts stop at the daily caps, so the cost is the same at 10 cards or
     10,000 and at any history size."""
-    rows = _queue_rows(
-        user_id=user_id,
-        deck_id=deck_id,
-        course_id=course.pk if course else None,
-        now=now,
-        day_start=day_start,
-        day_end=day_end,
-    )
+    day, course_id = (now, day_start, day_end), course.pk if course else None
+    rows = fetch_all(*_queue_statement(user_id=user_id, deck_id=deck_id, course_id=course_id, day=day))
+    return _queue_from_rows(rows, course)
+
+
+def _queue_from_rows(rows: list, course: Course | None) -> StudyQueue | None:
+    """The study queue from its statement's rows (`course`: the course already read, if any)."""
     if not rows:
         return None
     n_new, n_learning, n_due, done_total, done_new, done_reviews = rows[0][:6]
@@ -901,20 +918,34 @@ class StudyPlace:
     course: Course
     deck: Deck
     timezone: str
+    queue: StudyQueue | None = None  # read with the place when asked for, as of `day`
+    day: tuple | None = None  # (now, day start, day end) the queue was read for
 
 
-def study_course_and_deck(*, user, course_id: int, deck_id: int) -> StudyPlace | None:
+def study_course_and_deck(*, user, course_id: int, deck_id: int, day: tuple | None = None) -> StudyPlace | None:
     """The course (the student is enrolled in it), one of its decks and the student's time
-    zone, in one query; None when the student may not study that deck there."""
-    with connection.cursor() as cursor:
-        cursor.execute(_COURSE_AND_DECK, {"user": user.pk, "course": course_id, "deck": deck_id})
-        row = cursor.fetchone()
+    zone, in one query; None when the student may not study that deck there. With `day`
+    ((now, day start, day end) in the student's time zone) the deck's study queue is read
+    too, with it (on PostgreSQL in the same round trip: fetch_each)."""
+    place_sql = (_COURSE_AND_DECK, {"user": user.pk, "course": course_id, "deck": deck_id})
+    if day is None:
+        with connection.cursor() as cursor:
+            cursor.execute(*place_sql)
+            row = cursor.fetchone()
+        queue_rows = None
+    else:
+        # The queue reads the course by the id the page names; it is only used once the
+        # place's own row says the student may study there.
+        queue = _queue_statement(user_id=user.pk, deck_id=deck_id, course_id=course_id, day=day)
+        place_rows, queue_rows = fetch_each([place_sql, queue])
+        row = place_rows[0] if place_rows else None
     if row is None:
         return None
     n = len(COURSE_COLUMNS)
     course = model_from_row(Course, COURSE_COLUMNS, row[:n])
     deck = model_from_row(Deck, _DECK_COLUMNS, row[n : n + len(_DECK_COLUMNS)])
-    return StudyPlace(course=course, deck=deck, timezone=row[-1] or "UTC")
+    queue = None if queue_rows is None else _queue_from_rows(queue_rows, course)
+    return StudyPlace(course=course, deck=deck, timezone=row[-1] or "UTC", queue=queue, day=day)
 
 
 _API_KEY_USER_SQL = """
@@ -928,7 +959,7 @@ _API_KEY_USER_SQL = """
 _USER_BY_ID_SQL = "SELECT {user} FROM {user_table} u WHERE u.id = %(id)s"
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _user_sql(template: str) -> tuple[str, tuple]:
     """A statement reading whole user rows as `u` (`template` names them {user} from
     {user_table}), with the columns it reads in order."""
@@ -984,22 +1015,51 @@ def user_permissions(user_id) -> set[str]:
         return {f"{app}.{codename}" for app, codename in cursor.fetchall()}
 
 
+def _user_with_profile(columns: tuple, values) -> object:
+    """The user of a row that reads {user} then the profile's id and time zone (LEFT JOIN),
+    with the profile attached, so its time zone costs no further query (user_timezone)."""
+    n = len(columns)
+    user = model_from_row(get_user_model(), columns, values[:n])
+    profile_id, tz = values[n:]
+    profile = model_from_row(Profile, ("id", "user_id", "timezone"), (profile_id, user.pk, tz)) if profile_id else None
+    user.profile = profile
+    return user
+
+
+_SESSION_USER_SQL = """
+    SELECT s.session_data, s.expire_date, {user}, p.id, p.timezone
+    FROM cards_session s
+    LEFT JOIN {user_table} u ON u.id = s.user_id
+    LEFT JOIN cards_profile p ON p.user_id = u.id
+    WHERE s.session_key = %(key)s AND s.expire_date > %(now)s
+"""
+
+
+def session_with_user(session_key: str, *, now: datetime):
+    """(session data, expiry, signed-in user with their profile or None) of a live session,
+    in one query; None if there is no such session or it has expired (cards.sessions)."""
+    sql, columns = _user_sql(_SESSION_USER_SQL)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"key": session_key, "now": db_moment(now)})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    signed_in = row[2 + columns.index("id")] is not None  # LEFT JOIN: no user before sign-in
+    user = _user_with_profile(columns, row[2:]) if signed_in else None
+    return row[0], py_moment(row[1]), user
+
+
 def token_user(key: str):
     """(token, user with their profile) of an API token, in one query; None if no such token."""
     from rest_framework.authtoken.models import Token
 
-    User = get_user_model()
     sql, columns = _user_sql(_API_KEY_USER_SQL)
     with connection.cursor() as cursor:
         cursor.execute(sql, {"key": key})
         row = cursor.fetchone()
     if row is None:
         return None
-    n = len(columns)
-    user = model_from_row(User, columns, row[2 : 2 + n])
-    profile_id, tz = row[2 + n :]
-    profile = model_from_row(Profile, ("id", "user_id", "timezone"), (profile_id, user.pk, tz)) if profile_id else None
-    user.profile = profile
+    user = _user_with_profile(columns, row[2:])
     token = model_from_row(Token, ("key", "user_id", "created"), (row[0], user.pk, row[1]))
     token.user = user
     return token, user

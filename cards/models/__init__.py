@@ -11,6 +11,7 @@ from cards.models.content import (
 )
 from cards.models.courses import Course, Enrollment, Profile
 from cards.models.quizzes import Attempt, Quiz, Response
+from cards.models.sessions import UserSession
 from cards.models.stats import ClassStats, StudentStats
 from cards.models.study import Card, ReviewLog, ReviewLogIsAppendOnly
 
@@ -35,4 +36,5 @@ __all__ = [
     "StudentStats",
     "SourceRevision",
     "Topic",
+    "UserSession",
 ]

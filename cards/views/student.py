@@ -93,9 +93,12 @@ def join_course(request):
     return redirect("cards:study_home")
 
 
-def _place(request, course_id: int, deck_id: int) -> StudyPlace:
-    """The course and deck of a study page, with the student's time zone: one query."""
-    place = study_course_and_deck(user=request.user, course_id=course_id, deck_id=deck_id)
+def _place(request, course_id: int, deck_id: int, *, with_queue: bool = False) -> StudyPlace:
+    """The course and deck of a study page, with the student's time zone: one query. With
+    `with_queue` (pages that show the queue before changing anything), the deck's study
+    queue comes with it (one round trip on PostgreSQL: selectors.fetch_each)."""
+    day = _day(user_timezone(request.user)) if with_queue else None  # the time zone came with the session
+    place = study_course_and_deck(user=request.user, course_id=course_id, deck_id=deck_id, day=day)
     if place is None:
         student_course_and_deck(request.user, course_id, deck_id)  # raises the 404 that says which
         raise Http404("No such deck in this course.")
@@ -115,34 +118,33 @@ class DeckToday:
         return {"course": course, "deck": deck, "counts": self.counts, "done": self.done, **extra}
 
 
-def _day(place: StudyPlace):
+def _day(tz_name: str) -> tuple[datetime, datetime, datetime]:
     now = timezone.now()
-    day_start, day_end = scheduling.study_day_bounds(now, place.timezone)
+    day_start, day_end = scheduling.study_day_bounds(now, tz_name)
     return now, day_start, day_end
 
 
-def _deck_today(request, place: StudyPlace) -> DeckToday:
-    now, day_start, day_end = _day(place)
-    queue = study_queue(
-        user_id=request.user.pk,
-        deck_id=place.deck.pk,
-        course=place.course,
-        now=now,
-        day_start=day_start,
-        day_end=day_end,
-    )
-    if queue is None:
+def _queue_now(request, place: StudyPlace) -> tuple[datetime, datetime, object]:
+    """(now, the study day's end, the deck's queue): the one read with the place, or read now."""
+    if place.queue is not None:
+        now, _day_start, day_end = place.day
+        return now, day_end, place.queue
+    now, day_start, day_end = _day(place.timezone)
+    args = {"user_id": request.user.pk, "deck_id": place.deck.pk, "course": place.course, "now": now}
+    queue = study_queue(**args, day_start=day_start, day_end=day_end)
+    if queue is None:  # the course went away since the page's own query
         raise Http404("No such course among yours.")
+    return now, day_end, queue
+
+
+def _deck_today(request, place: StudyPlace) -> DeckToday:
+    now, day_end, queue = _queue_now(request, place)
     return DeckToday(now=now, day_end=day_end, counts=queue.counts, done=queue.done)
 
 
 def _panel_context(request, place: StudyPlace, *, notice: str = "") -> dict:
     course, deck = place.course, place.deck
-    now, day_start, day_end = _day(place)
-    args = {"user_id": request.user.pk, "deck_id": deck.pk, "course": course, "now": now}
-    queue = study_queue(**args, day_start=day_start, day_end=day_end)
-    if queue is None:  # the course went away since the page's own query
-        raise Http404("No such course among yours.")
+    now, day_end, queue = _queue_now(request, place)
     today = DeckToday(now=now, day_end=day_end, counts=queue.counts, done=queue.done)
     card = queue.card
     context = today.context(course, deck, card=card, notice=notice, review_id=uuid.uuid4(), mode="question")
@@ -169,7 +171,7 @@ def _render_panel(request, context, status=200):
 @login_required
 @require_GET
 def study_session(request, course_id: int, deck_id: int):
-    return _render_panel(request, _panel_context(request, _place(request, course_id, deck_id)))
+    return _render_panel(request, _panel_context(request, _place(request, course_id, deck_id, with_queue=True)))
 
 
 def answer_from_post(kind: str, data) -> dict:
@@ -254,7 +256,7 @@ def _feedback_context(request, place: StudyPlace, review_id, *, fresh=None) -> d
 @login_required
 @require_GET
 def feedback(request, course_id: int, deck_id: int, review_id: uuid.UUID):
-    place = _place(request, course_id, deck_id)
+    place = _place(request, course_id, deck_id, with_queue=True)
     return _render_panel(request, _feedback_context(request, place, review_id))
 
 
@@ -262,7 +264,7 @@ def feedback(request, course_id: int, deck_id: int, review_id: uuid.UUID):
 @require_GET
 def reveal(request, course_id: int, deck_id: int, card_id: int):
     """A flashcard's back, with the four rating buttons and the interval each would give."""
-    place = _place(request, course_id, deck_id)
+    place = _place(request, course_id, deck_id, with_queue=True)
     course, deck = place.course, place.deck
     card = card_for_reveal(user=request.user, card_id=card_id, deck_id=deck.pk)
     if card is None:

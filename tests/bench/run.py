@@ -248,13 +248,12 @@ def bench_people():
     """Who the scenarios act as: the class students with the most to study now (tokens and
     sessions made here, in the bench database), the light and heavy students, the teacher."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
     from django.db.models import Count, Q
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
-    from cards.models import Card, Course, Deck, Topic
+    from cards.models import Card, Course, Deck, Topic, UserSession
+    from cards.sessions import SessionStore
 
     User = get_user_model()
     now = timezone.now()
@@ -280,9 +279,10 @@ def bench_people():
         store = SessionStore()
         data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: user.get_session_auth_hash()}
         key = uuid.uuid5(uuid.NAMESPACE_URL, f"bench:{user.username}").hex
-        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=now + timedelta(days=1)))
-    Session.objects.filter(session_key__in=[s.session_key for s in sessions]).delete()
-    Session.objects.bulk_create(sessions)
+        expiry = now + timedelta(days=1)
+        sessions.append(UserSession(session_key=key, session_data=store.encode(data), expire_date=expiry, user=user))
+    UserSession.objects.filter(session_key__in=[s.session_key for s in sessions]).delete()
+    UserSession.objects.bulk_create(sessions)
     rows = [f"{t.key} {s.session_key} {course.pk} {deck.pk}" for t, s in zip(tokens, sessions, strict=True)]
     heavy = User.objects.get(username="bench-heavy")
     light = User.objects.get(username="bench-light")

@@ -63,12 +63,13 @@ def test_dashboard_numbers(student, student_client):
 
 
 def test_dashboard_query_count_does_not_grow_with_history(django_assert_num_queries, student, student_client):
-    with django_assert_num_queries(11):  # and the nav's permission lookup (one query, cards.auth)
+    with django_assert_num_queries(9):  # and the nav's permission lookup (one query, cards.auth)
         student_client.get(reverse("cards:dashboard"))
     study_all(student, days=6)
-    # session, user, tz, due per day, reviews per day, retention, topic cards, streak days,
-    # weakest cards, leeches (the nav's permission lookups of the first request are remembered)
-    with django_assert_num_queries(10):
+    # the session with its user and their time zone (one query), due per day, reviews per
+    # day, retention, topic cards, streak days, weakest cards, leeches (the nav's permission
+    # lookups of the first request are remembered)
+    with django_assert_num_queries(8):
         response = student_client.get(reverse("cards:dashboard"))
     assert response.status_code == 200
 
@@ -156,16 +157,16 @@ def test_analytics_query_count_does_not_grow(django_assert_num_queries, instruct
     make_students(course, 2)
     quiz_services.quiz_create(course=course, created_by=instructor, title="Q", num_questions=2)
     instructor_client.get(url)  # makes the course's statistics snapshot
-    # session, user, perms (one query, cards.auth), course, the snapshot, students (count;
+    # session with its user, perms (one query, cards.auth), course, the snapshot, students (count;
     # the page's rows were rendered with the snapshot and are remembered), attempts (count;
     # none yet, no page)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         instructor_client.get(url)
     for user in make_students(course, 5, start=10):
         study_all(user, days=1)
     instructor_client.post(reverse("cards:refresh_analytics", args=[course.pk]))
     instructor_client.get(url)  # renders the new snapshot's rows
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = instructor_client.get(url)
     assert response.content.decode().count('<th scope="row">s1') >= 5
 

@@ -1,11 +1,11 @@
-"""selectors.fetch_all plans its one statement generically on PostgreSQL and leaves every
-other statement to PostgreSQL's own choice, inside a transaction or not."""
+"""selectors.fetch_all and fetch_each plan their statements generically on PostgreSQL and
+leave every other statement to PostgreSQL's own choice, inside a transaction or not."""
 
 import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from cards.selectors import fetch_all
+from cards.selectors import fetch_all, fetch_each
 
 
 def plan_mode():
@@ -46,4 +46,23 @@ def test_a_failing_statement_raises_and_the_connection_stays_usable():
     with pytest.raises(DatabaseError):
         fetch_all("SELECT * FROM no_such_table WHERE id = %s", [1])
     assert fetch_all("SELECT %s", [7]) == [(7,)]
+    assert plan_mode() in ("auto", "n/a") and idle()
+
+
+def test_fetch_each_returns_each_statements_rows_in_order(db):
+    statements = [("SELECT %s, %s", [1, "two"]), ("SELECT %s WHERE %s", [2, False]), ("SELECT %s", [3])]
+    assert fetch_each(statements) == [[(1, "two")], [], [(3,)]]
+    with transaction.atomic():
+        assert fetch_each(statements[::-1]) == [[(3,)], [], [(1, "two")]]
+        assert plan_mode() in ("auto", "n/a")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fetch_each_outside_a_transaction_leaves_none_open_and_a_failure_leaves_the_connection_usable():
+    statements = [("SELECT %s", [1]), ("SELECT %s UNION ALL SELECT %s", [2, 3])]
+    assert fetch_each(statements) == [[(1,)], [(2,), (3,)]]
+    assert idle()
+    with pytest.raises(DatabaseError):
+        fetch_each([("SELECT %s", [1]), ("SELECT * FROM no_such_table WHERE id = %s", [1]), ("SELECT 1", [])])
+    assert fetch_each(statements) == [[(1,)], [(2,), (3,)]]
     assert plan_mode() in ("auto", "n/a") and idle()

@@ -178,13 +178,14 @@ def test_session_lifetime_and_cookie_flags(settings):
 
 
 def test_logout_ends_the_session_on_the_server(student):
-    from django.contrib.sessions.models import Session
+    from cards.models import UserSession
 
     client = Client()
     client.force_login(student)
     key = client.session.session_key
+    assert UserSession.objects.get(session_key=key).user == student
     client.post(reverse("logout"))
-    assert not Session.objects.filter(session_key=key).exists()
+    assert not UserSession.objects.filter(session_key=key).exists()
 
 
 HUGE = "9" * 30

@@ -1,14 +1,15 @@
-"""The session engine and auth backend read with plain queries (cards/sessions.py,
-cards/auth.py); they must still behave as Django's: expiry, deactivation, the user's fields."""
+"""The session engine and auth backend read with plain queries (cards/sessions,
+cards/auth.py), the user with the session; they must still behave as Django's: expiry,
+deactivation, password changes, the user's fields."""
 
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
 from cards.auth import ModelBackend
+from cards.models import UserSession
 from cards.sessions import SessionStore
 
 
@@ -26,7 +27,7 @@ def test_a_signed_in_student_is_read_back_with_every_field(client, student):
 
 def test_an_expired_session_signs_the_student_out(client, student):
     client.force_login(student)
-    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    UserSession.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get(reverse("cards:study_home"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
 
@@ -35,6 +36,73 @@ def test_a_deactivated_student_is_signed_out(client, student):
     client.force_login(student)
     get_user_model().objects.filter(pk=student.pk).update(is_active=False)
     assert client.get(reverse("cards:study_home")).status_code == 302
+
+
+def test_a_page_reads_the_session_user_and_time_zone_in_one_query(client, student, django_assert_num_queries):
+    from django.contrib.auth import SESSION_KEY
+
+    from cards.selectors import user_timezone
+    from cards.sessions import SessionStore
+
+    client.force_login(student)
+    key = client.session.session_key
+    assert UserSession.objects.get(session_key=key).user_id == student.pk
+    store = SessionStore(key)
+    with django_assert_num_queries(1):  # the session, its user and their profile
+        assert store[SESSION_KEY] == str(student.pk)
+        assert store.preloaded_user.pk == student.pk
+        assert user_timezone(store.preloaded_user) == student.profile.timezone
+
+
+def test_the_web_request_takes_its_user_from_the_session_query(client, student, django_assert_num_queries):
+    from django.test import RequestFactory
+
+    from cards.auth import AuthenticationMiddleware
+    from cards.sessions import SessionStore
+
+    client.force_login(student)
+    request = RequestFactory().get("/")
+    request.session = SessionStore(client.session.session_key)
+    AuthenticationMiddleware(lambda r: None).process_request(request)
+    with django_assert_num_queries(1):
+        assert request.user.pk == student.pk and request.user.is_authenticated
+        assert request.user.username == student.username
+
+
+def test_a_password_change_elsewhere_signs_the_old_session_out(client, student):
+    client.force_login(student)
+    assert client.get(reverse("cards:study_home")).status_code == 200
+    student.set_password("a-new-long-password-9")
+    student.save()
+    assert client.get(reverse("cards:study_home")).status_code == 302
+
+
+def test_deleting_a_user_ends_their_sessions(client, student):
+    client.force_login(student)
+    assert UserSession.objects.filter(user=student).count() == 1
+    student.delete()
+    assert not UserSession.objects.exists()
+    assert client.get(reverse("cards:study_home")).status_code == 302
+
+
+def test_a_session_before_sign_in_has_no_user(db):
+    from cards.sessions import SessionStore
+
+    store = SessionStore()
+    store["seen"] = True
+    store.save()
+    assert UserSession.objects.get(session_key=store.session_key).user_id is None
+    again = SessionStore(store.session_key)
+    assert again["seen"] is True and again.preloaded_user is None
+
+
+def test_sign_in_and_out_keep_the_user_column_in_step(client, student):
+    response = client.post(reverse("login"), {"username": student.username, "password": "correct-horse-battery"})
+    assert response.status_code == 302, response.content[:300]
+    key = client.cookies["sessionid"].value
+    assert UserSession.objects.get(session_key=key).user_id == student.pk
+    client.post(reverse("logout"))
+    assert not UserSession.objects.filter(user=student).exists()
 
 
 def test_a_deleted_user_and_an_unknown_session_key_read_as_nothing(student):
@@ -89,3 +157,53 @@ def test_a_superuser_holds_every_permission(db):
     boss = get_user_model().objects.create_superuser("boss", "b@example.com", "x-long-password-1")
     perms = ModelBackend().get_all_permissions(boss)
     assert len(perms) == Permission.objects.count() and perms == _django_permissions(boss)
+
+
+def test_the_upgrade_moves_live_sessions_with_their_user(student):
+    """Migration 0010: signed-in students stay signed in; expired and unreadable sessions stay behind."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+    from django.contrib.sessions.models import Session
+
+    later = timezone.now() + timedelta(days=1)
+    data = {SESSION_KEY: str(student.pk), BACKEND_SESSION_KEY: "cards.auth.ModelBackend"}
+    data[HASH_SESSION_KEY] = student.get_session_auth_hash()
+    encode = DjangoStore().encode
+    Session.objects.create(session_key="a" * 32, session_data=encode(data), expire_date=later)
+    Session.objects.create(session_key="b" * 32, session_data=encode({"seen": 1}), expire_date=later)
+    Session.objects.create(session_key="c" * 32, session_data=encode(data), expire_date=timezone.now() - timedelta(1))
+    Session.objects.create(session_key="d" * 32, session_data=encode({SESSION_KEY: "999999"}), expire_date=later)
+    import_module("cards.migrations.0010_user_sessions").copy_live_sessions(apps, None)
+    moved = dict(UserSession.objects.values_list("session_key", "user_id"))
+    assert moved == {"a" * 32: student.pk, "b" * 32: None, "d" * 32: None}  # no such user: kept, unsigned
+    from django.test import Client
+
+    client = Client()
+    client.cookies["sessionid"] = "a" * 32
+    assert client.get(reverse("cards:study_home")).status_code == 200
+
+
+def test_the_cached_engine_keeps_the_user_column_and_signs_in_from_cache_or_database(settings, student):
+    """cards.sessions.cached (REDIS_URL; here over the local-memory cache): a session found in
+    the cache is read without a query, one that is not with its user."""
+    from django.contrib.auth import SESSION_KEY
+    from django.core.cache import cache
+    from django.test import Client
+
+    from cards.sessions.cached import SessionStore as CachedStore
+
+    settings.SESSION_ENGINE = "cards.sessions.cached"
+    client = Client()
+    client.force_login(student)
+    key = client.session.session_key
+    assert UserSession.objects.get(session_key=key).user_id == student.pk
+    assert client.get(reverse("cards:study_home")).status_code == 200  # from the cache
+    cache.clear()
+    store = CachedStore(key)
+    assert store[SESSION_KEY] == str(student.pk) and store.preloaded_user.pk == student.pk  # from the table
+    assert client.get(reverse("cards:study_home")).status_code == 200
+    client.post(reverse("logout"))
+    assert not UserSession.objects.filter(session_key=key).exists()
