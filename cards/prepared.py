@@ -19,9 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
+
+from cards.reads import Read, run_together
 
 
 def _another(value):
@@ -58,6 +61,11 @@ def _as_parameter(connection, name: str, value, param, other, other_param) -> Ca
         f"Argument {name!r} of a Prepared query becomes a parameter derived from it ({param!r}); "
         "pass the derived value as its own argument."
     )
+
+
+def _converted(compiler, fetched: list) -> list[tuple]:
+    """Fetched rows with their columns converted as the queryset would."""
+    return list(compiler.results_iter(results=[fetched], tuple_expected=True))
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,8 @@ class Prepared:
             compiler=compiler,
         )
 
-    def rows(self, *fixed, **values) -> list[tuple]:
+    def read(self, *fixed, **values) -> Read:
+        """The statement with these values, to run alone (rows) or with others (cards.reads)."""
         connection = connections[DEFAULT_DB_ALIAS]
         plans = self._plans_on(connection)
         plan = plans.get((fixed, tuple(values)))
@@ -118,7 +127,7 @@ class Prepared:
         params = list(plan.constants)
         for position, name, way in plan.slots:
             params[position] = way(values[name])
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            fetched = cursor.fetchall()
-        return list(plan.compiler.results_iter(results=[fetched], tuple_expected=True))
+        return Read(plan.sql, params, partial(_converted, plan.compiler))
+
+    def rows(self, *fixed, **values) -> list[tuple]:
+        return run_together([self.read(*fixed, **values)])[0]

@@ -3,7 +3,6 @@ whatever the size of the deck or of the history."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import random
@@ -15,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     DEFERRED,
     Avg,
@@ -52,6 +51,7 @@ from cards.models import (
     ReviewLog,
 )
 from cards.prepared import Prepared
+from cards.reads import Read, fetch_rows, run_together
 
 DECK_TERMS_TTL = 300  # seconds; authoring services also clear the key on change
 
@@ -250,9 +250,10 @@ _STUDYABLE = """
 # Each queue head and capped count reads one partial index of not-suspended cards:
 # card_new_queue (never reviewed: user, deck, due, id, question) or card_reviewed_queue
 # (reviewed: user, deck, state, due, id, question).
-_LEARNING = _STUDYABLE + " AND c2.last_review IS NOT NULL AND c2.state IN (1, 3) AND c2.due <= %(now)s"
-# The queue heads read their index in due order, one state at a time (a head over both
-# learning states would walk every card due before now in due order to find one).
+# The learning queues (steps, relearning steps) are read one state at a time, heads and
+# counts alike: a head over both states would walk every card due before now in due order to
+# find one, and PostgreSQL's generic plan counted both states through the user's index of
+# every card (0.4 ms for a student with 10,000 cards, 200 of them in learning: tests/bench).
 _LEARNING_STEP = _STUDYABLE + " AND c2.last_review IS NOT NULL AND c2.state = 1 AND c2.due <= %(now)s"
 _RELEARNING_STEP = _STUDYABLE + " AND c2.last_review IS NOT NULL AND c2.state = 3 AND c2.due <= %(now)s"
 _REVIEW = _STUDYABLE + " AND c2.last_review IS NOT NULL AND c2.state = 2 AND c2.due < %(day_end)s"
@@ -311,7 +312,7 @@ _QUEUE = """
     FROM co
     CROSS JOIN (
         SELECT (SELECT COUNT(*) FROM (SELECT 1 {new} LIMIT (SELECT new_per_day FROM co)) n1) AS n_new,
-               (SELECT COUNT(*) {learning}) AS n_learning,
+               (SELECT COUNT(*) {learning_step}) + (SELECT COUNT(*) {relearning_step}) AS n_learning,
                (SELECT COUNT(*) FROM (SELECT 1 {review} LIMIT (SELECT reviews_per_day FROM co)) n2) AS n_due
     ) k
     CROSS JOIN ({done}) d
@@ -349,52 +350,8 @@ def fetch_each(statements: list[tuple[str, object]]) -> list[list]:
     prepared (DB_PREPARE_THRESHOLD) their generic plan is reused. Only for statements
     written to keep a good generic plan: each filters on indexed keys, with no condition
     whose selectivity the plan must guess from a parameter (see LIVE_REVIEWS_SINCE_SQL).
-    Outside a transaction they are sent together, in one round trip."""
-    if connection.vendor == "postgresql" and connection.get_autocommit():
-        return _fetch_each_pipelined(statements)
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            return _each_on(cursor, statements)
-        with transaction.atomic():
-            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            results = _each_on(cursor, statements)
-            # SET LOCAL lasts until the enclosing transaction ends: restore it now
-            cursor.execute("SET LOCAL plan_cache_mode TO DEFAULT")
-        return results
-
-
-def _each_on(cursor, statements: list[tuple[str, object]]) -> list[list]:
-    results = []
-    for sql, params in statements:
-        cursor.execute(sql, params)
-        results.append(cursor.fetchall())
-    return results
-
-
-def _fetch_each_pipelined(statements: list[tuple[str, object]]) -> list[list]:
-    """fetch_each outside a transaction (a request's reads run in autocommit): a short
-    transaction of its own, BEGIN, SET LOCAL, the statements and COMMIT, sent together in one
-    round trip (psycopg's pipeline mode) instead of one each. One transaction, so the setting
-    never outlives the statements, even behind a transaction-pooling PgBouncer."""
-    with contextlib.ExitStack() as stack:
-        control = stack.enter_context(connection.cursor())
-        cursors = [stack.enter_context(connection.cursor()) for _ in statements]
-        raw = connection.connection
-        try:
-            with connection.wrap_database_errors, raw.pipeline():
-                control.execute("BEGIN")
-                control.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                    cursor.execute(sql, params)
-                control.execute("COMMIT")
-        except Exception:
-            # A failed statement skips the rest of the pipeline, COMMIT too: end the
-            # transaction it left open, so the connection is usable again (if it still is:
-            # the statement's own error is the one to report).
-            with contextlib.suppress(Exception):
-                raw.rollback()
-            raise
-        return [cursor.fetchall() for cursor in cursors]
+    Outside a transaction they are sent together, in one round trip (cards.reads)."""
+    return fetch_rows(statements, generic_plans=True)
 
 
 @lru_cache(maxsize=8)
@@ -404,7 +361,6 @@ def _queue_sql(vendor: str, by_deck: bool) -> str:
         course=_COURSE_BY_DECK if by_deck else _COURSE_BY_ID,
         course_columns=", ".join(f"co.{name}" for name in COURSE_COLUMNS),
         card_columns=", ".join(f"c.{name}" for name in _QUEUE_COLUMNS),
-        learning=_LEARNING,
         learning_step=_LEARNING_STEP,
         relearning_step=_RELEARNING_STEP,
         review=_REVIEW,
@@ -662,23 +618,30 @@ def _days_clause(vendor: str, spans: tuple) -> tuple[str, dict]:
     return ", ".join(rows), params
 
 
-def _probe_days(user_id: int, spans: tuple, probe: str) -> dict:
+def _probe_days(user_id: int, spans: tuple, probe: str) -> Read:
     """{day: value of the probe (exists / count of live reviews, cards due) in each day's
-    span}: one query."""
+    span}, days without any left out: one query."""
     rows, params = _days_clause(connection.vendor, spans)
     value = _DAY_PROBE[probe].format(live=_LIVE_IN_SPAN)
     sql = f"WITH d(i, s, e) AS (VALUES {rows}) SELECT d.i, {value} FROM d"  # noqa: S608  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, "user": user_id})
-        return {spans[i][0]: value for i, value in cursor.fetchall()}
+
+    def by_day(fetched) -> dict:
+        return {spans[i][0]: value for i, value in fetched if value}
+
+    return Read(sql, {**params, "user": user_id}, by_day)
 
 
-def study_days(*, user_id: int, tz_name: str, since: datetime, until: datetime | None = None) -> set:
+def study_days_read(*, user_id: int, tz_name: str, since: datetime, until: datetime | None = None) -> Read:
     """The local study days (04:00 rollover) since `since` (up to `until`, default tomorrow)
     on which the student reviewed at least once: one query, one index probe per day."""
     until = until or timezone.now() + timedelta(days=1)
     spans = local_day_spans(tz_name, _local_date(since, tz_name), _local_date(until, tz_name), since=since)
-    return {day for day, studied in _probe_days(user_id, spans, "exists").items() if studied}
+    probe = _probe_days(user_id, spans, "exists")
+    return replace(probe, convert=lambda fetched: set(probe.convert(fetched)))
+
+
+def study_days(**kwargs) -> set:
+    return run_together([study_days_read(**kwargs)])[0]
 
 
 def _local_date(moment: datetime, tz_name: str):
@@ -691,21 +654,28 @@ def _local_date(moment: datetime, tz_name: str):
 STREAK_WINDOWS = (8, 32, 128, 400)
 
 
-def streak(*, user_id: int, tz_name: str, now: datetime) -> int:
+def streak_read(*, user_id: int, tz_name: str, now: datetime, window: int = 0) -> Read:
     """Consecutive study days up to today (today not yet studied does not break it), up to
-    the last STREAK_WINDOWS days."""
+    the last STREAK_WINDOWS days: the first window's query (a longer run reads the next
+    windows when its rows arrive)."""
     today = scheduling.study_day(now, tz_name)
-    count = 0
-    zone = ZoneInfo(tz_name)
-    for window in STREAK_WINDOWS:
-        # Whole days: the same spans for every view of the day (local_day_spans remembers them).
-        since = _day_start(_local_date(now - timedelta(days=window), tz_name), zone)
-        count = analytics.streak(study_days(user_id=user_id, tz_name=tz_name, since=since, until=now), today)
+    # Whole days: the same spans for every view of the day (local_day_spans remembers them).
+    since = _day_start(_local_date(now - timedelta(days=STREAK_WINDOWS[window]), tz_name), ZoneInfo(tz_name))
+    days = study_days_read(user_id=user_id, tz_name=tz_name, since=since, until=now)
+
+    def count(fetched) -> int:
+        run = analytics.streak(days.convert(fetched), today)
         # The run ends today or yesterday; a run that may reach the window's first day may
         # go on before it: look further back.
-        if count + 1 < (today - _local_date(since, tz_name)).days:
-            return count
-    return count
+        if run + 1 < (today - _local_date(since, tz_name)).days or window + 1 == len(STREAK_WINDOWS):
+            return run
+        return streak(user_id=user_id, tz_name=tz_name, now=now, window=window + 1)
+
+    return replace(days, convert=count)
+
+
+def streak(**kwargs) -> int:
+    return run_together([streak_read(**kwargs)])[0]
 
 
 def card_for_reveal(*, user, card_id: int, deck_id: int):
@@ -1078,10 +1048,14 @@ _TRUE_RETENTION = Prepared(
 )
 
 
-def true_retention_counts(*, user_id: int, since: datetime) -> tuple[int, int]:
+def true_retention_read(*, user_id: int, since: datetime) -> Read:
     """(recalled, total) over reviews of cards that were in the Review state."""
-    rows = _TRUE_RETENTION.rows(user_id=user_id, since=since)
-    return rows[0] if rows else (0, 0)
+    read = _TRUE_RETENTION.read(user_id=user_id, since=since)
+    return replace(read, convert=lambda fetched: (read.convert(fetched) or [(0, 0)])[0])
+
+
+def true_retention_counts(**kwargs) -> tuple[int, int]:
+    return run_together([true_retention_read(**kwargs)])[0]
 
 
 _TOPIC_MASTERY = Prepared(
@@ -1095,10 +1069,14 @@ _TOPIC_MASTERY = Prepared(
 )
 
 
-def topic_mastery(*, user_id: int, now: datetime) -> list[tuple[str, str, float | None, int]]:
+def topic_mastery_read(*, user_id: int, now: datetime) -> Read:
     """[(topic slug, name, mean predicted recall, cards)] over the student's studyable cards:
     one aggregate (the SQL twin of FSRS retrievability, cards.db_functions)."""
-    return _TOPIC_MASTERY.rows(user_id=user_id, now=now)
+    return _TOPIC_MASTERY.read(user_id=user_id, now=now)
+
+
+def topic_mastery(**kwargs) -> list[tuple[str, str, float | None, int]]:
+    return run_together([topic_mastery_read(**kwargs)])[0]
 
 
 def due_count(*, user_id: int, now: datetime, until: datetime) -> int:
@@ -1193,22 +1171,30 @@ def attempt_items(attempt, *, now: datetime) -> list[AttemptItem]:
 # --- dashboards -----------------------------------------------------------------------------
 
 
-def reviews_per_day(*, user_id: int, tz_name: str, since: datetime, until: datetime | None = None) -> dict:
+def reviews_per_day_read(*, user_id: int, tz_name: str, since: datetime, until: datetime | None = None) -> Read:
     """{local day: reviews} from `since` up to `until` (default tomorrow), days with none
     left out: one query counting each day's span of the (user, reviewed_at) index."""
     until = until or timezone.now() + timedelta(days=1)
     spans = local_day_spans(tz_name, _local_date(since, tz_name), _local_date(until, tz_name), since=since)
-    return {day: n for day, n in _probe_days(user_id, spans, "count").items() if n}
+    return _probe_days(user_id, spans, "count")
 
 
-def due_per_day(*, user_id: int, tz_name: str, today, days: int) -> dict:
+def reviews_per_day(**kwargs) -> dict:
+    return run_together([reviews_per_day_read(**kwargs)])[0]
+
+
+def due_per_day_read(*, user_id: int, tz_name: str, today, days: int) -> Read:
     """{local day: reviewed cards falling due} for `days` days from `today`, overdue cards
     counted on today: one query probing each day's span of the (user, due) index (grouping
     by local day evaluated a Python function per card on SQLite: 32 ms for 10,000 cards)."""
     spans = local_day_spans(tz_name, today, today + timedelta(days=days - 1))
     if spans:
         spans = ((spans[0][0], datetime(1970, 1, 1, tzinfo=UTC), spans[0][2]), *spans[1:])  # overdue: today
-    return {day: n for day, n in _probe_days(user_id, spans, "due").items() if n}
+    return _probe_days(user_id, spans, "due")
+
+
+def due_per_day(**kwargs) -> dict:
+    return run_together([due_per_day_read(**kwargs)])[0]
 
 
 @dataclass(frozen=True)
@@ -1231,10 +1217,15 @@ _WEAKEST = Prepared(
 )
 
 
-def weakest_items(*, user_id: int, now: datetime, limit: int = 10) -> list[WeakItem]:
+def weakest_items_read(*, user_id: int, now: datetime, limit: int = 10) -> Read:
     """The student's reviewed cards with the lowest predicted recall now (most lapses first
-    among equals), ranked in the database."""
-    return [WeakItem(*row) for row in _WEAKEST.rows(limit, user_id=user_id, now=now)]
+    among equals), ranked in the database: [WeakItem]."""
+    read = _WEAKEST.read(limit, user_id=user_id, now=now)
+    return replace(read, convert=lambda fetched: [WeakItem(*row) for row in read.convert(fetched)])
+
+
+def weakest_items(**kwargs) -> list[WeakItem]:
+    return run_together([weakest_items_read(**kwargs)])[0]
 
 
 @dataclass(frozen=True)
@@ -1253,9 +1244,14 @@ _LEECHES = Prepared(
 )
 
 
-def leeches(*, user_id: int) -> list[Leech]:
-    """The student's leeches (suspended after too many lapses), most lapses first."""
-    return [Leech(*row) for row in _LEECHES.rows(user_id=user_id)]
+def leeches_read(*, user_id: int) -> Read:
+    """The student's leeches (suspended after too many lapses), most lapses first: [Leech]."""
+    read = _LEECHES.read(user_id=user_id)
+    return replace(read, convert=lambda fetched: [Leech(*row) for row in read.convert(fetched)])
+
+
+def leeches(**kwargs) -> list[Leech]:
+    return run_together([leeches_read(**kwargs)])[0]
 
 
 # --- class analytics (instructors) ----------------------------------------------------------

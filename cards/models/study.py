@@ -16,7 +16,9 @@ class Card(models.Model):
         REVIEW = 2, "Review"
         RELEARNING = 3, "Relearning"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="cards", on_delete=models.CASCADE)
+    # No index of its own: card_user_due and the queue indexes lead with the user, and a spare
+    # user index misled PostgreSQL's generic plan of the study queue (migration 0011).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="cards", on_delete=models.CASCADE, db_index=False)
     question = models.ForeignKey("cards.Question", related_name="cards", on_delete=models.CASCADE)
     # Denormalised from question.deck so a deck's queue is one index range scan.
     deck = models.ForeignKey("cards.Deck", related_name="cards", on_delete=models.CASCADE)

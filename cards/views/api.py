@@ -34,6 +34,7 @@ from cards.permissions import (
     instructor_question,
     is_instructor,
 )
+from cards.reads import run_together
 from cards.selectors import (
     CHOICE_KINDS,
     attempt_items,
@@ -45,12 +46,12 @@ from cards.selectors import (
     reveal_allowed,
     review_feedback,
     shuffled,
-    streak,
+    streak_read,
     study_decks,
     study_queue,
     token_user,
-    topic_mastery,
-    true_retention_counts,
+    topic_mastery_read,
+    true_retention_read,
     user_timezone,
 )
 from cards.services import authoring
@@ -605,18 +606,21 @@ def stats(request):
     tz = user_timezone(request.user)
     day_start, day_end = scheduling.study_day_bounds(now, tz)
     home = study_decks(user=request.user, now=now, day_start=day_start, day_end=day_end)
-    recalled, total = true_retention_counts(user_id=request.user.pk, since=now - timedelta(days=30))
+    (recalled, total), days_streak, mastery = run_together(  # one round trip on PostgreSQL
+        [
+            true_retention_read(user_id=request.user.pk, since=now - timedelta(days=30)),
+            streak_read(user_id=request.user.pk, tz_name=tz, now=now),
+            topic_mastery_read(user_id=request.user.pk, now=now),
+        ]
+    )
     return Response(
         {
             "due_today": due_count(user_id=request.user.pk, now=now, until=day_end),
             "reviews_today": home.done_today,
-            "streak": streak(user_id=request.user.pk, tz_name=tz, now=now),
+            "streak": days_streak,
             "true_retention": (recalled / total) if total else None,
             "retention_reviews": total,
-            "mastery": [
-                {"topic": slug, "name": name, "mastery": value, "cards": n}
-                for slug, name, value, n in topic_mastery(user_id=request.user.pk, now=now)
-            ],
+            "mastery": [{"topic": t, "name": name, "mastery": value, "cards": n} for t, name, value, n in mastery],
         }
     )
 

@@ -66,3 +66,25 @@ def test_fetch_each_outside_a_transaction_leaves_none_open_and_a_failure_leaves_
         fetch_each([("SELECT %s", [1]), ("SELECT * FROM no_such_table WHERE id = %s", [1]), ("SELECT 1", [])])
     assert fetch_each(statements) == [[(1,)], [(2,), (3,)]]
     assert plan_mode() in ("auto", "n/a") and idle()
+
+
+def test_run_together_converts_each_reads_rows(db):
+    from cards.reads import Read, run_together
+
+    total = Read("SELECT %s UNION ALL SELECT %s", [2, 3], lambda rows: sum(r[0] for r in rows))
+    reads = [Read("SELECT %s", [1]), total]
+    assert run_together(reads) == [[(1,)], 5]
+    with transaction.atomic():
+        assert run_together(reads[::-1]) == [5, [(1,)]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_together_outside_a_transaction_keeps_the_plan_mode_and_survives_a_failure():
+    from cards.reads import Read, run_together
+
+    reads = [Read("SELECT %s", [1]), Read("SELECT %s + %s", [2, 3])]
+    assert run_together(reads) == [[(1,)], [(5,)]]
+    assert plan_mode() in ("auto", "n/a") and idle()
+    with pytest.raises(DatabaseError):
+        run_together([Read("SELECT %s", [1]), Read("SELECT * FROM no_such_table WHERE id = %s", [1])])
+    assert run_together(reads) == [[(1,)], [(5,)]] and idle()
