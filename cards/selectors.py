@@ -39,6 +39,7 @@ from cards.models import (
     Attempt,
     Card,
     Choice,
+    ClassStats,
     Course,
     Deck,
     Enrollment,
@@ -49,6 +50,7 @@ from cards.models import (
     Quiz,
     Response,
     ReviewLog,
+    StudentStats,
 )
 from cards.prepared import Prepared
 from cards.reads import Read, fetch_rows, run_together
@@ -498,15 +500,22 @@ def _queue_from_rows(rows: list, course: Course | None) -> StudyQueue | None:
     return StudyQueue(card=card, counts=counts, done=done, course=course)
 
 
-def next_learning_due(*, user_id: int, deck_id: int, day_end: datetime):
-    """When the next learning step of today comes back (for a 'come back in 4 min' screen)."""
-    return (
+# Every "nothing to study now" panel asks it (Prepared: building the queryset took longer
+# than running it).
+_NEXT_LEARNING_DUE = Prepared(
+    lambda *, user_id, deck_id, day_end: (
         studyable_cards(user_id)
         .filter(deck_id=deck_id, state__in=[1, 3], last_review__isnull=False, due__lt=day_end)
         .order_by("due")
-        .values_list("due", flat=True)
-        .first()
+        .values_list("due")[:1]
     )
+)
+
+
+def next_learning_due(*, user_id: int, deck_id: int, day_end: datetime):
+    """When the next learning step of today comes back (for a 'come back in 4 min' screen)."""
+    rows = _NEXT_LEARNING_DUE.rows(user_id=user_id, deck_id=deck_id, day_end=day_end)
+    return rows[0][0] if rows else None
 
 
 def card_choices(question: Question, *, shuffle_seed: str | None = None) -> list[Choice]:
@@ -1486,12 +1495,73 @@ def student_progress(course: Course, *, now: datetime) -> list[dict]:
     return [{**r, "reviews_7d": reviews.get(r["user_id"], 0)} for r in rows]
 
 
+# The analytics page's reads of a course, Prepared (building their querysets took longer than
+# running them) and read together (cards.reads): the snapshot's header, the count of its
+# students, the count of quiz attempts and a page of them.
+SNAPSHOT_HEADER = ("id", "course_id", "computed_at", "seconds", "students")  # in the model's order
+_SNAPSHOT_HEADER = Prepared(
+    lambda *, course_id: ClassStats.objects.filter(course_id=course_id).order_by().values_list(*SNAPSHOT_HEADER)
+)
+_STUDENT_ROWS = Prepared(
+    lambda *, course_id: (
+        StudentStats.objects.filter(course_id=course_id)
+        .order_by()
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values_list("n")
+    )
+)
+_ATTEMPT_COUNT = Prepared(
+    lambda *, course_id: (
+        _quiz_attempts(course_id).order_by().values("quiz__course_id").annotate(n=Count("pk")).values_list("n")
+    )
+)
+ATTEMPT_ORDER = ("quiz__title", "user__username", "number")
+_ATTEMPT_PAGE = Prepared(
+    lambda offset, limit, columns, *, course_id: (
+        _quiz_attempts(course_id).order_by(*ATTEMPT_ORDER).values_list(*columns)[offset : offset + limit]
+    )
+)
+
+
+def _first_count(read: Read) -> Read:
+    return replace(read, convert=lambda fetched: (read.convert(fetched) or [(0,)])[0][0])
+
+
+def class_stats_header_read(*, course_id: int) -> Read:
+    """The course's stored statistics snapshot (ClassStats), its tables deferred (read when
+    the page renders them), or None."""
+    read = _SNAPSHOT_HEADER.read(course_id=course_id)
+
+    def header(fetched):
+        rows = read.convert(fetched)
+        return ClassStats.from_db(connection.alias, SNAPSHOT_HEADER, rows[0]) if rows else None
+
+    return replace(read, convert=header)
+
+
+def student_rows_read(*, course_id: int) -> Read:
+    """How many students the course's snapshot has rows for."""
+    return _first_count(_STUDENT_ROWS.read(course_id=course_id))
+
+
+def quiz_attempt_count_read(*, course_id: int) -> Read:
+    """How many attempts at the course's quizzes (not practice quizzes) there are."""
+    return _first_count(_ATTEMPT_COUNT.read(course_id=course_id))
+
+
+def quiz_attempt_page_read(*, course_id: int, columns: tuple, offset: int, limit: int) -> Read:
+    """Attempts `offset` to `offset + limit` in quiz_attempts' order, as {column: value}."""
+    read = _ATTEMPT_PAGE.read(offset, limit, columns, course_id=course_id)
+    return replace(read, convert=lambda fetched: [dict(zip(columns, r, strict=True)) for r in read.convert(fetched)])
+
+
+def _quiz_attempts(course_id: int):
+    return Attempt.objects.filter(quiz__course_id=course_id, quiz__is_practice=False)
+
+
 def quiz_attempts(course: Course, *columns: str):
     """The course's quiz attempts, by quiz, student and number, as rows of the columns the
     caller shows (the analytics page's table, its CSV): not each attempt's questions and
     choice orders with its quiz and student built as models (half of the page's time)."""
-    return (
-        Attempt.objects.filter(quiz__course=course, quiz__is_practice=False)
-        .order_by("quiz__title", "user__username", "number")
-        .values(*columns)
-    )
+    return _quiz_attempts(course.pk).order_by(*ATTEMPT_ORDER).values(*columns)

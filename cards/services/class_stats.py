@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cards import analytics, selectors
 from cards.models import ClassStats, Course, StudentStats
+from cards.reads import run_together
 
 
 def max_age() -> timedelta:
@@ -90,12 +91,16 @@ class Snapshot:
 
 
 def current(course: Course, *, now: datetime | None = None) -> Snapshot:
-    """The snapshot the page shows: the stored one, redone first if there is none, or if it
-    is older than max_age() and was quick to make."""
+    """The snapshot the page shows (see shown)."""
+    return shown(course, run_together([selectors.class_stats_header_read(course_id=course.pk)])[0], now=now)
+
+
+def shown(course: Course, stored: ClassStats | None, *, now: datetime | None = None) -> Snapshot:
+    """The snapshot to show, given the stored one (read by the caller, its tables deferred:
+    they are read only when the page renders them, a cache miss): itself, or redone first if
+    there is none, or if it is older than max_age() and was quick to make."""
     now = now or timezone.now()
-    # The tables' JSON is read only when the page renders them (a cache miss), not on
-    # every view that finds them already rendered for this snapshot.
-    stats = ClassStats.objects.filter(course=course).defer("topics", "forgetting", "items").first()
+    stats = stored
     if stats is None or (now - stats.computed_at > max_age() and stats.seconds < redo_seconds()):
         stats = refresh(course, now=now)
     return Snapshot(stats=stats, fresh=now - stats.computed_at <= max_age())

@@ -157,18 +157,38 @@ def test_analytics_query_count_does_not_grow(django_assert_num_queries, instruct
     make_students(course, 2)
     quiz_services.quiz_create(course=course, created_by=instructor, title="Q", num_questions=2)
     instructor_client.get(url)  # makes the course's statistics snapshot
-    # session with its user, perms (one query, cards.auth), course, the snapshot, students (count;
-    # the page's rows were rendered with the snapshot and are remembered), attempts (count;
-    # none yet, no page)
-    with django_assert_num_queries(6):
+    # session with its user, perms (one query, cards.auth), course; then sent together (one
+    # round trip on PostgreSQL): the snapshot, the count of its students (their rows were
+    # rendered with the snapshot and are remembered), the count of quiz attempts and a page
+    with django_assert_num_queries(7):
         instructor_client.get(url)
     for user in make_students(course, 5, start=10):
         study_all(user, days=1)
     instructor_client.post(reverse("cards:refresh_analytics", args=[course.pk]))
     instructor_client.get(url)  # renders the new snapshot's rows
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = instructor_client.get(url)
     assert response.content.decode().count('<th scope="row">s1') >= 5
+    assert response.context["students"].paginator.count == 7
+
+
+def test_analytics_pages_quiz_attempts_and_a_page_past_the_end_shows_the_last(instructor_client, course, instructor):
+    from cards.views.analytics import PAGE_ROWS
+
+    quiz = quiz_services.quiz_create(course=course, created_by=instructor, title="Q", num_questions=2)
+    students = make_students(course, PAGE_ROWS + 3)
+    for user in students:
+        quiz_services.attempt_start(user=user, quiz=quiz, now=datetime.now(UTC))
+    url = reverse("cards:course_analytics", args=[course.pk])
+    expected = sorted(u.username for u in students)
+    first = instructor_client.get(url).context["attempts"]
+    assert first.number == 1 and first.paginator.count == PAGE_ROWS + 3
+    assert [a["student"] for a in first.object_list] == expected[:PAGE_ROWS]
+    for asked in ("2", "99", "-1", "x", str(10**30)):
+        page = instructor_client.get(url, {"attempts": asked}).context["attempts"]
+        wanted = 1 if asked == "x" else 2
+        assert page.number == wanted, asked
+        assert [a["student"] for a in page.object_list] == expected[(wanted - 1) * PAGE_ROWS : wanted * PAGE_ROWS]
 
 
 def test_students_cannot_see_analytics_and_other_instructors_get_404(student_client, other_instructor, course):
