@@ -738,6 +738,20 @@ def combine(parts: list[dict]) -> dict:
     return out
 
 
+def scenario_students(rows: list[str], workdir: Path) -> dict[str, Path]:
+    """Each scenario's students file. The loops answer cards, so each loop has its own third of
+    the class (every third student of the ranking): one loop's answers do not leave the next
+    with students who have nothing left to study. The `next` scenarios answer nothing and use
+    them all."""
+    loops = [mode for mode in SCENARIOS if mode.endswith("-loop")]
+    files = {}
+    for mode in SCENARIOS:
+        mine = rows[loops.index(mode) :: len(loops)] if mode in loops else rows
+        files[mode] = workdir / f"students-{mode}.txt"
+        files[mode].write_text("\n".join(mine) + "\n")
+    return files
+
+
 def interleaved(server: Server, mode: str, students: Path, workdir: Path, ref_path: str) -> tuple[dict, dict]:
     refs, runs = [], []
     for _ in range(ROUNDS):
@@ -926,8 +940,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
     log("preparing students, tokens and sessions")
     people = bench_people()
-    students = workdir / "students.txt"
-    students.write_text("\n".join(people["rows"][LOAD_STUDENTS:POOL]) + "\n")
+    students = scenario_students(people["rows"][LOAD_STUDENTS:POOL], workdir)
     log("in-process: queries per request, flat cost, answer cost, class-scale pages")
     queries = queries_per_request(people)
     flat = flat_cost(people)
@@ -945,7 +958,7 @@ def main() -> int:
         server.warm()
         for mode in SCENARIOS:
             log(f"wrk {mode}: {ROUNDS} x ({SLICE} s reference + {SLICE} s {mode})")
-            results[mode] = interleaved(server, mode, students, workdir, ref_path)
+            results[mode] = interleaved(server, mode, students[mode], workdir, ref_path)
         log(f"load test: {LOAD_STUDENTS} students for {LOAD_SECONDS} s")
         load = load_test(server, people, workdir)
     finally:
