@@ -131,3 +131,11 @@ class Prepared:
 
     def rows(self, *fixed, **values) -> list[tuple]:
         return run_together([self.read(*fixed, **values)])[0]
+
+
+def compiled_read(queryset) -> Read:
+    """A values_list() queryset as a Read compiled for this one use: for what a Prepared plan
+    would be kept for only once (a page far down a list), so the kept plans stay few."""
+    compiler = queryset.query.get_compiler(connection=connections[DEFAULT_DB_ALIAS])
+    sql, params = compiler.as_sql()
+    return Read(sql, params, partial(_converted, compiler))

@@ -52,7 +52,7 @@ from cards.models import (
     ReviewLog,
     StudentStats,
 )
-from cards.prepared import Prepared
+from cards.prepared import Prepared, compiled_read
 from cards.reads import Read, fetch_rows, run_together
 
 DECK_TERMS_TTL = 300  # seconds; authoring services also clear the key on change
@@ -1498,7 +1498,7 @@ def student_progress(course: Course, *, now: datetime) -> list[dict]:
 # The analytics page's reads of a course, Prepared (building their querysets took longer than
 # running them) and read together (cards.reads): the snapshot's header, the count of its
 # students, the count of quiz attempts and a page of them.
-SNAPSHOT_HEADER = ("id", "course_id", "computed_at", "seconds", "students")  # in the model's order
+SNAPSHOT_HEADER = ("id", "course_id", "computed_at", "seconds", "students")
 _SNAPSHOT_HEADER = Prepared(
     lambda *, course_id: ClassStats.objects.filter(course_id=course_id).order_by().values_list(*SNAPSHOT_HEADER)
 )
@@ -1517,11 +1517,17 @@ _ATTEMPT_COUNT = Prepared(
     )
 )
 ATTEMPT_ORDER = ("quiz__title", "user__username", "number")
-_ATTEMPT_PAGE = Prepared(
-    lambda offset, limit, columns, *, course_id: (
-        _quiz_attempts(course_id).order_by(*ATTEMPT_ORDER).values_list(*columns)[offset : offset + limit]
-    )
-)
+
+
+def _attempt_page(offset: int, limit: int, columns: tuple, *, course_id: int):
+    return _quiz_attempts(course_id).order_by(*ATTEMPT_ORDER).values_list(*columns)[offset : offset + limit]
+
+
+# The SQL of a page has its offset written in: the first pages keep a plan each, a page
+# further down is compiled for its view only (a plan kept per page asked for would grow
+# without bound).
+_ATTEMPT_PAGE = Prepared(_attempt_page)
+KEPT_ATTEMPT_PAGES = 20
 
 
 def _first_count(read: Read) -> Read:
@@ -1535,7 +1541,7 @@ def class_stats_header_read(*, course_id: int) -> Read:
 
     def header(fetched):
         rows = read.convert(fetched)
-        return ClassStats.from_db(connection.alias, SNAPSHOT_HEADER, rows[0]) if rows else None
+        return model_from_row(ClassStats, SNAPSHOT_HEADER, rows[0]) if rows else None
 
     return replace(read, convert=header)
 
@@ -1552,7 +1558,10 @@ def quiz_attempt_count_read(*, course_id: int) -> Read:
 
 def quiz_attempt_page_read(*, course_id: int, columns: tuple, offset: int, limit: int) -> Read:
     """Attempts `offset` to `offset + limit` in quiz_attempts' order, as {column: value}."""
-    read = _ATTEMPT_PAGE.read(offset, limit, columns, course_id=course_id)
+    if offset < KEPT_ATTEMPT_PAGES * limit:
+        read = _ATTEMPT_PAGE.read(offset, limit, columns, course_id=course_id)
+    else:
+        read = compiled_read(_attempt_page(offset, limit, columns, course_id=course_id))
     return replace(read, convert=lambda fetched: [dict(zip(columns, r, strict=True)) for r in read.convert(fetched)])
 
 

@@ -8,10 +8,11 @@ from django.utils import timezone
 BATCH = 2000
 
 
-def copy_live_sessions(apps, schema_editor):
+def move_live_sessions(apps, schema_editor):
     """Live sessions move to the new table with their user, so nobody is signed out by the
-    upgrade. Data that no longer decodes (another SECRET_KEY) decodes as {}: that session
-    was already over."""
+    upgrade, and leave the old one, so a rollback cannot revive a session ended since.
+    Data that no longer decodes (another SECRET_KEY) decodes as {}: that session was already
+    over. A session naming a user who no longer exists signs nobody in: not moved."""
     from django.contrib.auth import SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -25,18 +26,15 @@ def copy_live_sessions(apps, schema_editor):
     def flush():
         wanted = {s.user_id for s in batch if s.user_id is not None}
         known = set(User.objects.filter(pk__in=wanted).values_list("pk", flat=True))
-        for s in batch:
-            if s.user_id not in known:
-                s.user_id = None
-        New.objects.bulk_create(batch, ignore_conflicts=True)
+        New.objects.bulk_create([s for s in batch if s.user_id is None or s.user_id in known], ignore_conflicts=True)
         batch.clear()
 
     for old in live.iterator(chunk_size=BATCH):
         data = decoder.decode(old.session_data)
         try:
-            user_id = int(data.get(SESSION_KEY))
+            user_id = int(data[SESSION_KEY]) if SESSION_KEY in data else None
         except (TypeError, ValueError):
-            user_id = None
+            continue  # names no user: signs nobody in
         batch.append(
             New(
                 session_key=old.session_key, session_data=old.session_data, expire_date=old.expire_date, user_id=user_id
@@ -46,6 +44,21 @@ def copy_live_sessions(apps, schema_editor):
             flush()
     if batch:
         flush()
+    Old.objects.all().delete()
+
+
+def move_sessions_back(apps, schema_editor):
+    """Rolling back: the live sessions go back to Django's table (the new one is dropped next)."""
+    Old = apps.get_model("sessions", "Session")
+    New = apps.get_model("cards", "UserSession")
+    live = New.objects.filter(expire_date__gt=timezone.now()).order_by("pk")
+    batch = []
+    for new in live.iterator(chunk_size=BATCH):
+        batch.append(Old(session_key=new.session_key, session_data=new.session_data, expire_date=new.expire_date))
+        if len(batch) >= BATCH:
+            Old.objects.bulk_create(batch, ignore_conflicts=True)
+            batch.clear()
+    Old.objects.bulk_create(batch, ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):
@@ -84,5 +97,5 @@ class Migration(migrations.Migration):
                 "abstract": False,
             },
         ),
-        migrations.RunPython(copy_live_sessions, migrations.RunPython.noop),
+        migrations.RunPython(move_live_sessions, move_sessions_back),
     ]

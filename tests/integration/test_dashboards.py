@@ -201,3 +201,18 @@ def test_students_cannot_see_analytics_and_other_instructors_get_404(student_cli
     for url in urls:
         assert student_client.get(url).status_code == 403
         assert other.get(url).status_code == 404
+
+
+def test_pages_far_down_the_attempts_keep_no_compiled_plan(instructor_client, course, instructor):
+    from django.db import connections
+
+    from cards import selectors
+
+    quiz = quiz_services.quiz_create(course=course, created_by=instructor, title="Q", num_questions=2)
+    for user in make_students(course, 3):
+        quiz_services.attempt_start(user=user, quiz=quiz, now=datetime.now(UTC))
+    url = reverse("cards:course_analytics", args=[course.pk])
+    for asked in range(1, 60):
+        assert instructor_client.get(url, {"attempts": asked}).context["attempts"].number == 1
+    plans = connections["default"].__dict__.get("_prepared_plans", {}).get(id(selectors._ATTEMPT_PAGE), {})
+    assert 1 <= len(plans) <= selectors.KEPT_ATTEMPT_PAGES

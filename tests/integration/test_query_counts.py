@@ -129,6 +129,9 @@ def test_the_queue_read_with_the_place_is_the_queue_read_alone():
     assert place.queue.card.pk == alone.card.pk and place.queue.card.question.prompt == alone.card.question.prompt
     assert place.queue.counts == alone.counts and place.queue.done == alone.done
     assert place.day == day and study_course_and_deck(user=user, course_id=course.pk, deck_id=deck.pk).queue is None
-    # someone else's deck: no place (and so no queue shown), whatever the queue's own read found
-    stranger = UserFactory()
-    assert study_course_and_deck(user=stranger, course_id=course.pk, deck_id=deck.pk, day=day) is None
+    # the same deck through a course the student has not joined: no place, so the queue the
+    # same round trip read (the student's own cards of that deck) is never shown
+    other = CourseFactory()
+    other.decks.add(deck)
+    assert study_queue(user_id=user.pk, deck_id=deck.pk, course=other, now=now, day_start=day[1], day_end=day[2]).card
+    assert study_course_and_deck(user=user, course_id=other.pk, deck_id=deck.pk, day=day) is None

@@ -159,8 +159,9 @@ def test_a_superuser_holds_every_permission(db):
     assert len(perms) == Permission.objects.count() and perms == _django_permissions(boss)
 
 
-def test_the_upgrade_moves_live_sessions_with_their_user(student):
-    """Migration 0010: signed-in students stay signed in; expired and unreadable sessions stay behind."""
+def test_the_upgrade_moves_live_sessions_with_their_user_and_a_rollback_moves_them_back(student):
+    """Migration 0010: signed-in students stay signed in; expired sessions and sessions of
+    users who no longer exist stay behind; nothing is left in Django's table to revive."""
     from importlib import import_module
 
     from django.apps import apps
@@ -176,17 +177,23 @@ def test_the_upgrade_moves_live_sessions_with_their_user(student):
     Session.objects.create(session_key="b" * 32, session_data=encode({"seen": 1}), expire_date=later)
     Session.objects.create(session_key="c" * 32, session_data=encode(data), expire_date=timezone.now() - timedelta(1))
     Session.objects.create(session_key="d" * 32, session_data=encode({SESSION_KEY: "999999"}), expire_date=later)
-    import_module("cards.migrations.0010_user_sessions").copy_live_sessions(apps, None)
+    migration = import_module("cards.migrations.0010_user_sessions")
+    migration.move_live_sessions(apps, None)
     moved = dict(UserSession.objects.values_list("session_key", "user_id"))
-    assert moved == {"a" * 32: student.pk, "b" * 32: None, "d" * 32: None}  # no such user: kept, unsigned
+    assert moved == {"a" * 32: student.pk, "b" * 32: None}
+    assert not Session.objects.exists()
     from django.test import Client
 
     client = Client()
     client.cookies["sessionid"] = "a" * 32
     assert client.get(reverse("cards:study_home")).status_code == 200
+    migration.move_sessions_back(apps, None)
+    assert set(Session.objects.values_list("session_key", flat=True)) == {"a" * 32, "b" * 32}
 
 
-def test_the_cached_engine_keeps_the_user_column_and_signs_in_from_cache_or_database(settings, student):
+def test_the_cached_engine_keeps_the_user_column_and_signs_in_from_cache_or_database(
+    settings, student, django_assert_num_queries
+):
     """cards.sessions.cached (REDIS_URL; here over the local-memory cache): a session found in
     the cache is read without a query, one that is not with its user."""
     from django.contrib.auth import SESSION_KEY
@@ -200,7 +207,9 @@ def test_the_cached_engine_keeps_the_user_column_and_signs_in_from_cache_or_data
     client.force_login(student)
     key = client.session.session_key
     assert UserSession.objects.get(session_key=key).user_id == student.pk
-    assert client.get(reverse("cards:study_home")).status_code == 200  # from the cache
+    with django_assert_num_queries(0):  # from the cache
+        assert CachedStore(key)[SESSION_KEY] == str(student.pk)
+    assert client.get(reverse("cards:study_home")).status_code == 200
     cache.clear()
     store = CachedStore(key)
     assert store[SESSION_KEY] == str(student.pk) and store.preloaded_user.pk == student.pk  # from the table
