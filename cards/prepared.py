@@ -24,7 +24,7 @@ from functools import partial
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from cards.reads import Read, run_together
+from cards.reads import Read, run_one
 
 
 def _another(value):
@@ -130,7 +130,7 @@ class Prepared:
         return Read(plan.sql, params, partial(_converted, plan.compiler))
 
     def rows(self, *fixed, **values) -> list[tuple]:
-        return run_together([self.read(*fixed, **values)])[0]
+        return run_one(self.read(*fixed, **values))
 
 
 def compiled_read(queryset) -> Read:

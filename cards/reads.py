@@ -33,6 +33,11 @@ def run_together(reads: list[Read]) -> list:
     return [read.convert(rows) for read, rows in zip(reads, fetched, strict=True)]
 
 
+def run_one(read: Read):
+    """One read's value."""
+    return run_together([read])[0]
+
+
 def fetch_rows(statements: list[tuple[str, object]], *, generic_plans: bool) -> list[list]:
     """The rows of each statement. `generic_plans`: PostgreSQL plans them generically
     (plan_cache_mode = force_generic_plan, for these statements only; see

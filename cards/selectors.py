@@ -53,7 +53,7 @@ from cards.models import (
     StudentStats,
 )
 from cards.prepared import Prepared, compiled_read
-from cards.reads import Read, fetch_rows, run_together
+from cards.reads import Read, fetch_rows, run_one
 
 DECK_TERMS_TTL = 300  # seconds; authoring services also clear the key on change
 
@@ -649,10 +649,6 @@ def study_days_read(*, user_id: int, tz_name: str, since: datetime, until: datet
     return replace(probe, convert=lambda fetched: set(probe.convert(fetched)))
 
 
-def study_days(**kwargs) -> set:
-    return run_together([study_days_read(**kwargs)])[0]
-
-
 def _local_date(moment: datetime, tz_name: str):
     """The study day of a moment (the local date 04:00 earlier), as local_day_spans counts it."""
     return (moment - timedelta(hours=scheduling.DAY_ROLLOVER_HOUR)).astimezone(ZoneInfo(tz_name)).date()
@@ -684,7 +680,7 @@ def streak_read(*, user_id: int, tz_name: str, now: datetime, window: int = 0) -
 
 
 def streak(**kwargs) -> int:
-    return run_together([streak_read(**kwargs)])[0]
+    return run_one(streak_read(**kwargs))
 
 
 def card_for_reveal(*, user, card_id: int, deck_id: int):
@@ -1063,10 +1059,6 @@ def true_retention_read(*, user_id: int, since: datetime) -> Read:
     return replace(read, convert=lambda fetched: (read.convert(fetched) or [(0, 0)])[0])
 
 
-def true_retention_counts(**kwargs) -> tuple[int, int]:
-    return run_together([true_retention_read(**kwargs)])[0]
-
-
 _TOPIC_MASTERY = Prepared(
     lambda *, user_id, now: (
         studyable_cards(user_id)
@@ -1082,10 +1074,6 @@ def topic_mastery_read(*, user_id: int, now: datetime) -> Read:
     """[(topic slug, name, mean predicted recall, cards)] over the student's studyable cards:
     one aggregate (the SQL twin of FSRS retrievability, cards.db_functions)."""
     return _TOPIC_MASTERY.read(user_id=user_id, now=now)
-
-
-def topic_mastery(**kwargs) -> list[tuple[str, str, float | None, int]]:
-    return run_together([topic_mastery_read(**kwargs)])[0]
 
 
 def due_count(*, user_id: int, now: datetime, until: datetime) -> int:
@@ -1188,10 +1176,6 @@ def reviews_per_day_read(*, user_id: int, tz_name: str, since: datetime, until: 
     return _probe_days(user_id, spans, "count")
 
 
-def reviews_per_day(**kwargs) -> dict:
-    return run_together([reviews_per_day_read(**kwargs)])[0]
-
-
 def due_per_day_read(*, user_id: int, tz_name: str, today, days: int) -> Read:
     """{local day: reviewed cards falling due} for `days` days from `today`, overdue cards
     counted on today: one query probing each day's span of the (user, due) index (grouping
@@ -1200,10 +1184,6 @@ def due_per_day_read(*, user_id: int, tz_name: str, today, days: int) -> Read:
     if spans:
         spans = ((spans[0][0], datetime(1970, 1, 1, tzinfo=UTC), spans[0][2]), *spans[1:])  # overdue: today
     return _probe_days(user_id, spans, "due")
-
-
-def due_per_day(**kwargs) -> dict:
-    return run_together([due_per_day_read(**kwargs)])[0]
 
 
 @dataclass(frozen=True)
@@ -1233,10 +1213,6 @@ def weakest_items_read(*, user_id: int, now: datetime, limit: int = 10) -> Read:
     return replace(read, convert=lambda fetched: [WeakItem(*row) for row in read.convert(fetched)])
 
 
-def weakest_items(**kwargs) -> list[WeakItem]:
-    return run_together([weakest_items_read(**kwargs)])[0]
-
-
 @dataclass(frozen=True)
 class Leech:
     card_id: int
@@ -1257,10 +1233,6 @@ def leeches_read(*, user_id: int) -> Read:
     """The student's leeches (suspended after too many lapses), most lapses first: [Leech]."""
     read = _LEECHES.read(user_id=user_id)
     return replace(read, convert=lambda fetched: [Leech(*row) for row in read.convert(fetched)])
-
-
-def leeches(**kwargs) -> list[Leech]:
-    return run_together([leeches_read(**kwargs)])[0]
 
 
 # --- class analytics (instructors) ----------------------------------------------------------

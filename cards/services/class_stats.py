@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cards import analytics, selectors
 from cards.models import ClassStats, Course, StudentStats
-from cards.reads import run_together
+from cards.reads import run_one
 
 
 def max_age() -> timedelta:
@@ -92,7 +92,7 @@ class Snapshot:
 
 def current(course: Course, *, now: datetime | None = None) -> Snapshot:
     """The snapshot the page shows (see shown)."""
-    return shown(course, run_together([selectors.class_stats_header_read(course_id=course.pk)])[0], now=now)
+    return shown(course, run_one(selectors.class_stats_header_read(course_id=course.pk)), now=now)
 
 
 def shown(course: Course, stored: ClassStats | None, *, now: datetime | None = None) -> Snapshot:

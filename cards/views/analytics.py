@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cards import charts
 from cards.models import StudentStats
 from cards.permissions import COHORT_PERMISSION, instructor_course, instructor_required
-from cards.reads import run_together
+from cards.reads import run_one, run_together
 from cards.selectors import (
     class_stats_header_read,
     course_item_analysis,
@@ -153,7 +153,7 @@ def course_analytics(request, course_id: int):
     )
     snapshot = class_stats.shown(course, stored)
     if snapshot.stats is not stored:  # just made: count its students
-        student_rows = run_together([student_rows_read(course_id=course.pk)])[0]
+        student_rows = run_one(student_rows_read(course_id=course.pk))
     stats = snapshot.stats
     sort = request.GET.get("sort", "flags")
     students = Paginator(StudentStats.objects.filter(course=course).order_by("username", "user_id"), PAGE_ROWS)
@@ -161,7 +161,7 @@ def course_analytics(request, course_id: int):
     attempts = Paginator(range(attempt_count), PAGE_ROWS)  # counted above; the rows are read by page
     page = attempts.get_page(requested)
     if page.number != guess:
-        attempt_rows = run_together([_attempt_page_read(course, page.number)])[0]
+        attempt_rows = run_one(_attempt_page_read(course, page.number))
     page.object_list = attempt_rows
     context = {
         "course": course,

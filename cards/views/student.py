@@ -124,28 +124,27 @@ def _day(tz_name: str) -> tuple[datetime, datetime, datetime]:
     return now, day_start, day_end
 
 
-def _queue_now(request, place: StudyPlace) -> tuple[datetime, datetime, object]:
-    """(now, the study day's end, the deck's queue): the one read with the place, or read now."""
+def _today_and_queue(request, place: StudyPlace):
+    """(where the student stands, the deck's queue): the queue read with the place, or read now."""
     if place.queue is not None:
-        now, _day_start, day_end = place.day
-        return now, day_end, place.queue
-    now, day_start, day_end = _day(place.timezone)
-    args = {"user_id": request.user.pk, "deck_id": place.deck.pk, "course": place.course, "now": now}
-    queue = study_queue(**args, day_start=day_start, day_end=day_end)
-    if queue is None:  # the course went away since the page's own query
-        raise Http404("No such course among yours.")
-    return now, day_end, queue
+        (now, _day_start, day_end), queue = place.day, place.queue
+    else:
+        now, day_start, day_end = _day(place.timezone)
+        args = {"user_id": request.user.pk, "deck_id": place.deck.pk, "course": place.course, "now": now}
+        queue = study_queue(**args, day_start=day_start, day_end=day_end)
+        if queue is None:  # the course went away since the page's own query
+            raise Http404("No such course among yours.")
+    return DeckToday(now=now, day_end=day_end, counts=queue.counts, done=queue.done), queue
 
 
 def _deck_today(request, place: StudyPlace) -> DeckToday:
-    now, day_end, queue = _queue_now(request, place)
-    return DeckToday(now=now, day_end=day_end, counts=queue.counts, done=queue.done)
+    return _today_and_queue(request, place)[0]
 
 
 def _panel_context(request, place: StudyPlace, *, notice: str = "") -> dict:
     course, deck = place.course, place.deck
-    now, day_end, queue = _queue_now(request, place)
-    today = DeckToday(now=now, day_end=day_end, counts=queue.counts, done=queue.done)
+    today, queue = _today_and_queue(request, place)
+    now, day_end = today.now, today.day_end
     card = queue.card
     context = today.context(course, deck, card=card, notice=notice, review_id=uuid.uuid4(), mode="question")
     if card is None:

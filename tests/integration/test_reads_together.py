@@ -12,15 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cards import scheduling
+from cards.reads import run_one
 from cards.selectors import (
-    due_per_day,
-    leeches,
-    reviews_per_day,
+    due_per_day_read,
+    leeches_read,
+    reviews_per_day_read,
     streak,
     study_queue,
-    topic_mastery,
-    true_retention_counts,
-    weakest_items,
+    topic_mastery_read,
+    true_retention_read,
+    weakest_items_read,
 )
 from cards.services import quizzes as quiz_services
 from tests.integration.test_dashboards import START, make_students, study_all
@@ -44,16 +45,16 @@ def test_dashboard_and_stats_show_what_each_read_gives_alone(student, student_cl
         day_end = scheduling.study_day_bounds(now, "UTC")[1]
         alone = {
             "streak": streak(user_id=student.pk, tz_name="UTC", now=now),
-            "retention_reviews": true_retention_counts(user_id=student.pk, since=now - timedelta(days=30))[1],
-            "mastery": topic_mastery(user_id=student.pk, now=now),
-            "weakest": weakest_items(user_id=student.pk, now=now),
-            "leeches": leeches(user_id=student.pk),
+            "retention_reviews": run_one(true_retention_read(user_id=student.pk, since=now - timedelta(days=30)))[1],
+            "mastery": run_one(topic_mastery_read(user_id=student.pk, now=now)),
+            "weakest": run_one(weakest_items_read(user_id=student.pk, now=now)),
+            "leeches": run_one(leeches_read(user_id=student.pk)),
         }
         for name, value in alone.items():
             assert context[name] == value, name
-        due = due_per_day(user_id=student.pk, tz_name="UTC", today=today, days=30)
+        due = run_one(due_per_day_read(user_id=student.pk, tz_name="UTC", today=today, days=30))
         assert context["due_today"] == due.get(today, 0)
-        history = reviews_per_day(user_id=student.pk, tz_name="UTC", since=day_end - timedelta(days=91))
+        history = run_one(reviews_per_day_read(user_id=student.pk, tz_name="UTC", since=day_end - timedelta(days=91)))
         assert context["reviews_90"] == sum(history.values()) > 0
         stats = student_client.get("/api/v1/stats/").json()
         assert stats["streak"] == alone["streak"] == 2 and stats["retention_reviews"] == alone["retention_reviews"]

@@ -7,7 +7,8 @@ import pytest
 
 from cards import analytics, scheduling
 from cards.models import Card, ReviewLog
-from cards.selectors import STREAK_WINDOWS, local_day_spans, streak, study_days
+from cards.reads import run_one
+from cards.selectors import STREAK_WINDOWS, local_day_spans, streak, study_days_read
 
 NOW = datetime(2026, 6, 15, 18, 0, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ def the_long_way(user, tz="UTC"):
     agree with)."""
     first = scheduling.study_day(NOW - timedelta(days=400), tz)
     since = local_day_spans(tz, first, first)[0][1]
-    days = study_days(user_id=user.pk, tz_name=tz, since=since, until=NOW)
+    days = run_one(study_days_read(user_id=user.pk, tz_name=tz, since=since, until=NOW))
     return analytics.streak(days, scheduling.study_day(NOW, tz))
 
 
