@@ -32,9 +32,9 @@ from django.db.models import (
 from django.utils import timezone
 from rapidfuzz.distance import DamerauLevenshtein
 
-from cards import analytics, grading, scheduling
+from cards.core import analytics, grading, scheduling
+from cards.core.diffs import revision_diff
 from cards.db_functions import retrievability_expression
-from cards.diffs import revision_diff
 from cards.models import (
     Attempt,
     Card,
@@ -1314,7 +1314,7 @@ def live_reviews_for_course(course: Course):
 # read every response row of the course: at 1,000 students x 200 questions (~200,000 first
 # answers) `item_responses` + `analytics.item_analysis` took ~3 s (tests/bench). Here the
 # database reduces them to one row per question (and per picked choice); Python only
-# finishes each question's formulas (cards.analytics defines them; tests check both agree).
+# finishes each question's formulas (cards.core.analytics defines them; tests check both agree).
 
 _ITEM_STATS = """
 WITH known AS (
@@ -1386,7 +1386,7 @@ _PICKS = {
 
 
 def _item_stats(question_id, row, picks: dict, choice_ids: list) -> analytics.ItemStats:
-    """One question's statistics from its aggregate row: the formulas of cards.analytics."""
+    """One question's statistics from its aggregate row: the formulas of cards.core.analytics."""
     n = row[0] if row else 0
     if not n:
         return analytics.ItemStats(
@@ -1416,7 +1416,7 @@ def _item_stats(question_id, row, picks: dict, choice_ids: list) -> analytics.It
 
 
 def course_item_analysis(course: Course):
-    """Item statistics of every published question of the course (see cards.analytics), in
+    """Item statistics of every published question of the course (see cards.core.analytics), in
     uid order: aggregated in the database, three queries."""
     questions = {
         q.pk: q

@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from cards import grading
+from cards.core import grading
 from cards.models import Choice, Course, Deck, Passage, Profile, Question, Source, Topic
 
 

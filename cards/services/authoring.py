@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cards.core.passages import split_passages
 from cards.errors import InvalidInput, NotFound
 from cards.interop import json_bank
 from cards.models import (
@@ -26,7 +27,6 @@ from cards.models import (
     Topic,
 )
 from cards.models.courses import new_join_code
-from cards.passages import split_passages
 from cards.permissions import is_instructor
 from cards.selectors import deck_terms_cache_key
 from cards.services.banks import (

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db import transaction
 
-from cards import grading
+from cards.core import grading
 from cards.interop import json_bank
 from cards.interop.json_bank import BankError, Problem
 from cards.models import Choice, Deck, Passage, Question, QuestionRevision, Source, Topic

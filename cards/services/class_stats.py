@@ -16,7 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from cards import analytics, selectors
+from cards import selectors
+from cards.core import analytics
 from cards.models import ClassStats, Course, StudentStats
 from cards.reads import run_one
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Max
 
-from cards import grading
+from cards.core import grading
 from cards.errors import AnswerRejected, InvalidInput, NotFound
 from cards.models import Attempt, Card, Choice, Course, Question, Quiz, Response, Topic
 from cards.selectors import question_spec

@@ -14,10 +14,10 @@ from functools import lru_cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 
-from cards import grading, scheduling
+from cards.core import grading, scheduling
+from cards.core.scheduling import CardState, Rating
 from cards.errors import AnswerRejected, InvalidInput, NotFound
 from cards.models import Card, Course, Enrollment, Passage, Profile, Question, ReviewLog, Source
-from cards.scheduling import CardState, Rating
 from cards.selectors import (
     CHOICE_KINDS,
     COURSE_COLUMNS,

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from cards import charts
+from cards.core import charts
 from cards.models import StudentStats
 from cards.permissions import COHORT_PERMISSION, instructor_course, instructor_required
 from cards.reads import run_one, run_together

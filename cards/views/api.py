@@ -22,8 +22,8 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from cards import grading, scheduling
 from cards.converters import MAX_ID, parse_id
+from cards.core import grading, scheduling
 from cards.errors import NotFound
 from cards.models import Attempt, Course, Profile, Question
 from cards.permissions import (

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cards import analytics, charts, scheduling
+from cards.core import analytics, charts, scheduling
 from cards.reads import run_together
 from cards.selectors import (
     due_per_day_read,
@@ -58,7 +58,7 @@ def dashboard(request):
         "retention": analytics.true_retention(recalled, total),
         "retention_reviews": total,
         "reviews_90": sum(n for _d, n in daily),
-        # Chart markup comes escaped from cards.charts (it is marked safe there).
+        # Chart markup comes escaped from cards.core.charts (it is marked safe there).
         "forecast_chart": charts.bar_chart(forecast_points, title="Reviews due, next 30 days", y_label="reviews"),
         "forecast_table": charts.data_table(
             forecast_points, caption="Reviews due per day", headers=("Day", "Reviews due")

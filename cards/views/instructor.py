@@ -13,8 +13,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cards import grading
 from cards.converters import parse_id
+from cards.core import grading
 from cards.errors import InvalidInput
 from cards.forms import CoInstructorForm, CourseForm, DeckForm, ImportForm, QuestionForm, QuizForm, SourceForm
 from cards.interop.json_bank import BankError

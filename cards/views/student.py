@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cards import grading, scheduling
 from cards.converters import parse_id
+from cards.core import grading, scheduling
 from cards.errors import DomainError, NotFound
 from cards.forms import JoinCourseForm, ReportForm, SignUpForm
 from cards.permissions import student_course_and_deck

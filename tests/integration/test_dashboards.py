@@ -8,7 +8,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from cards import scheduling
+from cards.core import scheduling
 from cards.models import Card
 from cards.selectors import class_topic_mastery, course_item_analysis
 from cards.services import quizzes as quiz_services
@@ -34,7 +34,7 @@ def study_all(user, *, days: int, correct=True):
                 else:
                     answer = {"text": "GABA-B" if correct else "nope"}
                 if card.question.kind == "cloze":
-                    from cards.grading import cloze_deletions
+                    from cards.core.grading import cloze_deletions
 
                     answer = {"text": cloze_deletions(q.prompt)[card.cloze][0] if correct else "nope"}
                 try:

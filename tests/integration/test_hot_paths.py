@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from cards import scheduling
+from cards.core import scheduling
 from cards.models import Card, ReviewLog
 from cards.selectors import study_queue
 from cards.services.study import answer_card

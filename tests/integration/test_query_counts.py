@@ -118,7 +118,7 @@ def test_api_next_and_answer_queries_do_not_grow_with_the_deck(django_assert_num
 def test_the_queue_read_with_the_place_is_the_queue_read_alone():
     from django.utils import timezone
 
-    from cards import scheduling
+    from cards.core import scheduling
     from cards.selectors import study_course_and_deck, study_queue
 
     _client, course, deck, user = build(30)

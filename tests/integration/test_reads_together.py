@@ -11,7 +11,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from cards import scheduling
+from cards.core import scheduling
 from cards.reads import run_one
 from cards.selectors import (
     due_per_day_read,

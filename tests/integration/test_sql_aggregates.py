@@ -1,5 +1,5 @@
 """The class and dashboard statistics computed in SQL say what the Python definitions say
-(cards.analytics, cards.scheduling, TruncDate in the student's time zone)."""
+(cards.core.analytics, cards.core.scheduling, TruncDate in the student's time zone)."""
 
 import math
 import random
@@ -11,7 +11,7 @@ import pytest
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.db.models.functions import TruncDate
 
-from cards import analytics, scheduling
+from cards.core import analytics, scheduling
 from cards.models import Card, Choice, Question, Quiz, ReviewLog
 from cards.reads import run_one
 from cards.selectors import (

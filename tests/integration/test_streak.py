@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cards import analytics, scheduling
+from cards.core import analytics, scheduling
 from cards.models import Card, ReviewLog
 from cards.reads import run_one
 from cards.selectors import STREAK_WINDOWS, local_day_spans, streak, study_days_read

@@ -4,7 +4,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cards import grading
+from cards.core import grading
 from cards.selectors import _typo_neighbours
 
 LETTERS = st.sampled_from(list("abcdegiklmnorst -"))

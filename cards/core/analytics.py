@@ -2,10 +2,10 @@
 
 The database layer aggregates rows and passes plain values in (dicts of scores, lists of
 dates, counts); everything here is arithmetic on those values. Functions that need "today"
-take it as an argument: pass the student's study day (`cards.scheduling.study_day`), so the
+take it as an argument: pass the student's study day (`cards.core.scheduling.study_day`), so the
 04:00 rollover applies here too.
 
-Item scores are 0..1 (partial credit from `cards.grading`, 1 = fully right). A student's
+Item scores are 0..1 (partial credit from `cards.core.grading`, 1 = fully right). A student's
 total score is the sum of their item scores.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from cards.scheduling import CardState, Rating, SchedulerSettings, State, retrievability
+from cards.core.scheduling import CardState, Rating, SchedulerSettings, State, retrievability
 
 # An item nearly everyone gets right (or wrong) tells the instructor little about who knows
 # the topic. Common CTT rules of thumb: facility 0.2-0.9 is the useful band, a discrimination
@@ -260,7 +260,7 @@ def mastery(retrievabilities: Iterable[float]) -> float | None:
 def _check_date(day: date) -> None:
     # A datetime is a date too, but never equal to one: it would silently count nowhere.
     if isinstance(day, datetime) or not isinstance(day, date):
-        raise TypeError(f"expected a date, got {day!r}: convert moments with cards.scheduling.study_day")
+        raise TypeError(f"expected a date, got {day!r}: convert moments with cards.core.scheduling.study_day")
 
 
 def streak(study_days: set[date], today: date) -> int:
