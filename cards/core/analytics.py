@@ -311,3 +311,33 @@ def daily_counts(days: Iterable[date] | Mapping[date, int], today: date, days_ba
     first = today - timedelta(days=days_back - 1)
     counts = _per_day(days)
     return [(day, counts[day]) for day in (first + timedelta(days=i) for i in range(days_back))]
+
+
+def item_stats_from_sums(question_id, sums, picks: Mapping, choice_ids: Sequence) -> ItemStats:
+    """One question's statistics from its first answers reduced in the database
+    (cards.db.item_stats.ItemSums, None when nobody answered): the formulas above."""
+    if sums is None or not sums.n:
+        return ItemStats(
+            question_id=question_id,
+            responses=0,
+            facility=None,
+            discrimination=None,
+            point_biserial=None,
+            flags=[],
+            distractors=dict.fromkeys(choice_ids, 0),
+        )
+    n, k = sums.n, sums.k
+    fac = facility(sums.sum_x, n)
+    discrimination = sums.upper / k - sums.lower / k if n >= 2 and k else None
+    point_biserial = None
+    if n >= 2 and sums.sxx > _ZERO_VARIANCE and sums.syy > _ZERO_VARIANCE:
+        point_biserial = max(-1.0, min(1.0, sums.sxy / math.sqrt(sums.sxx * sums.syy)))
+    return ItemStats(
+        question_id=question_id,
+        responses=n,
+        facility=fac,
+        discrimination=discrimination,
+        point_biserial=point_biserial,
+        flags=item_flags(fac, discrimination, point_biserial),
+        distractors={cid: picks.get(cid, 0) for cid in choice_ids},
+    )

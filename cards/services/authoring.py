@@ -28,7 +28,7 @@ from cards.models import (
 )
 from cards.models.courses import new_join_code
 from cards.permissions import is_instructor
-from cards.selectors import deck_terms_cache_key
+from cards.selectors.terms import deck_terms_cache_key
 from cards.services.banks import (
     apply_question_data,
     content_of,

@@ -29,15 +29,8 @@ from cards.permissions import (
     instructor_source,
     taught_courses,
 )
-from cards.selectors import (
-    ChoiceResult,
-    correct_answer_text,
-    coverage,
-    deck_questions,
-    deck_summary,
-    open_reports,
-    question_revisions,
-)
+from cards.selectors.content import coverage, deck_questions, deck_summary, open_reports, question_revisions
+from cards.selectors.feedback import ChoiceResult, correct_answer_text
 from cards.services import authoring, imports
 from cards.services import quizzes as quiz_services
 from cards.services.banks import question_data

@@ -252,8 +252,8 @@ def bench_people():
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
+    from cards.accounts.sessions import SessionStore
     from cards.models import Card, Course, Deck, Topic, UserSession
-    from cards.sessions import SessionStore
 
     User = get_user_model()
     now = timezone.now()
@@ -274,7 +274,7 @@ def bench_people():
     tokens = [Token(key=hashlib.sha1(f"{u.username}:{SEED}".encode()).hexdigest(), user=u) for u in ranked]  # noqa: S324
     Token.objects.bulk_create(tokens)
     sessions = []
-    backend = "cards.auth.ModelBackend"
+    backend = "cards.accounts.backend.ModelBackend"
     for user in ranked:
         store = SessionStore()
         data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: user.get_session_auth_hash()}

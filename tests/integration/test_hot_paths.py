@@ -1,4 +1,4 @@
-"""The study hot paths read in SQL (cards.selectors.study_queue, the answer's read in
+"""The study hot paths read in SQL (cards.db.queue.study_queue, the answer's read in
 cards.services.study): they must say exactly what the ORM paths said."""
 
 import re
@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from cards.core import scheduling
 from cards.models import Card, ReviewLog
-from cards.selectors import study_queue
+from cards.selectors.study import study_queue
 from cards.services.study import answer_card
 from tests.answers import api_answer
 

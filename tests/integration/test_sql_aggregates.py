@@ -13,16 +13,9 @@ from django.db.models.functions import TruncDate
 
 from cards.core import analytics, scheduling
 from cards.models import Card, Choice, Question, Quiz, ReviewLog
-from cards.reads import run_one
-from cards.selectors import (
-    course_item_analysis,
-    item_responses,
-    live_reviews,
-    reviews_per_day_read,
-    streak,
-    topic_mastery_read,
-    weakest_items_read,
-)
+from cards.selectors.cohort import course_item_analysis, item_responses
+from cards.selectors.progress import reviews_per_day, streak, topic_mastery, weakest_items
+from cards.selectors.study import live_reviews
 from cards.services import quizzes as quiz_services
 from cards.services.courses import enroll_student
 from tests.factories import UserFactory
@@ -159,7 +152,7 @@ def test_review_days_by_probes_match_truncdate_across_dst(tz_name, student):
     since = datetime(2026, 2, 20, 13, 17, tzinfo=UTC)
     until = datetime(2026, 11, 20, tzinfo=UTC)
     expected = truncdate_days(student.pk, tz_name, since)
-    assert run_one(reviews_per_day_read(user_id=student.pk, tz_name=tz_name, since=since, until=until)) == expected
+    assert reviews_per_day(user_id=student.pk, tz_name=tz_name, since=since, until=until) == expected
     now = datetime(2026, 3, 30, 12, tzinfo=UTC)
     days = set(truncdate_days(student.pk, tz_name, now - timedelta(days=400)))
     today = scheduling.study_day(now, tz_name)
@@ -183,10 +176,10 @@ def test_dashboard_recall_in_sql_matches_fsrs(student):
         return scheduling.retrievability(state, now)
 
     cards = list(Card.objects.filter(user=student).select_related("question__topic"))
-    for slug, _name, mastery, n in run_one(topic_mastery_read(user_id=student.pk, now=now)):
+    for slug, _name, mastery, n in topic_mastery(user_id=student.pk, now=now):
         mine = [recall(c) for c in cards if c.question.topic.slug == slug]
         assert n == len(mine) and mastery == pytest.approx(sum(mine) / len(mine))
-    weakest = run_one(weakest_items_read(user_id=student.pk, now=now, limit=3))
+    weakest = weakest_items(user_id=student.pk, now=now, limit=3)
     ranked = sorted(cards, key=lambda c: (recall(c), -c.lapses, c.pk))[:3]
     assert [w.card_id for w in weakest] == [c.pk for c in ranked]
     assert [w.retrievability for w in weakest] == pytest.approx([recall(c) for c in ranked])
