@@ -100,8 +100,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cards.views.accounts.lockout_response"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
-# The benchmark serves the site plus a reference view (quizapp/bench_urls.py); nothing else sets it.
-ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "quizapp.urls")
+ROOT_URLCONF = "quizapp.urls"
 WSGI_APPLICATION = "quizapp.wsgi.application"
 
 CONTEXT_PROCESSORS = [

@@ -164,11 +164,13 @@ def course_create(*, owner, title: str, **settings) -> Course:
 
 @transaction.atomic
 def course_update(*, course: Course, **fields) -> Course:
+    """Change a course's settings (the fields named), validated as the model validates them."""
+    locked = Course.objects.select_for_update().get(pk=course.pk)
     for name, value in fields.items():
-        setattr(course, name, value)
-    course.full_clean()
-    course.save()
-    return course
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save(update_fields=list(fields))
+    return locked
 
 
 @transaction.atomic

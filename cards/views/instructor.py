@@ -68,7 +68,7 @@ def course_detail(request, course_id: int):
     course = instructor_course(request.user, course_id)
     form = CourseForm(request.POST or None, instance=course)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        authoring.course_update(course=course, **{name: form.cleaned_data[name] for name in CourseForm.Meta.fields})
         messages.success(request, "Course settings saved.")
         return redirect("cards:course_detail", course_id=course.pk)
     context = {
