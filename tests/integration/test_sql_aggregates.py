@@ -3,7 +3,6 @@
 
 import math
 import random
-import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,13 +11,13 @@ from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.db.models.functions import TruncDate
 
 from cards.core import analytics, scheduling
-from cards.models import Card, Choice, Question, Quiz, ReviewLog
+from cards.models import Card, Choice, Question, ReviewLog
 from cards.selectors.cohort import course_item_analysis, item_responses
 from cards.selectors.progress import reviews_per_day, streak, topic_mastery, weakest_items
 from cards.selectors.study import live_reviews
 from cards.services import quizzes as quiz_services
 from cards.services.courses import enroll_student
-from tests.factories import UserFactory
+from tests.factories import QuizFactory, ReviewLogFactory, UserFactory
 
 
 def _close(a, b) -> bool:
@@ -43,11 +42,8 @@ def python_item_analysis(course):
 
 
 def log_review(card, *, at, score, answer, was_new=True):
-    return ReviewLog.objects.create(
-        user_id=card.user_id,
+    return ReviewLogFactory(
         card=card,
-        review_id=uuid.uuid4(),
-        question_revision=1,
         rating=3 if score else 1,
         answer=answer,
         correct=bool(score),
@@ -82,13 +78,13 @@ def test_item_analysis_in_sql_matches_the_python_definitions(seed, course, deck,
             at = start + timedelta(minutes=rng.randint(0, 600))
             first = log_review(card, at=at, score=score, answer=answer)
             if rng.random() < 0.15:  # undone: the next answer counts
-                ReviewLog.objects.create(
-                    user_id=user.pk,
+                ReviewLogFactory(
                     card=card,
                     kind=ReviewLog.Kind.UNDO,
                     undoes=first,
-                    review_id=uuid.uuid4(),
-                    question_revision=1,
+                    rating=None,
+                    correct=None,
+                    score=None,
                     reviewed_at=at + timedelta(seconds=5),
                     state_before={},
                     state_after={},
@@ -100,7 +96,7 @@ def test_item_analysis_in_sql_matches_the_python_definitions(seed, course, deck,
     quiz = quiz_services.quiz_create(
         course=course, created_by=instructor, title="Q", num_questions=1, questions=[single]
     )
-    Quiz.objects.create(course=course, title="practice", is_practice=True, created_by=students[0])
+    QuizFactory(course=course, title="practice", is_practice=True, created_by=students[0])
     for user in students[:8]:
         attempt = quiz_services.attempt_start(user=user, quiz=quiz, now=start - timedelta(days=1))
         choice = rng.choice(list(single.choices.values_list("id", flat=True)))

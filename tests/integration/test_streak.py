@@ -8,24 +8,15 @@ import pytest
 from cards.core import analytics, scheduling
 from cards.core.days import local_day_spans
 from cards.db.days import STREAK_WINDOWS, streak, study_days
-from cards.models import Card, ReviewLog
+from cards.models import Card
+from tests.factories import ReviewLogFactory
 
 NOW = datetime(2026, 6, 15, 18, 0, tzinfo=UTC)
 
 
 def review_on(card, moments):
-    ReviewLog.objects.bulk_create(
-        ReviewLog(
-            user_id=card.user_id,
-            card=card,
-            question_revision=1,
-            rating=3,
-            reviewed_at=moment,
-            state_before={"state": 2},
-            state_after={"state": 2},
-        )
-        for moment in moments
-    )
+    for moment in moments:
+        ReviewLogFactory(card=card, reviewed_at=moment)
 
 
 def the_long_way(user, tz="UTC"):
