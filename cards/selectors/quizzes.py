@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Q
 
-from cards.models import Choice, Question, Quiz, Response
+from cards.models import Attempt, Choice, Question, Quiz, Response
 from cards.selectors.feedback import correct_answer_text
 
 
@@ -91,3 +92,27 @@ def attempt_items(attempt, *, now: datetime) -> list[AttemptItem]:
             )
         )
     return items
+
+
+def submitted_values(attempt: Attempt, *, at: datetime, auto: bool) -> dict:
+    """An attempt's fields once submitted at `at`: its score is what its responses scored."""
+    scores = attempt.responses.values_list("score", flat=True)
+    return {
+        "score": float(sum(score or 0.0 for score in scores)),
+        "max_score": float(len(attempt.question_ids)),
+        "status": Attempt.Status.SUBMITTED,
+        "submitted_at": at,
+        "auto_submitted": auto,
+    }
+
+
+def attempt_as_of(attempt: Attempt, *, now: datetime) -> Attempt:
+    """The attempt as it stands at `now`: once its time is up it reads as submitted at its
+    deadline with what was answered, without writing (a page view never writes; the
+    student's next answer or `close_expired_attempts` records it the same way)."""
+    if attempt.is_submitted or attempt.deadline is None or now < attempt.deadline:
+        return attempt
+    shown = copy.copy(attempt)
+    for name, value in submitted_values(attempt, at=attempt.deadline, auto=True).items():
+        setattr(shown, name, value)
+    return shown

@@ -16,6 +16,7 @@ from django.db.models import Max
 from cards.core import grading
 from cards.errors import AnswerRejected, InvalidInput, NotFound
 from cards.models import Attempt, Card, Choice, Course, Question, Quiz, Response, Topic
+from cards.selectors.quizzes import submitted_values
 from cards.selectors.terms import question_spec
 from cards.services.study import record_outside_queue
 
@@ -160,13 +161,10 @@ def _locked_attempt(*, user, attempt_id: int) -> Attempt:
 
 
 def _finish(attempt: Attempt, *, at: datetime, auto: bool) -> Attempt:
-    totals = attempt.responses.values_list("score", flat=True)
-    attempt.score = float(sum(totals))
-    attempt.max_score = float(len(attempt.question_ids))
-    attempt.status = Attempt.Status.SUBMITTED
-    attempt.submitted_at = at
-    attempt.auto_submitted = auto
-    attempt.save(update_fields=["score", "max_score", "status", "submitted_at", "auto_submitted"])
+    values = submitted_values(attempt, at=at, auto=auto)
+    for name, value in values.items():
+        setattr(attempt, name, value)
+    attempt.save(update_fields=list(values))
     return attempt
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cards.converters import parse_id
 from cards.errors import DomainError, NotFound
 from cards.models import Attempt, Course, Topic
-from cards.selectors.quizzes import attempt_items, quizzes_for_student, reveal_allowed
+from cards.selectors.quizzes import attempt_as_of, attempt_items, quizzes_for_student, reveal_allowed
 from cards.services import quizzes as quiz_services
 from cards.views.student import answer_from_post
 
@@ -101,17 +101,10 @@ def _attempt_context(request, attempt: Attempt, *, notice: str = "") -> dict:
 @login_required
 @require_GET
 def attempt_page(request, attempt_id: int):
-    attempt = _own_attempt(request, attempt_id)
-    _submit_if_time_is_up(attempt)
+    attempt = attempt_as_of(_own_attempt(request, attempt_id), now=timezone.now())
     if attempt.is_submitted:
         return redirect("cards:attempt_result", attempt_id=attempt.pk)
     return render(request, "cards/quizzes/attempt.html", _attempt_context(request, attempt))
-
-
-def _submit_if_time_is_up(attempt: Attempt) -> None:
-    """Opening an attempt after its time ran out submits it (a closed browser included)."""
-    if quiz_services.attempt_expire(attempt_id=attempt.pk, now=timezone.now(), user=attempt.user):
-        attempt.refresh_from_db()
 
 
 @login_required
@@ -171,8 +164,7 @@ def attempt_submit(request, attempt_id: int):
 @login_required
 @require_http_methods(["GET"])
 def attempt_result(request, attempt_id: int):
-    attempt = _own_attempt(request, attempt_id)
-    _submit_if_time_is_up(attempt)
+    attempt = attempt_as_of(_own_attempt(request, attempt_id), now=timezone.now())
     if not attempt.is_submitted:
         return redirect("cards:attempt", attempt_id=attempt.pk)
     return render(request, "cards/quizzes/result.html", _attempt_context(request, attempt))

@@ -88,6 +88,24 @@ def test_time_up_submits_with_what_was_answered(student, student_client, timed_q
     assert attempt.responses.count() == 1
 
 
+def test_opening_an_attempt_after_its_time_shows_it_submitted_without_writing(student, student_client, timed_quiz):
+    with time_machine.travel(START, tick=False) as traveller:
+        attempt = quiz_services.attempt_start(user=student, quiz=timed_quiz, now=datetime.now(UTC))
+        first = Question.objects.get(pk=attempt.question_ids[0])
+        post_answer(student_client, attempt, first, right(first))
+        traveller.shift(timedelta(minutes=11))
+        page = student_client.get(reverse("cards:attempt", args=[attempt.pk]))
+        assert page.status_code == 302 and page["Location"] == reverse("cards:attempt_result", args=[attempt.pk])
+        result = student_client.get(page["Location"])
+        assert result.status_code == 200 and "1/4" in result.content.decode().replace(" ", "")
+    attempt.refresh_from_db()
+    assert not attempt.is_submitted  # a GET never writes: the job or the next answer records it
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        quiz_services.close_expired_attempts(now=datetime.now(UTC))
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.score == 1.0 and attempt.submitted_at == START + timedelta(minutes=10)
+
+
 def test_closed_browser_is_submitted_by_the_periodic_job(student, timed_quiz):
     with time_machine.travel(START, tick=False):
         attempt = quiz_services.attempt_start(user=student, quiz=timed_quiz, now=datetime.now(UTC))
