@@ -38,6 +38,7 @@ def test_shipped_bank_passes_validate_bank_with_the_product_minimums():
         "8",
         "--topics",
         ",".join(TOPICS),
+        "--no-style-checks",
         stdout=out,
     )
     assert "valid" in out.getvalue()
