@@ -132,9 +132,9 @@ def test_cards_for_every_note_and_every_deletion(exported):
     kept = [q for q in BANK["questions"] if q["uid"] not in RETIRED]
     expected = sum(len(cloze_deletions(q["prompt"])) if q["kind"] == "cloze" else 1 for q in kept)
     assert connection.execute("SELECT count(*) FROM cards").fetchone() == (expected,)
-    hinted = [fields[0] for _nid, fields, _tags, _mid in notes(connection).values() if "::size}}" in fields[0]]
+    hinted = [fields[0] for _nid, fields, _tags, _mid in notes(connection).values() if "::route}}" in fields[0]]
     assert len(hinted) == 1
-    assert hinted[0].startswith("{{c1::Larger::size}}, well-{{c2::controlled}} studies")  # Anki's hint syntax too
+    assert hinted[0].startswith("{{c1::Intrathecal::route}} baclofen is reserved")  # Anki's hint syntax too
 
 
 def test_models_and_deck_in_the_collection(exported):

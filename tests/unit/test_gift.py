@@ -376,8 +376,8 @@ def test_cloze_becomes_one_short_answer_per_deletion(reimported):
     assert back["bac-mechanism-027-c2"]["answers"] == ["antispasmodic"]
     assert back["bac-mechanism-027-c2"]["kind"] == "short"
     assert "bac-mechanism-027" not in back
-    hinted = [q for q in reimported.questions if q["prompt"].startswith("_____ (size)")]
-    assert [q["answers"] for q in hinted] == [["Larger"]]
+    hinted = [q for q in reimported.questions if q["prompt"].startswith("_____ (route)")]
+    assert [q["answers"] for q in hinted] == [["Intrathecal"]]
     clozes = [q for q in BANK["questions"] if q["kind"] == "cloze"]
     deletions = sum(len(cloze_deletions(q["prompt"])) for q in clozes)
     assert len(reimported.questions) == len(BANK["questions"]) - len(clozes) + deletions
