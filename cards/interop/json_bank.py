@@ -10,10 +10,14 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
 from cards.core.grading import KINDS, cloze_deletions, normalize
+
+if TYPE_CHECKING:
+    from cards.interop.bank_checks import StyleLimits
 
 FORMAT = "quizapp-bank"
 VERSION = 1
@@ -151,9 +155,18 @@ def question_problems(
 
 
 def validate(
-    data: dict, *, min_questions: int = 0, min_per_topic: int = 0, min_per_kind: int = 0, topics: tuple[str, ...] = ()
+    data: dict,
+    *,
+    min_questions: int = 0,
+    min_per_topic: int = 0,
+    min_per_kind: int = 0,
+    topics: tuple[str, ...] = (),
+    style: StyleLimits | None = None,
 ) -> list[Problem]:
-    """Every problem of a bank, in file order. Empty list: the bank is valid."""
+    """Every problem of a bank, in file order. Empty list: the bank is valid.
+
+    With `style`, also the publishing checks of `bank_checks` (key positions, true/false
+    share, wording, longest option, items per fact) on the published questions."""
     problems: list[Problem] = []
     if data.get("format") != FORMAT:
         problems.append(Problem("format", f'must be "{FORMAT}"'))
@@ -211,6 +224,10 @@ def validate(
             valid.append(q)
     problems += near_duplicates(valid)
     problems += _count_problems(questions, min_questions, min_per_topic, min_per_kind, topics)
+    if style is not None:
+        from cards.interop import bank_checks  # it imports Problem from here
+
+        problems += bank_checks.style_problems(valid, style)
     return problems
 
 

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from cards.core.passages import split_passages
 from cards.interop import json_bank
+from cards.interop.bank_checks import StyleLimits
 from cards.models import Card, Question, QuestionRevision
 from cards.services.banks import export_bank, load_bank
 from cards.services.courses import enroll_student
@@ -25,7 +26,10 @@ def bank_data():
     return json.loads(BANK.read_text(encoding="utf-8"))
 
 
-def test_shipped_bank_passes_validate_bank_with_the_product_minimums():
+def test_shipped_bank_passes_validate_bank_with_the_product_minimums_and_publishing_checks():
+    """The publishing checks run at their defaults (docs/bank.md): keys spread over positions,
+    true/false at most 10% and not guessable by wording, the longest option rarely the key, at most
+    three items per fact at different levels; and a third of the items patient vignettes."""
     out = StringIO()
     call_command(
         "validate_bank",
@@ -38,6 +42,8 @@ def test_shipped_bank_passes_validate_bank_with_the_product_minimums():
         "8",
         "--topics",
         ",".join(TOPICS),
+        "--min-vignette-share",
+        "0.33",
         stdout=out,
     )
     assert "valid" in out.getvalue()
@@ -65,6 +71,20 @@ def test_bank_passages_are_the_article_split_with_stable_keys(bank_data):
 def test_every_passage_is_cited(bank_data):
     cited = {q["source"]["passage"] for q in bank_data["questions"]}
     assert cited == {p["key"] for p in bank_data["sources"][0]["passages"]}
+
+
+def test_every_published_item_names_its_fact(bank_data):
+    for q in bank_data["questions"]:
+        assert [t for t in q["tags"] if t.startswith("fact:")], q["uid"]
+
+
+def test_shipped_bank_fails_the_publishing_checks_once_its_keys_are_stored_first(bank_data):
+    data = copy.deepcopy(bank_data)
+    for q in data["questions"]:
+        q["choices"].sort(key=lambda c: not c["correct"])
+    problems = [str(p) for p in json_bank.validate(data, style=StyleLimits())]
+    assert any(p.startswith("questions: single-answer keys are stored unevenly") for p in problems)
+    assert any("select-all items store their keys as the first choices" in p for p in problems)
 
 
 def test_every_kind_is_used_on_every_topic(bank_data):

@@ -72,18 +72,16 @@ def test_single_fields(exported):
     front, back, explanation, source = fields
     assert front == (
         '<div class="prompt">Baclofen produces its effects primarily by binding to and activating which receptor?'
-        '</div>\n<ol class="choices" type="A"><li>GABA-B receptors</li><li>GABA-A receptors</li>'
-        "<li>Glycine receptors</li><li>NMDA glutamate receptors</li></ol>"
+        '</div>\n<ol class="choices" type="A"><li>GABA-A receptors</li><li>Glycine receptors</li>'
+        "<li>GABA-B receptors</li><li>NMDA glutamate receptors</li></ol>"  # bank order: the key is stored third
     )
-    assert back.startswith(
-        '<div class="answer">GABA-B receptors</div>\n<ul class="feedback"><li class="correct"><b>GABA-B receptors</b>: '
-        "Correct. Baclofen mimics GABA"
-    )
+    assert back.startswith('<div class="answer">GABA-B receptors</div>\n<ul class="feedback"><li class="wrong">')
+    assert '<li class="correct"><b>GABA-B receptors</b>: Correct. Baclofen mimics GABA' in back
     assert back.count('<li class="wrong">') == 3
     assert "<b>GABA-A receptors</b>: GABA-A receptors are ligand-gated chloride channels;" in back
     assert explanation.startswith("Baclofen is a GABA mimic that selectively activates GABA-B receptors.")
     assert source == "baclofen-article#understanding-baclofen-1: binding to and activating GABA-B receptors"
-    assert tags == " gaba-b receptor mechanism "
+    assert tags == " gaba-b receptor fact:gaba-b-receptor mechanism "
 
 
 def test_short_fields(exported):
@@ -104,15 +102,15 @@ def test_short_fields(exported):
 
 def test_flashcard_fields(exported):
     connection, _calls, _count = exported
-    _nid, fields, _tags, _mid = note_of(connection, "bac-mechanism-001")
+    _nid, fields, _tags, _mid = note_of(connection, "bac-mechanism-005")
     assert fields == [
-        '<div class="prompt">Which receptor does baclofen bind to and activate to produce its effects?</div>',
-        '<div class="answer">GABA-B receptors (baclofen is a GABA-B agonist).</div>',
-        "Baclofen mimics GABA but acts selectively at the GABA-B subtype, a G-protein-coupled (metabotropic) "
-        "receptor. This distinguishes it from benzodiazepines and barbiturates, which act on the GABA-A chloride "
-        "channel.",
-        "baclofen-article#understanding-baclofen-1: Baclofen achieves its effects by binding to and activating "
-        "GABA-B receptors.",
+        '<div class="prompt">Where does baclofen&#x27;s primary action take place — in the muscle, at the '
+        "neuromuscular junction, or in the central nervous system?</div>",
+        '<div class="answer">In the central nervous system.</div>',
+        "Baclofen relaxes muscles indirectly: by activating GABA-B receptors in the CNS it reduces the nerve signals "
+        "driving muscle overactivity. That central site is also why CNS effects such as drowsiness and dizziness are "
+        "common.",
+        "baclofen-article#understanding-baclofen-1: Its primary action occurs within the central nervous system",
     ]
 
 
@@ -134,9 +132,9 @@ def test_cards_for_every_note_and_every_deletion(exported):
     kept = [q for q in BANK["questions"] if q["uid"] not in RETIRED]
     expected = sum(len(cloze_deletions(q["prompt"])) if q["kind"] == "cloze" else 1 for q in kept)
     assert connection.execute("SELECT count(*) FROM cards").fetchone() == (expected,)
-    hinted = [fields[0] for _nid, fields, _tags, _mid in notes(connection).values() if "::size}}" in fields[0]]
+    hinted = [fields[0] for _nid, fields, _tags, _mid in notes(connection).values() if "::route}}" in fields[0]]
     assert len(hinted) == 1
-    assert hinted[0].startswith("{{c1::Larger::size}}, well-{{c2::controlled}} studies")  # Anki's hint syntax too
+    assert hinted[0].startswith("{{c1::Intrathecal::route}} baclofen is reserved")  # Anki's hint syntax too
 
 
 def test_models_and_deck_in_the_collection(exported):

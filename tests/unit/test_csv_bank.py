@@ -97,12 +97,12 @@ def test_dump_row_for_a_single():
     row = dict(zip(csv_bank.COLUMNS, rows(csv_bank.dump({"questions": [single]}))[1], strict=True))
     assert row["uid"] == "bac-mechanism-006"
     assert (row["kind"], row["status"], row["topic"]) == ("single", "published", "mechanism")
-    assert row["choice_1"] == "GABA-B receptors"
-    assert (row["choice_1_correct"], row["choice_2_correct"]) == ("TRUE", "FALSE")
-    assert row["choice_2_feedback"].startswith("GABA-A receptors are ligand-gated")
+    assert row["choice_1"] == "GABA-A receptors"  # choices in bank order; the key is stored third
+    assert (row["choice_1_correct"], row["choice_3_correct"]) == ("FALSE", "TRUE")
+    assert row["choice_1_feedback"].startswith("GABA-A receptors are ligand-gated")
     assert row["choice_5"] == row["choice_5_correct"] == row["choice_5_feedback"] == ""
     assert (row["source"], row["passage"]) == ("baclofen-article", "understanding-baclofen-1")
-    assert row["tags"] == "gaba-b|receptor"
+    assert row["tags"] == "gaba-b|receptor|fact:gaba-b-receptor"
     assert row["answers"] == row["back"] == ""
 
 
