@@ -22,7 +22,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from cards.grading import cloze_deletions, normalize
+from cards.core.grading import cloze_deletions, normalize
 from cards.interop.json_bank import Problem
 
 ABSOLUTE_WORDS = ("always", "never", "all", "only", "every", "none", "nothing", "no")

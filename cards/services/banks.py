@@ -15,7 +15,7 @@ from django.db import transaction
 from cards.core import grading
 from cards.interop import json_bank
 from cards.interop.json_bank import BankError, Problem
-from cards.models import Choice, Deck, Passage, Question, QuestionRevision, Source, Topic
+from cards.models import Card, Choice, Deck, Passage, Question, QuestionRevision, Source, Topic
 from cards.selectors.terms import deck_terms_cache_key
 from cards.services.courses import ensure_cards_for_questions
 
@@ -159,6 +159,8 @@ def apply_question_data(
     question.needs_review = False
     question.card_count = len(grading.cloze_deletions(question.prompt)) if question.kind == "cloze" else 1
     question.save()
+    # A blank the new text no longer has: its cards (and their history) stay, never studied again.
+    Card.objects.filter(question=question, cloze__gt=question.card_count, suspended=False).update(suspended=True)
     return _write_choices(question, data["choices"])
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from cards.core.grading import cloze_deletions
 from cards.core.passages import split_passages
 from cards.interop import json_bank
 from cards.interop.bank_checks import StyleLimits
@@ -254,3 +255,25 @@ def test_coverage_command_flags_a_passage_without_questions(bank_data):
     with pytest.raises(CommandError, match="1 passage"):
         call_command("bank_coverage", "--fail-on-uncovered", stdout=out)
     assert "introduction-1" in out.getvalue() and "NO QUESTION" in out.getvalue()
+
+
+def test_a_blank_removed_on_reload_takes_its_cards_out_of_study(db, bank_data):
+    data = copy.deepcopy(bank_data)
+    item = next(q for q in data["questions"] if q["kind"] == "cloze" and q["status"] == "published")
+    item["prompt"] = item["prompt"].rstrip() + " It is given {{c9::orally}}."  # a second blank
+    load_bank(data=data)
+    course = CourseFactory()
+    question = Question.objects.get(uid=item["uid"])
+    course.decks.add(question.deck)
+    student = UserFactory()
+    enroll_student(user=student, course=course)
+    blanks = Card.objects.filter(user=student, question=question)
+    kept = len(cloze_deletions(bank_item(bank_data, item["uid"])["prompt"]))
+    assert blanks.count() == kept + 1 and not blanks.filter(suspended=True).exists()
+    load_bank(data=bank_data)  # the extra blank is gone again
+    assert sorted(blanks.filter(suspended=False).values_list("cloze", flat=True)) == list(range(1, kept + 1))
+    assert blanks.count() == kept + 1  # the card and its history are kept
+
+
+def bank_item(data, uid):
+    return next(q for q in data["questions"] if q["uid"] == uid)
