@@ -77,7 +77,7 @@ def test_api_logins_count_toward_the_lockout_shared_with_the_web(db, client):
 
 
 def test_login_rate_limit_is_429_with_retry_after(db, monkeypatch):
-    from cards.views.api_support import LoginThrottle
+    from cards.api.support import LoginThrottle
 
     monkeypatch.setattr(LoginThrottle, "THROTTLE_RATES", {"login": "2/min"})
     cache.clear()
@@ -376,7 +376,7 @@ def test_schema_and_docs_are_served(api, client):
 
 
 def test_answer_rate_limit_is_per_user_not_per_address(student, other_student, deck, monkeypatch):
-    from cards.views.api_support import AnswerThrottle
+    from cards.api.support import AnswerThrottle
 
     monkeypatch.setattr(AnswerThrottle, "THROTTLE_RATES", {"answer": "2/min"})
     cache.clear()

@@ -1,4 +1,4 @@
-"""The API's fast reading of an answer body (cards.views.api.plain_answer) accepts only what
+"""The API's fast reading of an answer body (cards.api.study.plain_answer) accepts only what
 AnswerSerializer accepts, and reads it to the same values; anything else goes to the
 serializer."""
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cards.views.api import AnswerSerializer, plain_answer
+from cards.api.study import AnswerSerializer, plain_answer
 
 pytestmark = pytest.mark.django_db(databases=[])
 
