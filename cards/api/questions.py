@@ -33,7 +33,8 @@ def _question_out(question: Question) -> dict:
 
 
 class QuestionInSerializer(serializers.Serializer):
-    deck = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    # Required to create; a PATCH (partial) may leave it out, and cannot move a question.
+    deck = serializers.IntegerField(min_value=1, max_value=MAX_ID, error_messages={"required": "Which deck?"})
     kind = serializers.ChoiceField(choices=grading.KINDS, required=False)
     topic = serializers.CharField(max_length=50, required=False)
     prompt = serializers.CharField(max_length=5000, required=False)
@@ -112,8 +113,6 @@ def questions(request):
     data = QuestionInSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     v = dict(data.validated_data)
-    if "deck" not in v:
-        return Response({"code": "invalid", "detail": "deck: required.", "fields": {"deck": "Which deck?"}}, status=400)
     deck = instructor_deck(request.user, v.pop("deck"))
     change = v.pop("change")
     question = authoring.question_save(deck=deck, data=v, author=request.user, change=change)

@@ -349,6 +349,14 @@ def test_invalid_question_is_400_with_fields(instructor, course, deck):
     assert "exactly one correct choice" in response.json()["fields"]["choices"]
 
 
+def test_creating_a_question_without_a_deck_is_400_naming_it(instructor, course, deck):
+    body = question_body(deck)
+    del body["deck"]
+    response = api_for(instructor).post("/api/v1/questions/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and response.json()["fields"] == {"deck": "Which deck?"}
+
+
 def test_students_are_403_on_instructor_endpoints(api, deck):
     question = deck.questions.first()
     assert api.get("/api/v1/questions/").status_code == 403
