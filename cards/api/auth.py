@@ -5,17 +5,14 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from cards.api.support import ErrorSerializer, LoginThrottle
-from cards.models import Profile
-from cards.services import courses as course_services
+from cards.services import accounts as account_services
 
 User = get_user_model()
 
@@ -76,15 +73,14 @@ def auth_token(request):
     )
     if user is None:
         return Response({"code": "bad_credentials", "detail": "Wrong username or password."}, status=400)
-    token, _ = Token.objects.get_or_create(user=user)
-    return Response({"token": token.key})
+    return Response({"token": account_services.issue_token(user=user).key})
 
 
 @extend_schema(request=None, responses={204: None, 401: ErrorSerializer})
 @api_view(["POST"])
 def auth_logout(request):
     """Revoke the token (or end the session)."""
-    Token.objects.filter(user=request.user).delete()
+    account_services.revoke_token(user=request.user)
     if request.session.session_key:
         request.session.flush()
     return Response(status=204)
@@ -106,12 +102,8 @@ def auth_register(request):
     """Create a student account (same password rules as the sign-up page)."""
     data = RegisterSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    with transaction.atomic():
-        user = User.objects.create_user(
-            username=data.validated_data["username"],
-            email=data.validated_data["email"],
-            password=data.validated_data["password"],
-        )
-        Profile.objects.create(user=user, timezone=data.validated_data["timezone"])
-        course_services.enroll_in_open_courses(user=user)
+    v = data.validated_data
+    user = account_services.register_student(
+        username=v["username"], email=v["email"], password=v["password"], timezone_name=v["timezone"]
+    )
     return Response({"id": user.pk, "username": user.username}, status=201)
