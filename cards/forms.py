@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from cards.models import Course, Passage, Profile, Question, Quiz, Topic
+from cards.models import Course, Passage, Question, Quiz, Topic
 
 COMMON_TIMEZONES = [
     "UTC",
@@ -23,6 +23,10 @@ COMMON_TIMEZONES = [
 
 
 class SignUpForm(UserCreationForm):
+    """Validates a sign-up (a free username, matching passwords that pass the validators, a
+    time zone). It writes nothing: the view passes `registration()` to
+    cards.services.accounts.register_student."""
+
     email = forms.EmailField(required=True)
     timezone = forms.ChoiceField(
         choices=[(tz, tz) for tz in COMMON_TIMEZONES],
@@ -34,11 +38,18 @@ class SignUpForm(UserCreationForm):
         model = get_user_model()
         fields = ("username", "email")
 
+    def registration(self) -> dict:
+        """The validated sign-up, as register_student's keyword arguments."""
+        data = self.cleaned_data
+        return {
+            "username": data["username"],
+            "email": data["email"],
+            "password": data["password1"],
+            "timezone_name": data["timezone"],
+        }
+
     def save(self, commit=True):
-        user = super().save(commit=commit)
-        if commit:
-            Profile.objects.update_or_create(user=user, defaults={"timezone": self.cleaned_data["timezone"]})
-        return user
+        raise NotImplementedError("A sign-up is written by cards.services.accounts.register_student.")
 
 
 class JoinCourseForm(forms.Form):

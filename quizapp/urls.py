@@ -10,7 +10,7 @@ urlpatterns = [
     path("accounts/signup/", student.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("cards.api_urls")),
+    path("api/v1/", include("cards.api.urls")),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="api_docs"),
     path("", include("cards.urls")),
 ]

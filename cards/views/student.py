@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cards.converters import parse_id
 from cards.core import grading, scheduling
-from cards.errors import DomainError, NotFound
+from cards.errors import DomainError, InvalidInput, NotFound
 from cards.forms import JoinCourseForm, ReportForm, SignUpForm
 from cards.permissions import student_course_and_deck
 from cards.selectors.feedback import fresh_feedback, review_feedback
@@ -35,6 +35,7 @@ from cards.selectors.study import (
     user_timezone,
 )
 from cards.selectors.terms import CHOICE_KINDS
+from cards.services import accounts as account_services
 from cards.services import authoring
 from cards.services import courses as course_services
 from cards.services import study as study_services
@@ -51,11 +52,14 @@ def signup(request):
         return redirect("cards:study_home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        course_services.enroll_in_open_courses(user=user)
-        login(request, user, backend="cards.accounts.backend.ModelBackend")
-        messages.success(request, "Welcome! Your decks are ready below.")
-        return redirect("cards:study_home")
+        try:
+            user = account_services.register_student(**form.registration())
+        except InvalidInput as exc:  # the username was taken since the form checked it
+            form.add_error(exc.field, exc.message)
+        else:
+            login(request, user, backend="cards.accounts.backend.ModelBackend")
+            messages.success(request, "Welcome! Your decks are ready below.")
+            return redirect("cards:study_home")
     return render(request, "registration/signup.html", {"form": form})
 
 

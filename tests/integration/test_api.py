@@ -77,7 +77,7 @@ def test_api_logins_count_toward_the_lockout_shared_with_the_web(db, client):
 
 
 def test_login_rate_limit_is_429_with_retry_after(db, monkeypatch):
-    from cards.views.api_support import LoginThrottle
+    from cards.api.support import LoginThrottle
 
     monkeypatch.setattr(LoginThrottle, "THROTTLE_RATES", {"login": "2/min"})
     cache.clear()
@@ -349,6 +349,14 @@ def test_invalid_question_is_400_with_fields(instructor, course, deck):
     assert "exactly one correct choice" in response.json()["fields"]["choices"]
 
 
+def test_creating_a_question_without_a_deck_is_400_naming_it(instructor, course, deck):
+    body = question_body(deck)
+    del body["deck"]
+    response = api_for(instructor).post("/api/v1/questions/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and response.json()["fields"] == {"deck": "Which deck?"}
+
+
 def test_students_are_403_on_instructor_endpoints(api, deck):
     question = deck.questions.first()
     assert api.get("/api/v1/questions/").status_code == 403
@@ -376,7 +384,7 @@ def test_schema_and_docs_are_served(api, client):
 
 
 def test_answer_rate_limit_is_per_user_not_per_address(student, other_student, deck, monkeypatch):
-    from cards.views.api_support import AnswerThrottle
+    from cards.api.support import AnswerThrottle
 
     monkeypatch.setattr(AnswerThrottle, "THROTTLE_RATES", {"answer": "2/min"})
     cache.clear()

@@ -1,4 +1,5 @@
-"""API plumbing: one error shape ({"code", "detail"}), pagination, throttles."""
+"""API plumbing: one error shape ({"code", "detail"}), pagination, throttles, and the token
+authentication the study endpoints use."""
 
 from __future__ import annotations
 
@@ -6,18 +7,43 @@ import hashlib
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cards.db.accounts import token_user
 from cards.errors import DomainError
+
+ErrorSerializer = inline_serializer("Error", {"code": serializers.CharField(), "detail": serializers.CharField()})
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+def paginated(name: str, item) -> serializers.Serializer:
+    """The paginated envelope of a list response, for the schema."""
+    return inline_serializer(
+        f"Paginated{name}",
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item,
+        },
+    )
+
+
+def page_of(request, items: list) -> Response:
+    """One page of `items` in the paginated envelope."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(items, request)
+    return paginator.get_paginated_response(page)
 
 
 def _flatten(detail, prefix="") -> dict[str, str]:
@@ -82,3 +108,22 @@ class AnswerThrottle(SimpleRateThrottle):
         if not request.user or not request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class TokenAndProfileAuthentication(TokenAuthentication):
+    """DRF's token authentication, with the user's profile (their time zone, which every
+    study request needs) in the same query: token, user and profile in one."""
+
+    def authenticate_credentials(self, key):
+        found = token_user(key)
+        if found is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        token, user = found
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        return (user, token)
+
+
+STUDY_AUTHENTICATION = [TokenAndProfileAuthentication, SessionAuthentication]
+# The schema names these as it names DRF's own classes (the same headers, the same cookie).
+STUDY_AUTH_SCHEMA = [{"tokenAuth": []}, {"cookieAuth": []}]

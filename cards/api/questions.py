@@ -1,0 +1,153 @@
+"""API authoring: an instructor's questions, listed, created, edited and published."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.response import Response
+
+from cards.api.support import ErrorSerializer, Pagination, paginated
+from cards.converters import MAX_ID
+from cards.core import grading
+from cards.models import Question
+from cards.permissions import authored_decks, instructor_deck, instructor_question, is_instructor
+from cards.services import authoring
+from cards.services.banks import question_data
+
+
+def _require_instructor(request) -> None:
+    if not is_instructor(request.user):
+        raise ApiPermissionDenied("Instructors only.")
+
+
+def _question_out(question: Question) -> dict:
+    return {
+        "id": question.pk,
+        "deck": question.deck_id,
+        "revision": question.revision,
+        "needs_review": question.needs_review,
+        **question_data(question, list(question.choices.all())),
+    }
+
+
+class QuestionInSerializer(serializers.Serializer):
+    # Required to create; a PATCH (partial) may leave it out, and cannot move a question.
+    deck = serializers.IntegerField(min_value=1, max_value=MAX_ID, error_messages={"required": "Which deck?"})
+    kind = serializers.ChoiceField(choices=grading.KINDS, required=False)
+    topic = serializers.CharField(max_length=50, required=False)
+    prompt = serializers.CharField(max_length=5000, required=False)
+    back = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    choices = serializers.ListField(
+        child=inline_serializer(
+            "ChoiceIn",
+            {
+                "text": serializers.CharField(max_length=1000),
+                "correct": serializers.BooleanField(),
+                "feedback": serializers.CharField(max_length=2000, required=False, allow_blank=True, default=""),
+            },
+        ),
+        required=False,
+        max_length=12,
+    )
+    answers = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=30)
+    explanation = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    source = inline_serializer(
+        "SourceIn",
+        {
+            "source": serializers.CharField(max_length=80),
+            "passage": serializers.CharField(max_length=120),
+            "quote": serializers.CharField(max_length=2000),
+        },
+        required=False,
+    )
+    status = serializers.ChoiceField(choices=Question.Status.values, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=30)
+    change = serializers.ChoiceField(choices=["minor", "substantive"], required=False, default="minor")
+
+
+QUESTION_FIELDS = {
+    "id": serializers.IntegerField(),
+    "deck": serializers.IntegerField(),
+    "revision": serializers.IntegerField(),
+    "uid": serializers.CharField(),
+    "kind": serializers.CharField(),
+    "topic": serializers.CharField(),
+    "prompt": serializers.CharField(),
+    "status": serializers.CharField(),
+}
+QuestionOut = inline_serializer("Question", QUESTION_FIELDS)
+
+
+@extend_schema(
+    methods=["GET"],
+    operation_id="v1_questions_list",
+    parameters=[OpenApiParameter("deck", int)],
+    responses={
+        200: paginated("Questions", inline_serializer("Question", QUESTION_FIELDS, many=True)),
+        403: ErrorSerializer,
+    },
+)
+@extend_schema(
+    methods=["POST"],
+    request=QuestionInSerializer,
+    responses={201: QuestionOut, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+)
+@api_view(["GET", "POST"])
+def questions(request):
+    """List your questions (filter ?deck=), or create one (same validation as the editor)."""
+    _require_instructor(request)
+    if request.method == "GET":
+        qs = (
+            Question.objects.filter(deck__in=authored_decks(request.user))
+            .select_related("topic", "passage__source")
+            .prefetch_related("choices")
+            .order_by("deck_id", "uid")
+        )
+        if request.query_params.get("deck", "").isdigit():
+            qs = qs.filter(deck_id=int(request.query_params["deck"]))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request)
+        return paginator.get_paginated_response([_question_out(q) for q in page])
+    data = QuestionInSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    v = dict(data.validated_data)
+    deck = instructor_deck(request.user, v.pop("deck"))
+    change = v.pop("change")
+    question = authoring.question_save(deck=deck, data=v, author=request.user, change=change)
+    return Response(_question_out(question), status=201)
+
+
+@extend_schema(methods=["GET"], responses={200: QuestionOut, 403: ErrorSerializer, 404: ErrorSerializer})
+@extend_schema(
+    methods=["PATCH"],
+    request=QuestionInSerializer,
+    responses={200: QuestionOut, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+)
+@api_view(["GET", "PATCH"])
+def question_detail(request, question_id: int):
+    _require_instructor(request)
+    question = instructor_question(request.user, question_id)
+    if request.method == "GET":
+        return Response(_question_out(question))
+    data = QuestionInSerializer(data=request.data, partial=True)
+    data.is_valid(raise_exception=True)
+    v = dict(data.validated_data)
+    v.pop("deck", None)
+    change = v.pop("change", "minor")
+    merged = {**question_data(question, list(question.choices.all())), **v}
+    question = authoring.question_save(
+        deck=question.deck, data=merged, author=request.user, question=question, change=change
+    )
+    return Response(_question_out(question))
+
+
+@extend_schema(request=None, responses={200: QuestionOut, 403: ErrorSerializer, 404: ErrorSerializer})
+@api_view(["POST"])
+def question_publish(request, question_id: int):
+    _require_instructor(request)
+    question = authoring.question_set_status(
+        question=instructor_question(request.user, question_id), status=Question.Status.PUBLISHED
+    )
+    return Response(_question_out(question))

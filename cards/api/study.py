@@ -1,0 +1,293 @@
+"""API study loop: the next card, answering it (idempotent by review id), undo, and stats."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, authentication_classes, throttle_classes
+from rest_framework.exceptions import NotFound as ApiNotFound
+from rest_framework.response import Response
+
+from cards.api.support import STUDY_AUTH_SCHEMA, STUDY_AUTHENTICATION, AnswerThrottle, ErrorSerializer
+from cards.converters import MAX_ID, parse_id
+from cards.core import grading, scheduling
+from cards.selectors import progress
+from cards.selectors.feedback import fresh_feedback, review_feedback
+from cards.selectors.study import choice_order_seed, due_count, shuffled, study_decks, study_queue, user_timezone
+from cards.selectors.terms import CHOICE_KINDS
+from cards.services import study as study_services
+
+CardOut = inline_serializer(
+    "StudyCard",
+    {
+        "id": serializers.IntegerField(),
+        "kind": serializers.CharField(),
+        "prompt": serializers.CharField(),
+        "choices": serializers.ListField(
+            child=inline_serializer("ChoiceOut", {"id": serializers.IntegerField(), "text": serializers.CharField()})
+        ),
+        "cloze": serializers.IntegerField(allow_null=True),
+        "back": serializers.CharField(required=False),
+        "reps": serializers.IntegerField(),
+        "intervals": serializers.DictField(child=serializers.CharField(), required=False),
+    },
+)
+CountsOut = inline_serializer(
+    "Counts",
+    {"new": serializers.IntegerField(), "learning": serializers.IntegerField(), "due": serializers.IntegerField()},
+)
+NextOut = inline_serializer("NextCard", {"card": CardOut, "counts": CountsOut})
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("deck", int, required=True)],
+    responses={200: NextOut, 204: None, 400: ErrorSerializer, 404: ErrorSerializer},
+    auth=STUDY_AUTH_SCHEMA,
+)
+@api_view(["GET"])
+@authentication_classes(STUDY_AUTHENTICATION)
+def study_next(request):
+    """The next card of a deck, without its answer key; 204 when nothing is due."""
+    deck_id = parse_id(request.query_params.get("deck", ""))
+    if deck_id is None:
+        return Response(
+            {"code": "invalid", "detail": "deck: a deck id is required.", "fields": {"deck": "A deck id is required."}},
+            status=400,
+        )
+    now = timezone.now()
+    day_start, day_end = scheduling.study_day_bounds(now, user_timezone(request.user))
+    # The course is the first the student joined that has the deck: found by the same query.
+    queue = study_queue(
+        user_id=request.user.pk, deck_id=deck_id, course=None, now=now, day_start=day_start, day_end=day_end
+    )
+    if queue is None:
+        raise ApiNotFound("No such deck among yours.")
+    if queue.card is None:
+        return Response(status=204)
+    card, counts, course = queue.card, queue.counts, queue.course
+    question = card.question
+    choices = []
+    if question.kind in CHOICE_KINDS:
+        order = shuffled(queue.choices, question, choice_order_seed(card.pk, card.reps))
+        choices = [{"id": c.pk, "text": c.text} for c in order]
+    body = {
+        "id": card.pk,
+        "kind": question.kind,
+        "prompt": grading.cloze_front(question.prompt, card.cloze) if question.kind == "cloze" else question.prompt,
+        "choices": choices,
+        "cloze": card.cloze or None,
+        "reps": card.reps,
+    }
+    if question.kind == "flashcard":
+        body["back"] = question.back  # the student rates a flashcard themselves
+        outcomes = scheduling.next_states(
+            study_services.card_state(card), now, course.scheduler_settings(), card_id=card.pk
+        )
+        body["intervals"] = {str(int(r)): o.label for r, o in outcomes.items()}
+    return Response({"card": body, "counts": {"new": counts.new, "learning": counts.learning, "due": counts.due}})
+
+
+class AnswerSerializer(serializers.Serializer):
+    card = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    review_id = serializers.UUIDField()
+    response_ms = serializers.IntegerField(min_value=0, max_value=86_400_000, required=False, allow_null=True)
+    reps = serializers.IntegerField(
+        max_value=2**31 - 1,
+        min_value=0,
+        required=False,
+        help_text="The card's reps when shown: refuses a stale second tab.",
+    )
+    choice = serializers.IntegerField(required=False)
+    choices = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=50)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=500, trim_whitespace=False)
+    truefalse = serializers.BooleanField(required=False)
+    rating = serializers.IntegerField(min_value=1, max_value=4, required=False)
+
+    ANSWER_FIELDS = ("choice", "choices", "text", "truefalse")
+
+    def validate(self, attrs):
+        given = [f for f in self.ANSWER_FIELDS if f in attrs]
+        if len(given) > 1:
+            raise serializers.ValidationError({given[1]: ["Send one answer field only."]})
+        if not given and "rating" not in attrs:
+            raise serializers.ValidationError({"choice": ["Send one of choice, choices, text, truefalse or rating."]})
+        return attrs
+
+
+FEEDBACK_FIELDS = {
+    "id": serializers.IntegerField(),
+    "text": serializers.CharField(),
+    "correct": serializers.BooleanField(),
+    "picked": serializers.BooleanField(),
+    "feedback": serializers.CharField(allow_blank=True),
+}
+AnswerOut = inline_serializer(
+    "AnswerOutcome",
+    {
+        "review_id": serializers.UUIDField(),
+        "replayed": serializers.BooleanField(),
+        "correct": serializers.BooleanField(),
+        "score": serializers.FloatField(),
+        "rating": serializers.IntegerField(),
+        "correct_answer": serializers.CharField(),
+        "correct_choices": serializers.ListField(child=serializers.IntegerField()),
+        "explanation": serializers.CharField(allow_blank=True),
+        "feedback": inline_serializer("ChoiceFeedback", FEEDBACK_FIELDS, many=True),
+        "source": inline_serializer(
+            "SourceOut",
+            {
+                "source": serializers.CharField(allow_null=True),
+                "passage": serializers.CharField(allow_null=True),
+                "quote": serializers.CharField(),
+            },
+        ),
+        "due": serializers.DateTimeField(),
+        "interval_days": serializers.FloatField(),
+        "card_state": inline_serializer(
+            "CardStateOut",
+            {
+                "state": serializers.IntegerField(),
+                "stability": serializers.FloatField(allow_null=True),
+                "difficulty": serializers.FloatField(allow_null=True),
+                "reps": serializers.IntegerField(),
+                "lapses": serializers.IntegerField(),
+            },
+        ),
+    },
+)
+
+
+def answer_body(fb, *, replayed: bool) -> dict:
+    """The outcome of a review (a `Feedback`): the same body whether it was just recorded
+    (built from what the answer wrote) or replayed (rebuilt from the log)."""
+    after = scheduling.CardState.from_json(fb.log.state_after)
+    question = fb.question
+    return {
+        "review_id": str(fb.log.review_id),
+        "replayed": replayed,
+        "correct": bool(fb.log.correct),
+        "score": float(fb.log.score or 0.0),
+        "rating": fb.log.rating,
+        "correct_answer": fb.correct_answer,
+        "correct_choices": [r.choice.pk for r in fb.choices if r.choice.correct],
+        "explanation": question.explanation,
+        "feedback": [
+            {
+                "id": r.choice.pk,
+                "text": r.choice.text,
+                "correct": r.choice.correct,
+                "picked": r.picked,
+                "feedback": r.choice.feedback,
+            }
+            for r in fb.choices
+        ],
+        "source": {
+            "source": question.passage.source.slug if question.passage else None,
+            "passage": question.passage.key if question.passage else None,
+            "quote": question.quote,
+        },
+        "due": after.due.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "interval_days": round((after.due - fb.log.reviewed_at).total_seconds() / 86400, 6),
+        "card_state": {
+            "state": after.state,
+            "stability": after.stability,
+            "difficulty": after.difficulty,
+            "reps": after.reps,
+            "lapses": after.lapses,
+        },
+    }
+
+
+@extend_schema(
+    request=AnswerSerializer,
+    responses={200: AnswerOut, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer, 429: ErrorSerializer},
+    auth=STUDY_AUTH_SCHEMA,
+)
+@api_view(["POST"])
+@authentication_classes(STUDY_AUTHENTICATION)
+@throttle_classes([AnswerThrottle])
+def study_answer(request):
+    """Answer a card. Replaying the same review_id returns the same body and records nothing."""
+    data = AnswerSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    v = data.validated_data
+    answer = {f: v[f] for f in AnswerSerializer.ANSWER_FIELDS if f in v}
+    outcome = study_services.answer_card(
+        user=request.user,
+        card_id=v["card"],
+        answer=answer,
+        review_id=v["review_id"],
+        now=timezone.now(),
+        response_ms=v.get("response_ms"),
+        expected_reps=v.get("reps"),
+        rating=v.get("rating"),
+    )
+    if outcome.replayed:
+        fb = review_feedback(user=request.user, review_id=outcome.log.review_id, with_rerate=False)
+    else:
+        fb = fresh_feedback(outcome.card, list(outcome.choices), outcome.log)
+    return Response(answer_body(fb, replayed=outcome.replayed))
+
+
+@extend_schema(
+    request=None,
+    responses={
+        200: inline_serializer(
+            "Undone", {"card": serializers.IntegerField(), "undone_review_id": serializers.UUIDField()}
+        ),
+        409: ErrorSerializer,
+    },
+)
+@api_view(["POST"])
+def study_undo(request):
+    """Undo the user's last review: the card is restored, the review stays in the log, marked undone."""
+    undo = study_services.undo_last_review(user=request.user, now=timezone.now())
+    return Response({"card": undo.card_id, "undone_review_id": str(undo.undoes.review_id)})
+
+
+StatsOut = inline_serializer(
+    "Stats",
+    {
+        "due_today": serializers.IntegerField(),
+        "reviews_today": serializers.IntegerField(),
+        "streak": serializers.IntegerField(),
+        "true_retention": serializers.FloatField(allow_null=True),
+        "retention_reviews": serializers.IntegerField(),
+        "mastery": inline_serializer(
+            "TopicMastery",
+            {
+                "topic": serializers.CharField(),
+                "name": serializers.CharField(),
+                "mastery": serializers.FloatField(allow_null=True),
+                "cards": serializers.IntegerField(),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+@extend_schema(responses={200: StatsOut})
+@api_view(["GET"])
+def stats(request):
+    """Due today, reviews today, streak, true retention (30 days), mastery per topic."""
+    now = timezone.now()
+    tz = user_timezone(request.user)
+    day_start, day_end = scheduling.study_day_bounds(now, tz)
+    home = study_decks(user=request.user, now=now, day_start=day_start, day_end=day_end)
+    recalled, total = progress.true_retention(user_id=request.user.pk, since=now - timedelta(days=30))
+    days_streak = progress.streak(user_id=request.user.pk, tz_name=tz, now=now)
+    mastery = progress.topic_mastery(user_id=request.user.pk, now=now)
+    return Response(
+        {
+            "due_today": due_count(user_id=request.user.pk, now=now, until=day_end),
+            "reviews_today": home.done_today,
+            "streak": days_streak,
+            "true_retention": (recalled / total) if total else None,
+            "retention_reviews": total,
+            "mastery": [{"topic": t, "name": name, "mastery": value, "cards": n} for t, name, value, n in mastery],
+        }
+    )
