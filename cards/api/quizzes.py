@@ -16,7 +16,7 @@ from cards.core import grading
 from cards.models import Attempt
 from cards.permissions import COHORT_PERMISSION, instructor_course
 from cards.selectors.cohort import course_item_analysis
-from cards.selectors.quizzes import attempt_items, quizzes_for_student, reveal_allowed
+from cards.selectors.quizzes import attempt_as_of, attempt_items, quizzes_for_student, reveal_allowed
 from cards.services import quizzes as quiz_services
 
 QUIZ_FIELDS = {
@@ -109,9 +109,7 @@ def _own_attempt(request, attempt_id: int):
     attempt = Attempt.objects.select_related("quiz").filter(pk=attempt_id, user=request.user).first()
     if attempt is None:
         raise ApiNotFound("No such attempt among yours.")
-    if quiz_services.attempt_expire(attempt_id=attempt.pk, now=timezone.now(), user=request.user):
-        attempt.refresh_from_db()
-    return attempt
+    return attempt_as_of(attempt, now=timezone.now())  # read as submitted once its time is up; never written here
 
 
 @extend_schema(responses={200: paginated("Quizzes", inline_serializer("Quiz", QUIZ_FIELDS, many=True))})
