@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from cards.core.grading import cloze_deletions, normalize
-from cards.interop.json_bank import Problem
+from cards.interop.problems import Problem
 
 ABSOLUTE_WORDS = ("always", "never", "all", "only", "every", "none", "nothing", "no")
 HEDGE_WORDS = ("may", "might", "could", "can", "some", "sometimes", "often", "usually", "possibly", "generally")

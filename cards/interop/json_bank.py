@@ -9,31 +9,19 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
 from cards.core.grading import KINDS, cloze_deletions, normalize
-
-if TYPE_CHECKING:
-    from cards.interop.bank_checks import StyleLimits
+from cards.interop import bank_checks
+from cards.interop.bank_checks import StyleLimits
+from cards.interop.problems import Problem
 
 FORMAT = "quizapp-bank"
 VERSION = 1
 STATUSES = ("draft", "published", "retired")
 NEAR_DUPLICATE_RATIO = 90  # rapidfuzz ratio (0-100) of normalised prompts
 MAX_QUESTIONS = 20000
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str
-    message: str
-    field: str = ""  # the question field at fault, so an editor can show it inline
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
 
 
 class BankError(ValueError):
@@ -225,8 +213,6 @@ def validate(
     problems += near_duplicates(valid)
     problems += _count_problems(questions, min_questions, min_per_topic, min_per_kind, topics)
     if style is not None:
-        from cards.interop import bank_checks  # it imports Problem from here
-
         problems += bank_checks.style_problems(valid, style)
     return problems
 
