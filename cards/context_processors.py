@@ -4,12 +4,17 @@ from django.middleware.csrf import get_token
 from django.utils.html import format_html
 
 from cards.permissions import shows_teach_link
+from quizapp.templating import url_place
 
 
 def nav(request) -> dict:
     user = getattr(request, "user", None)
-    # A callable: templates call it only if the nav asks (and a page without a user never does).
-    return {"can_teach": lambda: user is not None and shows_teach_link(user)}
+    return {
+        # A callable: templates call it only if the nav asks (and a page without a user never does).
+        "can_teach": lambda: user is not None and shows_teach_link(user),
+        # What the page's dozen link()s reverse with, read once for the page.
+        "url_place": url_place(),
+    }
 
 
 def csrf_values(token: str) -> dict:

@@ -22,7 +22,7 @@ from django.test.signals import template_rendered
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.module_loading import import_string
 from django.utils.timezone import template_localtime
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
 from markupsafe import Markup
 
 from cards.templatetags.authored import cloze_back, cloze_front1, fixed2, flag_label, md, md_inline, split_pairs
@@ -36,11 +36,21 @@ def remembered_reverse(urlconf, prefix: str, name: str, args: tuple) -> str:
     return reverse(name, args=args, urlconf=urlconf)
 
 
-def link(name: str, *args) -> str:
+def url_place() -> tuple:
+    """What reverse() reads besides its arguments: the urlconf and the script prefix (each a
+    read of a context-local, a few microseconds)."""
+    return get_urlconf(), get_script_prefix()
+
+
+@pass_context
+def link(context, name: str, *args) -> str:
     """The URL of a named view with positional arguments, as {% url name arg ... %}, with the
     reversing remembered: reversing walks the URL patterns each time, and the study page's
-    ten links were a tenth of its time (tests/bench)."""
-    return remembered_reverse(get_urlconf(), get_script_prefix(), name, args)
+    ten links were a tenth of its time (tests/bench). The urlconf and script prefix are read
+    once per page (cards.context_processors.nav), or here when no request is rendered (an
+    email): read at every link, they were a few percent of the study page."""
+    place = context.get("url_place") or url_place()
+    return remembered_reverse(*place, name, args)
 
 
 def asset(path: str) -> str:
