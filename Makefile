@@ -36,6 +36,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -r cards quizapp -x cards/migrations
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

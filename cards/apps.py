@@ -7,6 +7,6 @@ class CardsConfig(AppConfig):
     verbose_name = "Quizzes and flashcards"
 
     def ready(self):
-        from cards import signals
+        from cards.accounts import signals
 
         signals.connect()

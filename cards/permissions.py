@@ -8,13 +8,10 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 from django.http import Http404
 
 from cards.models import Course, Deck, Question, QuestionReport, Source
-from cards.prepared import Prepared
-from cards.selectors import COURSE_COLUMNS
 
 AUTHOR_PERMISSION = "cards.author_content"
 COHORT_PERMISSION = "cards.view_cohort_stats"
@@ -35,7 +32,7 @@ def shows_teach_link(user) -> bool:
     """Whether the nav shows the Teach link: `is_instructor`, remembered per user. Loading
     the permissions cost every page two queries, a quarter of a study page's time
     (tests/bench). Only the link is remembered: every instructor view checks
-    `is_instructor` itself. Role changes forget it at once (cards.signals); with a
+    `is_instructor` itself. Role changes forget it at once (cards.accounts.signals); with a
     per-process cache another process may show the old link for up to TEACH_LINK_TTL."""
     if not user.is_authenticated:
         return False
@@ -79,23 +76,12 @@ def authored_decks(user):
     return Deck.objects.filter(Q(owner=user) | Q(courses__in=taught_courses(user))).distinct()
 
 
-# Every instructor page of a course starts here: Prepared (cards.prepared), as building the
-# OR-join queryset cost more than running it.
-_TAUGHT_COURSE = Prepared(
-    lambda *, user_id, course_id: (
-        Course.objects.filter(Q(owner_id=user_id) | Q(instructors=user_id), pk=course_id)
-        .order_by()
-        .values_list(*COURSE_COLUMNS)[:1]
-    )
-)
-
-
 def instructor_course(user, course_id: int) -> Course:
     """A course the user owns or co-teaches, or 404."""
-    rows = _TAUGHT_COURSE.rows(user_id=user.pk, course_id=course_id)
-    if not rows:
+    course = Course.objects.filter(Q(owner_id=user.pk) | Q(instructors=user.pk), pk=course_id).order_by("pk").first()
+    if course is None:
         raise Http404("No such course among yours.")
-    return Course.from_db(DEFAULT_DB_ALIAS, COURSE_COLUMNS, rows[0])
+    return course
 
 
 def instructor_deck(user, deck_id: int) -> Deck:

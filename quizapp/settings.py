@@ -79,7 +79,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "cards.auth.AuthenticationMiddleware",  # the user read with the session (cards/auth.py)
+    "cards.accounts.backend.AuthenticationMiddleware",  # the user read with the session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -91,8 +91,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # Counts failed logins per username + IP (web form and API token login alike).
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend, reading the signed-in user with one plain query (cards/auth.py).
-    "cards.auth.ModelBackend",
+    # Django's ModelBackend, reading the signed-in user with one plain query (cards/accounts/backend.py).
+    "cards.accounts.backend.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
@@ -101,8 +101,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "cards.views.accounts.lockout_response"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
-# The benchmark serves the site plus a reference view (quizapp/bench_urls.py); nothing else sets it.
-ROOT_URLCONF = os.environ.get("ROOT_URLCONF", "quizapp.urls")
+ROOT_URLCONF = "quizapp.urls"
 WSGI_APPLICATION = "quizapp.wsgi.application"
 
 # One engine for the product's pages: Jinja2 (quizapp/templating.py; templates in
@@ -183,11 +182,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "cards.sessions.cached"
+    SESSION_ENGINE = "cards.accounts.cached_sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Database sessions, each read with its user in one query (cards/sessions).
-    SESSION_ENGINE = "cards.sessions"
+    SESSION_ENGINE = "cards.accounts.sessions"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -301,7 +300,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# Class analytics are a snapshot (cards/services/class_stats.py): redone on view when older
-# than this and quick to redo (under CLASS_STATS_REDO_SECONDS), else by `refresh_class_stats`.
+# Class analytics are a snapshot (cards/services/class_stats.py), made by "Recalculate now"
+# or `refresh_class_stats` (never by a page view); older than this, the page says it is stale.
 CLASS_STATS_MAX_AGE_MINUTES = int(os.environ.get("CLASS_STATS_MAX_AGE_MINUTES", "10"))
-CLASS_STATS_REDO_SECONDS = float(os.environ.get("CLASS_STATS_REDO_SECONDS", "1.0"))

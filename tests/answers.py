@@ -2,7 +2,7 @@
 
 import uuid
 
-from cards.grading import cloze_deletions
+from cards.core.grading import cloze_deletions
 
 
 def right_answer(question, cloze: int = 0) -> dict:

@@ -1,8 +1,11 @@
+import uuid
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from cards import grading
-from cards.models import Choice, Course, Deck, Passage, Profile, Question, Source, Topic
+from cards.core import grading
+from cards.models import Attempt, Card, Choice, Course, Deck, Passage, Profile, Question, Quiz, ReviewLog, Source, Topic
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -116,3 +119,54 @@ def make_question(deck, kind="single", **kwargs):
         ChoiceFactory(question=question, text="True", feedback="It is off-label.", order=0)
         ChoiceFactory(question=question, text="False", correct=True, order=1)
     return question
+
+
+class CardFactory(factory.django.DjangoModelFactory):
+    """A student's card of a question, new (never reviewed) unless told otherwise."""
+
+    class Meta:
+        model = Card
+
+    user = factory.SubFactory(UserFactory)
+    question = factory.SubFactory(QuestionFactory)
+    deck = factory.LazyAttribute(lambda c: c.question.deck)
+    course = factory.SubFactory(CourseFactory)
+    due = factory.LazyFunction(timezone.now)
+
+
+class ReviewLogFactory(factory.django.DjangoModelFactory):
+    """A review of a card (an answer unless `kind` says otherwise), Good and correct by default."""
+
+    class Meta:
+        model = ReviewLog
+
+    card = factory.SubFactory(CardFactory)
+    user_id = factory.LazyAttribute(lambda log: log.card.user_id)
+    review_id = factory.LazyFunction(uuid.uuid4)
+    question_revision = 1
+    rating = 3
+    correct = True
+    score = 1.0
+    reviewed_at = factory.LazyFunction(timezone.now)
+    state_before = factory.LazyFunction(lambda: {"state": 2, "reps": 1})
+    state_after = factory.LazyFunction(lambda: {"state": 2, "reps": 2})
+
+
+class QuizFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Quiz
+
+    course = factory.SubFactory(CourseFactory)
+    title = factory.Sequence(lambda n: f"Quiz {n}")
+    num_questions = 2
+
+
+class AttemptFactory(factory.django.DjangoModelFactory):
+    """An attempt in progress, started now, with no questions drawn (quiz services draw them)."""
+
+    class Meta:
+        model = Attempt
+
+    quiz = factory.SubFactory(QuizFactory)
+    user = factory.SubFactory(UserFactory)
+    started_at = factory.LazyFunction(timezone.now)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import genanki
 
-from cards.grading import cloze_deletions
+from cards.core.grading import cloze_deletions
 from cards.interop.json_bank import BankError, Problem
 
 Progress = Callable[[int, int], None]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 
-from cards.grading import KINDS
+from cards.core.grading import KINDS
 from cards.interop.json_bank import STATUSES, BankError, Problem
 
 MAX_CHOICES = 8

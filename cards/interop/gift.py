@@ -24,7 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from cards.grading import CLOZE_PATTERN, cloze_deletions, normalize
+from cards.core.grading import CLOZE_PATTERN, cloze_deletions, normalize
 from cards.interop.json_bank import STATUSES, BankError, Problem
 
 BLANK = "_____"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from cards.grading import KINDS, cloze_deletions, normalize
+from cards.core.grading import KINDS, cloze_deletions, normalize
 
 FORMAT = "quizapp-bank"
 VERSION = 1

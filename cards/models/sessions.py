@@ -1,11 +1,13 @@
 """Web sign-in sessions: Django's database session, with the signed-in user's id as a column.
 
 The column lets one query read a request's session together with its user and their
-profile (cards.sessions), where Django's session table, which keeps the user id only
+profile (cards.accounts.sessions), where Django's session table, which keeps the user id only
 inside the signed session data, needs a query for each. It also ties a session to its user:
 deleting a user ends their sessions at once."""
 
 from __future__ import annotations
+
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -27,6 +29,6 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from cards.sessions import SessionStore
-
-        return SessionStore
+        # The configured engine (cards.accounts.sessions or its cached twin), by name: the
+        # models layer imports nothing above it.
+        return import_module(settings.SESSION_ENGINE).SessionStore

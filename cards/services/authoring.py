@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cards.core.passages import split_passages
 from cards.errors import InvalidInput, NotFound
 from cards.interop import json_bank
 from cards.models import (
@@ -26,9 +27,8 @@ from cards.models import (
     Topic,
 )
 from cards.models.courses import new_join_code
-from cards.passages import split_passages
 from cards.permissions import is_instructor
-from cards.selectors import deck_terms_cache_key
+from cards.selectors.terms import deck_terms_cache_key
 from cards.services.banks import (
     apply_question_data,
     content_of,
@@ -164,11 +164,13 @@ def course_create(*, owner, title: str, **settings) -> Course:
 
 @transaction.atomic
 def course_update(*, course: Course, **fields) -> Course:
+    """Change a course's settings (the fields named), validated as the model validates them."""
+    locked = Course.objects.select_for_update().get(pk=course.pk)
     for name, value in fields.items():
-        setattr(course, name, value)
-    course.full_clean()
-    course.save()
-    return course
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save(update_fields=list(fields))
+    return locked
 
 
 @transaction.atomic

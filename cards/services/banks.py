@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db import transaction
 
-from cards import grading
+from cards.core import grading
 from cards.interop import json_bank
 from cards.interop.json_bank import BankError, Problem
 from cards.models import Choice, Deck, Passage, Question, QuestionRevision, Source, Topic
-from cards.selectors import deck_terms_cache_key
+from cards.selectors.terms import deck_terms_cache_key
 from cards.services.courses import ensure_cards_for_questions
 
 

@@ -1,9 +1,10 @@
 """Class analytics snapshots (cards.models.stats): computed by the database's aggregates
-(cards.selectors), stored in one transaction, and read by the instructor's analytics page.
+(cards.selectors.cohort), stored in one transaction, and read by the instructor's analytics
+page.
 
-A snapshot is redone on view when it is older than CLASS_STATS_MAX_AGE and took less than
-CLASS_STATS_REDO_SECONDS to make (every small class stays current); a large class's is
-redone by `manage.py refresh_class_stats` on a schedule, or by "Recalculate now"."""
+A GET never writes: the page shows the stored snapshot with its age (stale past
+CLASS_STATS_MAX_AGE_MINUTES). It is made by "Recalculate now" (a POST) and by
+`manage.py refresh_class_stats`, which a scheduler runs."""
 
 from __future__ import annotations
 
@@ -16,17 +17,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from cards import analytics, selectors
+from cards.core import analytics
 from cards.models import ClassStats, Course, StudentStats
-from cards.reads import run_one
+from cards.selectors import cohort
 
 
 def max_age() -> timedelta:
     return timedelta(minutes=settings.CLASS_STATS_MAX_AGE_MINUTES)
-
-
-def redo_seconds() -> float:
-    return settings.CLASS_STATS_REDO_SECONDS
 
 
 def _item_entry(question, stats: analytics.ItemStats) -> dict:
@@ -46,10 +43,10 @@ def refresh(course: Course, *, now: datetime | None = None) -> ClassStats:
     """Compute the course's class statistics now and store them, replacing the last."""
     now = now or timezone.now()
     started = time.perf_counter()
-    topics = selectors.class_topic_mastery(course, now=now)
-    forgetting = selectors.class_forgetting(course, now=now)
-    items = [_item_entry(q, s) for q, s in selectors.course_item_analysis(course)]
-    students = selectors.student_progress(course, now=now)
+    topics = cohort.class_topic_mastery(course, now=now)
+    forgetting = cohort.class_forgetting(course, now=now)
+    items = [_item_entry(q, s) for q, s in cohort.course_item_analysis(course)]
+    students = cohort.student_progress(course, now=now)
     rows = [
         StudentStats(
             course=course,
@@ -86,29 +83,21 @@ def refresh(course: Course, *, now: datetime | None = None) -> ClassStats:
 
 @dataclass(frozen=True)
 class Snapshot:
-    stats: ClassStats
+    stats: ClassStats | None  # None: never computed
     fresh: bool  # made within max_age()
 
 
 def current(course: Course, *, now: datetime | None = None) -> Snapshot:
-    """The snapshot the page shows (see shown)."""
-    return shown(course, run_one(selectors.class_stats_header_read(course_id=course.pk)), now=now)
-
-
-def shown(course: Course, stored: ClassStats | None, *, now: datetime | None = None) -> Snapshot:
-    """The snapshot to show, given the stored one (read by the caller, its tables deferred:
-    they are read only when the page renders them, a cache miss): itself, or redone first if
-    there is none, or if it is older than max_age() and was quick to make."""
+    """The stored snapshot the page shows, its tables deferred (read only when the page
+    renders them), and whether it is recent: a read, never a refresh."""
     now = now or timezone.now()
-    stats = stored
-    if stats is None or (now - stats.computed_at > max_age() and stats.seconds < redo_seconds()):
-        stats = refresh(course, now=now)
-    return Snapshot(stats=stats, fresh=now - stats.computed_at <= max_age())
+    stats = cohort.class_stats_header(course_id=course.pk)
+    return Snapshot(stats=stats, fresh=stats is not None and now - stats.computed_at <= max_age())
 
 
 def item_rows(stats: ClassStats) -> list[tuple[SimpleNamespace, analytics.ItemStats]]:
     """The snapshot's items as (question, statistics) pairs, the shape of
-    selectors.course_item_analysis (the question carries pk, uid and kind)."""
+    cohort.course_item_analysis (the question carries pk, uid and kind)."""
     return [
         (
             SimpleNamespace(pk=e["id"], uid=e["uid"], kind=e["kind"]),

@@ -87,9 +87,10 @@ def ensure_cards_for_questions(*, questions, now: datetime | None = None) -> Non
 
 @transaction.atomic
 def enroll_student(*, user, course: Course) -> Enrollment:
-    enrollment, _created = Enrollment.objects.get_or_create(user=user, course=course)
+    enrollment, created = Enrollment.objects.get_or_create(user=user, course=course)
     Profile.objects.get_or_create(user=user)
-    ensure_cards_for_course(course=course, user_ids=[user.pk])
+    if not created:  # a new enrolment gets its cards from its post_save (cards.accounts.signals)
+        ensure_cards_for_course(course=course, user_ids=[user.pk])
     return enrollment
 
 

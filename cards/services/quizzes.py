@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Max
 
-from cards import grading
+from cards.core import grading
 from cards.errors import AnswerRejected, InvalidInput, NotFound
 from cards.models import Attempt, Card, Choice, Course, Question, Quiz, Response, Topic
-from cards.selectors import question_spec
+from cards.selectors.terms import question_spec
 from cards.services.study import record_outside_queue
 
 QUIZ_KINDS = ("single", "multiple", "truefalse", "short", "cloze")  # graded without self-rating

@@ -9,30 +9,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 
-from cards import grading, scheduling
+from cards.core import grading, scheduling
+from cards.core.scheduling import CardState, Rating
+from cards.db.answer import AnswerContext, append_review, card_for_answer, write_card_state
 from cards.errors import AnswerRejected, InvalidInput, NotFound
-from cards.models import Card, Course, Enrollment, Passage, Profile, Question, ReviewLog, Source
-from cards.scheduling import CardState, Rating
-from cards.selectors import (
-    CHOICE_KINDS,
-    COURSE_COLUMNS,
-    DONE_NEW_SQL,
-    DONE_REVIEW_SQL,
-    JSON_SQL,
-    LIVE_REVIEWS_SINCE_SQL,
-    choices_from_json,
-    db_moment,
-    json_value,
-    model_from_row,
-    question_spec,
-    reviews_done_today,
-    user_timezone,
-)
+from cards.models import Card, Choice, Enrollment, ReviewLog
+from cards.selectors.study import reviews_done_today, user_timezone
+from cards.selectors.terms import CHOICE_KINDS, question_spec
 
 LEECH_LAPSES = 8
 
@@ -42,6 +29,7 @@ class AnswerOutcome:
     card: Card
     log: ReviewLog
     replayed: bool  # True when this review id was already recorded: nothing new was written
+    choices: tuple[Choice, ...] = ()  # the question's choices as the answer read them (stored order)
 
     @property
     def correct(self) -> bool:
@@ -57,119 +45,12 @@ def _apply_state(card: Card, state: CardState) -> None:
         setattr(card, name, getattr(state, name))
 
 
-# --- what an answer reads: raw SQL, measured ------------------------------------------------------
-#
-# Written in SQL because the ORM could not afford it: as a queryset (select_related of
-# question, passage, source and course, only(), five subqueries) this read took ~3.5 ms of
-# Python to build and compile for ~0.3 ms of SQLite time (tests/bench, in-process), most of
-# an answer's cost. One statement: the card (locked on PostgreSQL), its course, question,
-# choices and cited passage, the student's retention and time zone, whether this review id
-# is already recorded, and today's done counts of the course when the day start is known.
-
-_CARD_COLUMNS = tuple(f.attname for f in Card._meta.concrete_fields)
-_QUESTION_COLUMNS = (
-    "id",
-    "deck_id",
-    "kind",
-    "prompt",
-    "back",
-    "answers",
-    "explanation",
-    "status",
-    "revision",
-    "quote",
-    "passage_id",
-)
-_ANSWER_READ = """
-    SELECT {card}, {course}, {question}, p.key, p.text, s.id, s.slug, s.title,
-           (SELECT e.desired_retention FROM cards_enrollment e
-             WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_retention,
-           (SELECT pr.timezone FROM cards_profile pr WHERE pr.user_id = %(user)s) AS student_tz,
-           (SELECT r.id FROM cards_reviewlog r WHERE r.user_id = %(user)s AND r.review_id = %(review_id)s) AS replay_of,
-           (SELECT {choices} FROM cards_choice ch WHERE ch.question_id = c.question_id) AS choice_rows,
-           (SELECT {done_pair} {live_today}) AS done_today
-    FROM cards_card c
-    JOIN cards_course co ON co.id = c.course_id
-    JOIN cards_question q ON q.id = c.question_id
-    LEFT JOIN cards_passage p ON p.id = q.passage_id
-    LEFT JOIN cards_source s ON s.id = p.source_id
-    WHERE c.id = %(card)s AND c.user_id = %(user)s
-    {lock}
-"""
-
-
-@lru_cache(maxsize=4)
-def _answer_read_sql(vendor: str) -> str:
-    json_sql = JSON_SQL[vendor]
-    return _ANSWER_READ.format(
-        card=", ".join(f"c.{name}" for name in _CARD_COLUMNS),
-        course=", ".join(f"co.{name}" for name in COURSE_COLUMNS),
-        question=", ".join(f"q.{name}" for name in _QUESTION_COLUMNS),
-        choices=json_sql["choices"],
-        live_today=LIVE_REVIEWS_SINCE_SQL.replace("{course}", "c.course_id"),
-        # Both counts in one scan of today's reviews (reviewlog_user_time): as two counts,
-        # the generic plan of the `was_new` one intersected the partial first-answer index
-        # (230,000 entries, 30 ms).
-        done_pair=json_sql["pair"].format(
-            f"COALESCE(SUM(CASE WHEN {DONE_NEW_SQL} THEN 1 ELSE 0 END), 0)",
-            "COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0)".format(
-                DONE_REVIEW_SQL.format(state_before=json_sql["state_before"])
-            ),
-        ),
-        lock="FOR UPDATE OF c" if vendor == "postgresql" else "",
-    )
-
-
-def _card_for_answer(*, user, card_id: int, review_id: uuid.UUID, since: datetime | None) -> Card | None:
-    """The card an answer is about, locked, with all an answer needs (see above)."""
-    params = {
-        "user": user.pk,
-        "card": card_id,
-        "review_id": ReviewLog._meta.get_field("review_id").get_db_prep_value(review_id, connection),
-        "day_start": db_moment(since),
-    }
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The answer's transaction (answer_card is atomic) plans its statements generically:
-            # planning this read took 1.8 ms for 0.5 ms of running it (see selectors.fetch_all);
-            # the insert and update that follow are as simple. It ends with the transaction.
-            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        cursor.execute(_answer_read_sql(connection.vendor), params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    row = list(row)
-    n_card, n_course, n_question = len(_CARD_COLUMNS), len(COURSE_COLUMNS), len(_QUESTION_COLUMNS)
-    card = model_from_row(Card, _CARD_COLUMNS, row[:n_card])
-    card.course = model_from_row(Course, COURSE_COLUMNS, row[n_card : n_card + n_course])
-    rest = row[n_card + n_course :]
-    question = model_from_row(Question, _QUESTION_COLUMNS, rest[:n_question])
-    passage_key, passage_text, source_id, source_slug, source_title, *annotations = rest[n_question:]
-    retention, tz, replay_of, choice_rows, done_today = annotations
-    done_new, done_reviews = json_value(done_today)
-    if question.passage_id is not None:
-        passage = model_from_row(
-            Passage, ("id", "key", "text", "source_id"), (question.passage_id, passage_key, passage_text, source_id)
-        )
-        passage.source = model_from_row(Source, ("id", "slug", "title"), (source_id, source_slug, source_title))
-        question.passage = passage
-    else:
-        question.passage = None
-    card.question = question
-    card.student_retention, card.student_tz, card.replay_of = retention, tz, replay_of
-    card.question_choices = choices_from_json(question, json_value(choice_rows))
-    # Counted from `since`; _check_answerable uses them only if that is the card's day start.
-    card.done_today = {"new": int(done_new), "reviews": int(done_reviews)} if since is not None else None
-    return card
-
-
 def _locked_card(*, user, card_id: int) -> Card:
     retention = Enrollment.objects.filter(user=user, course=OuterRef("course_id")).values("desired_retention")[:1]
-    timezone_name = Profile.objects.filter(user=user).values("timezone")[:1]
     card = (
         Card.objects.select_for_update(of=("self",))
         .select_related("question", "course")
-        .annotate(student_retention=Subquery(retention), student_tz=Subquery(timezone_name))
+        .annotate(student_retention=Subquery(retention))
         .filter(pk=card_id, user=user)
         .first()
     )
@@ -188,7 +69,8 @@ def is_due(card: Card, now: datetime, day_end: datetime) -> bool:
     return card.due <= now
 
 
-def _check_answerable(card: Card, *, now: datetime, expected_reps: int | None) -> None:
+def _check_answerable(context: AnswerContext, *, now: datetime, expected_reps: int | None) -> None:
+    card = context.card
     if card.suspended:
         raise AnswerRejected("This card is suspended.", code="suspended")
     if card.question.status != "published":
@@ -198,13 +80,13 @@ def _check_answerable(card: Card, *, now: datetime, expected_reps: int | None) -
             "This card was already answered (in another tab or a double submit).",
             code="already_answered",
         )
-    day_start, day_end = scheduling.study_day_bounds(now, card.student_tz or "UTC")
+    day_start, day_end = scheduling.study_day_bounds(now, context.timezone)
     if not is_due(card, now, day_end):
         raise AnswerRejected("This card is not due yet.", code="not_due")
     if not card.is_new and card.state != Card.State.REVIEW:
         return  # a learning step: no daily limit applies
-    if getattr(card, "done_today", None) is not None and card.done_since == day_start:  # read with the card
-        done = card.done_today
+    if context.done_since == day_start:  # counted with the card
+        done = context.done_today
     else:
         done = reviews_done_today(user_id=card.user_id, course_id=card.course_id, since=day_start)
     if card.is_new and done["new"] >= card.course.new_per_day:
@@ -249,20 +131,19 @@ def answer_card(
     # comes with the user from the API's token lookup, from the study page's own query, or
     # costs one small query).
     since = scheduling.study_day_bounds(now, tz_name or user_timezone(user))[0]
-    card = _card_for_answer(user=user, card_id=card_id, review_id=review_id, since=since)
-    if card is None:
+    context = card_for_answer(user_id=user.pk, card_id=card_id, review_id=review_id, since=since)
+    if context is None:
         replay = _existing_review(user=user, review_id=review_id, card_id=card_id)
         if replay:
             return replay
         raise NotFound("No such card in your decks.", code="card_not_found")
-    if card.replay_of is not None:
+    if context.replay_of is not None:
         return _existing_review(user=user, review_id=review_id, card_id=card_id)
-    card.done_since = since  # what the done counts read with the card start from (if any)
-    _check_answerable(card, now=now, expected_reps=expected_reps)
-    question = card.question
+    _check_answerable(context, now=now, expected_reps=expected_reps)
+    card, question = context.card, context.card.question
     if question.kind == "flashcard" and rating is not None and "rating" not in answer:
         answer = {**answer, "rating": rating}
-    choices = card.question_choices if question.kind in CHOICE_KINDS else []
+    choices = context.choices if question.kind in CHOICE_KINDS else []
     try:
         result = grading.grade(question_spec(question, cloze=card.cloze, choices=choices), answer)
     except grading.InvalidAnswer as exc:
@@ -270,8 +151,9 @@ def answer_card(
     chosen = Rating(result.rating)
     if rating is not None and question.kind != "flashcard" and Rating(rating) in grading.allowed_ratings(result):
         chosen = Rating(rating)
-    return _record(
+    outcome = _record(
         card=card,
+        retention=context.student_retention,
         answer=answer,
         correct=result.correct,
         score=result.score,
@@ -280,15 +162,13 @@ def answer_card(
         review_id=review_id,
         response_ms=response_ms,
     )
-
-
-def _settings_for(card: Card) -> scheduling.SchedulerSettings:
-    return card.course.scheduler_settings(getattr(card, "student_retention", None))
+    return AnswerOutcome(card=card, log=outcome.log, replayed=False, choices=tuple(context.choices))
 
 
 def _record(
     *,
     card: Card,
+    retention: float | None,
     answer: dict,
     correct: bool,
     score: float,
@@ -298,7 +178,7 @@ def _record(
     response_ms: int | None,
 ) -> AnswerOutcome:
     before = card_state(card)
-    outcome = scheduling.review(before, rating, now, _settings_for(card), card_id=card.pk)
+    outcome = scheduling.review(before, rating, now, card.course.scheduler_settings(retention), card_id=card.pk)
     _apply_state(card, outcome.state)
     fields = list(scheduling.STATE_FIELDS)
     if outcome.state.lapses >= LEECH_LAPSES and before.lapses < LEECH_LAPSES:
@@ -321,47 +201,12 @@ def _record(
         state_after=outcome.state.to_json(),
     )
     try:
-        _append(log)
+        append_review(log)
     except IntegrityError as exc:
         # A concurrent request recorded this review id first (the lock only covers the card).
         raise AnswerRejected("This answer was already recorded.", code="already_answered") from exc
-    _write_state(card, fields)
+    write_card_state(card, fields)
     return AnswerOutcome(card=card, log=log, replayed=False)
-
-
-# The two writes of an answer, in SQL: through the ORM (ReviewLog.objects.create, then
-# Card.save(update_fields=...)) they cost ~0.55 ms of Python per answer for ~0.05 ms of
-# SQLite time (tests/bench, cProfile of answer_card), a third of the service call, while
-# SQLite's write lock is held. Same statements the ORM sends; the log stays append-only
-# (an INSERT; the database refuses updates and deletes, migration 0005).
-_LOG_COLUMNS = [f for f in ReviewLog._meta.concrete_fields if not f.primary_key]
-
-
-@lru_cache(maxsize=4)
-def _append_sql(vendor: str) -> str:
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in _LOG_COLUMNS)
-    values = ", ".join(["%s"] * len(_LOG_COLUMNS))
-    return f"INSERT INTO cards_reviewlog ({columns}) VALUES ({values}) RETURNING id"  # noqa: S608  # nosec B608
-
-
-def _append(log: ReviewLog) -> None:
-    """INSERT the new review-log row (no savepoint: on an IntegrityError the whole answer is
-    refused and its transaction rolled back, so there is nothing to keep)."""
-    params = [f.get_db_prep_save(getattr(log, f.attname), connection) for f in _LOG_COLUMNS]
-    with connection.cursor() as cursor:
-        cursor.execute(_append_sql(connection.vendor), params)
-        log.pk = cursor.fetchone()[0]
-    log._state.adding = False
-    log._state.db = connection.alias
-
-
-def _write_state(card: Card, fields: list[str]) -> None:
-    """UPDATE the card's scheduling columns (`fields`), as card.save(update_fields=fields)."""
-    columns = [Card._meta.get_field(name) for name in fields]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in columns)
-    params = [f.get_db_prep_save(getattr(card, f.attname), connection) for f in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE cards_card SET {assignments} WHERE id = %s", [*params, card.pk])  # noqa: S608  # nosec B608
 
 
 def _last_review(*, user, for_update_card: int | None = None) -> ReviewLog:
@@ -437,6 +282,7 @@ def rerate_review(*, user, review_id: uuid.UUID, rating: int, new_review_id: uui
     _restore(card, original, now=now)
     return _record(
         card=card,
+        retention=card.student_retention,
         answer=original.answer,
         correct=True,
         score=original.score or 1.0,
@@ -471,6 +317,7 @@ def record_outside_queue(
         return AnswerOutcome(card=card, log=None, replayed=True)
     return _record(
         card=card,
+        retention=card.student_retention,
         answer=answer,
         correct=correct,
         score=score,

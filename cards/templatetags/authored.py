@@ -5,9 +5,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.safestring import SafeString
 
-from cards.grading import cloze_back as fill_cloze
-from cards.grading import cloze_front
-from cards.rendering import render_markdown
+from cards.core.grading import cloze_back as fill_cloze
+from cards.core.grading import cloze_front
+from cards.core.rendering import render_markdown
 
 
 def md(text: str) -> str:

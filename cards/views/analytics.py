@@ -15,18 +15,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from cards import charts
+from cards.core import charts
 from cards.models import StudentStats
 from cards.permissions import COHORT_PERMISSION, instructor_course, instructor_required
-from cards.reads import run_one, run_together
-from cards.selectors import (
-    class_stats_header_read,
+from cards.selectors.cohort import (
     course_item_analysis,
-    quiz_attempt_count_read,
-    quiz_attempt_page_read,
+    quiz_attempt_count,
     quiz_attempts,
     student_progress,
-    student_rows_read,
+    student_rows,
 )
 from cards.services import class_stats
 from cards.templatetags.authored import score_text
@@ -97,21 +94,6 @@ ATTEMPT_PAGE_COLUMNS = (
 )
 
 
-def _page_guess(value) -> int:
-    """The page a link asks for, if it is a page number at all (else the first: what
-    Paginator.get_page then finds is read again if it differs)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 1
-    return number if 1 <= number <= 1_000_000 else 1
-
-
-def _attempt_page_read(course, number: int):
-    offset = (number - 1) * PAGE_ROWS
-    return quiz_attempt_page_read(course_id=course.pk, columns=ATTEMPT_PAGE_COLUMNS, offset=offset, limit=PAGE_ROWS)
-
-
 def _attempt_rows(page):
     """A page of quiz attempts (ATTEMPT_PAGE_COLUMNS) as the table shows them, with a digest
     of what it shows (the key of its rendered rows). Formatted here: the template's date and
@@ -139,30 +121,14 @@ def course_analytics(request, course_id: int):
     snapshot (cards.services.class_stats, shown with its age); students and quiz attempts a
     page at a time."""
     course = _cohort_course(request, course_id)
-    # Four independent reads, sent together (one round trip on PostgreSQL: cards.reads); the
-    # attempts of the page asked for, read again only if it is past the last page.
-    requested = request.GET.get("attempts")
-    guess = _page_guess(requested)
-    stored, student_rows, attempt_count, attempt_rows = run_together(
-        [
-            class_stats_header_read(course_id=course.pk),
-            student_rows_read(course_id=course.pk),
-            quiz_attempt_count_read(course_id=course.pk),
-            _attempt_page_read(course, guess),
-        ]
-    )
-    snapshot = class_stats.shown(course, stored)
-    if snapshot.stats is not stored:  # just made: count its students
-        student_rows = run_one(student_rows_read(course_id=course.pk))
+    snapshot = class_stats.current(course)
     stats = snapshot.stats
     sort = request.GET.get("sort", "flags")
     students = Paginator(StudentStats.objects.filter(course=course).order_by("username", "user_id"), PAGE_ROWS)
-    students.count = student_rows
-    attempts = Paginator(range(attempt_count), PAGE_ROWS)  # counted above; the rows are read by page
-    page = attempts.get_page(requested)
-    if page.number != guess:
-        attempt_rows = run_one(_attempt_page_read(course, page.number))
-    page.object_list = attempt_rows
+    students.count = student_rows(course_id=course.pk)
+    attempts = Paginator(quiz_attempts(course, *ATTEMPT_PAGE_COLUMNS), PAGE_ROWS)
+    attempts.count = quiz_attempt_count(course_id=course.pk)
+    page = attempts.get_page(request.GET.get("attempts"))
     context = {
         "course": course,
         "snapshot": snapshot,

@@ -22,8 +22,9 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from cards import grading, scheduling
 from cards.converters import MAX_ID, parse_id
+from cards.core import grading, scheduling
+from cards.db.accounts import token_user
 from cards.errors import NotFound
 from cards.models import Attempt, Course, Profile, Question
 from cards.permissions import (
@@ -34,26 +35,12 @@ from cards.permissions import (
     instructor_question,
     is_instructor,
 )
-from cards.reads import run_together
-from cards.selectors import (
-    CHOICE_KINDS,
-    attempt_items,
-    choice_order_seed,
-    course_item_analysis,
-    due_count,
-    fresh_feedback,
-    quizzes_for_student,
-    reveal_allowed,
-    review_feedback,
-    shuffled,
-    streak_read,
-    study_decks,
-    study_queue,
-    token_user,
-    topic_mastery_read,
-    true_retention_read,
-    user_timezone,
-)
+from cards.selectors import progress
+from cards.selectors.cohort import course_item_analysis
+from cards.selectors.feedback import fresh_feedback, review_feedback
+from cards.selectors.quizzes import attempt_items, quizzes_for_student, reveal_allowed
+from cards.selectors.study import choice_order_seed, due_count, shuffled, study_decks, study_queue, user_timezone
+from cards.selectors.terms import CHOICE_KINDS
 from cards.services import authoring
 from cards.services import courses as course_services
 from cards.services import quizzes as quiz_services
@@ -357,7 +344,7 @@ def study_next(request):
     question = card.question
     choices = []
     if question.kind in CHOICE_KINDS:
-        order = shuffled(card.question_choices, question, choice_order_seed(card.pk, card.reps))
+        order = shuffled(queue.choices, question, choice_order_seed(card.pk, card.reps))
         choices = [{"id": c.pk, "text": c.text} for c in order]
     body = {
         "id": card.pk,
@@ -556,7 +543,7 @@ def study_answer(request):
     if outcome.replayed:
         fb = review_feedback(user=request.user, review_id=outcome.log.review_id, with_rerate=False)
     else:
-        fb = fresh_feedback(outcome.card, outcome.log)
+        fb = fresh_feedback(outcome.card, list(outcome.choices), outcome.log)
     return Response(answer_body(fb, replayed=outcome.replayed))
 
 
@@ -606,13 +593,9 @@ def stats(request):
     tz = user_timezone(request.user)
     day_start, day_end = scheduling.study_day_bounds(now, tz)
     home = study_decks(user=request.user, now=now, day_start=day_start, day_end=day_end)
-    (recalled, total), days_streak, mastery = run_together(  # one round trip on PostgreSQL
-        [
-            true_retention_read(user_id=request.user.pk, since=now - timedelta(days=30)),
-            streak_read(user_id=request.user.pk, tz_name=tz, now=now),
-            topic_mastery_read(user_id=request.user.pk, now=now),
-        ]
-    )
+    recalled, total = progress.true_retention(user_id=request.user.pk, since=now - timedelta(days=30))
+    days_streak = progress.streak(user_id=request.user.pk, tz_name=tz, now=now)
+    mastery = progress.topic_mastery(user_id=request.user.pk, now=now)
     return Response(
         {
             "due_today": due_count(user_id=request.user.pk, now=now, until=day_end),

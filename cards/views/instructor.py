@@ -13,8 +13,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cards import grading
 from cards.converters import parse_id
+from cards.core import grading
 from cards.errors import InvalidInput
 from cards.forms import CoInstructorForm, CourseForm, DeckForm, ImportForm, QuestionForm, QuizForm, SourceForm
 from cards.interop.json_bank import BankError
@@ -29,15 +29,8 @@ from cards.permissions import (
     instructor_source,
     taught_courses,
 )
-from cards.selectors import (
-    ChoiceResult,
-    correct_answer_text,
-    coverage,
-    deck_questions,
-    deck_summary,
-    open_reports,
-    question_revisions,
-)
+from cards.selectors.content import coverage, deck_questions, deck_summary, open_reports, question_revisions
+from cards.selectors.feedback import ChoiceResult, correct_answer_text
 from cards.services import authoring, imports
 from cards.services import quizzes as quiz_services
 from cards.services.banks import question_data
@@ -75,7 +68,7 @@ def course_detail(request, course_id: int):
     course = instructor_course(request.user, course_id)
     form = CourseForm(request.POST or None, instance=course)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        authoring.course_update(course=course, **{name: form.cleaned_data[name] for name in CourseForm.Meta.fields})
         messages.success(request, "Course settings saved.")
         return redirect("cards:course_detail", course_id=course.pk)
     context = {

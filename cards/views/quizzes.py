@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cards.converters import parse_id
 from cards.errors import DomainError, NotFound
 from cards.models import Attempt, Course, Topic
-from cards.selectors import attempt_items, quizzes_for_student, reveal_allowed
+from cards.selectors.quizzes import attempt_items, quizzes_for_student, reveal_allowed
 from cards.services import quizzes as quiz_services
 from cards.views.student import answer_from_post
 

@@ -16,26 +16,25 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cards import grading, scheduling
 from cards.converters import parse_id
+from cards.core import grading, scheduling
 from cards.errors import DomainError, NotFound
 from cards.forms import JoinCourseForm, ReportForm, SignUpForm
 from cards.permissions import student_course_and_deck
-from cards.selectors import (
-    CHOICE_KINDS,
+from cards.selectors.feedback import fresh_feedback, review_feedback
+from cards.selectors.progress import streak
+from cards.selectors.study import (
     StudyPlace,
     card_for_reveal,
     choice_order_seed,
-    fresh_feedback,
     next_learning_due,
-    review_feedback,
     shuffled,
-    streak,
-    study_course_and_deck,
     study_decks,
+    study_place,
     study_queue,
     user_timezone,
 )
+from cards.selectors.terms import CHOICE_KINDS
 from cards.services import authoring
 from cards.services import courses as course_services
 from cards.services import study as study_services
@@ -54,7 +53,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         course_services.enroll_in_open_courses(user=user)
-        login(request, user, backend="cards.auth.ModelBackend")
+        login(request, user, backend="cards.accounts.backend.ModelBackend")
         messages.success(request, "Welcome! Your decks are ready below.")
         return redirect("cards:study_home")
     return render(request, "registration/signup.html", {"form": form})
@@ -96,9 +95,9 @@ def join_course(request):
 def _place(request, course_id: int, deck_id: int, *, with_queue: bool = False) -> StudyPlace:
     """The course and deck of a study page, with the student's time zone: one query. With
     `with_queue` (pages that show the queue before changing anything), the deck's study
-    queue comes with it (one round trip on PostgreSQL: selectors.fetch_each)."""
+    queue comes with it (one round trip on PostgreSQL: cards.db.queue)."""
     day = _day(user_timezone(request.user)) if with_queue else None  # the time zone came with the session
-    place = study_course_and_deck(user=request.user, course_id=course_id, deck_id=deck_id, day=day)
+    place = study_place(user_id=request.user.pk, course_id=course_id, deck_id=deck_id, day=day)
     if place is None:
         student_course_and_deck(request.user, course_id, deck_id)  # raises the 404 that says which
         raise Http404("No such deck in this course.")
@@ -156,7 +155,7 @@ def _panel_context(request, place: StudyPlace, *, notice: str = "") -> dict:
         return context
     question = card.question
     seed = choice_order_seed(card.pk, card.reps)
-    context["choices"] = shuffled(card.question_choices, question, seed) if question.kind in CHOICE_KINDS else []
+    context["choices"] = shuffled(queue.choices, question, seed) if question.kind in CHOICE_KINDS else []
     context["front"] = grading.cloze_front(question.prompt, card.cloze) if question.kind == "cloze" else question.prompt
     return context
 
@@ -236,7 +235,11 @@ def answer(request, course_id: int, deck_id: int):
     if outcome.card.deck_id != deck.pk:
         raise Http404("That card is not in this deck.")
     if request.htmx:
-        fresh = None if outcome.replayed else fresh_feedback(outcome.card, outcome.log, with_rerate=True)
+        fresh = (
+            None
+            if outcome.replayed
+            else fresh_feedback(outcome.card, list(outcome.choices), outcome.log, with_rerate=True)
+        )
         return _render_panel(request, _feedback_context(request, place, outcome.log.review_id, fresh=fresh))
     return redirect("cards:study_feedback", course_id=course.pk, deck_id=deck.pk, review_id=outcome.log.review_id)
 

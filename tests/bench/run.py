@@ -16,7 +16,7 @@ What it does, in order:
    scenario, the flat cost (light student vs heavy student), the cost of answering a card
    against the reference view, and the class-scale pages (with EXPLAIN of their heaviest
    queries).
-3. Starts gunicorn on 127.0.0.1 (2 sync workers, DEBUG=0, ROOT_URLCONF=quizapp.bench_urls,
+3. Starts gunicorn on 127.0.0.1 (2 sync workers, DEBUG=0, DJANGO_SETTINGS_MODULE=tests.bench.settings,
    persistent connections) and drives it with wrk (tests/bench/study.lua), at most 60 s per
    scenario, sampling the workers' RSS; the reference runs before, between and after the
    others and their ratios use the mean of its runs.
@@ -211,12 +211,11 @@ def bench_database():
 def server_env(db_url: str, *, hosts: str) -> dict:
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "quizapp.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.bench.settings",
         "DATABASE_URL": db_url,
         "DEBUG": "0",
         "SECRET_KEY": SECRET,
         "ALLOWED_HOSTS": hosts,
-        "ROOT_URLCONF": "quizapp.bench_urls",
         # Plain HTTP on loopback: TLS and its redirect belong to the proxy in front.
         "SECURE_SSL_REDIRECT": "0",
         # Answers are limited per user; the bench answers far faster than a person.
@@ -252,8 +251,8 @@ def bench_people():
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
+    from cards.accounts.sessions import SessionStore
     from cards.models import Card, Course, Deck, Topic, UserSession
-    from cards.sessions import SessionStore
 
     User = get_user_model()
     now = timezone.now()
@@ -274,7 +273,7 @@ def bench_people():
     tokens = [Token(key=hashlib.sha1(f"{u.username}:{SEED}".encode()).hexdigest(), user=u) for u in ranked]  # noqa: S324
     Token.objects.bulk_create(tokens)
     sessions = []
-    backend = "cards.auth.ModelBackend"
+    backend = "cards.accounts.backend.ModelBackend"
     for user in ranked:
         store = SessionStore()
         data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend, HASH_SESSION_KEY: user.get_session_auth_hash()}

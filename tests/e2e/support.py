@@ -222,7 +222,7 @@ def focus_with_tab(page: Page, element_id: str, limit: int = 40) -> None:
 def answer_by_keyboard(page: Page, *, rating_key: str = "3") -> tuple[int, str]:
     """Answer the card on screen correctly with the keyboard only; wait for the feedback.
     Returns (card id, question kind)."""
-    from cards.grading import cloze_deletions
+    from cards.core.grading import cloze_deletions
     from cards.models import Card
 
     panel = page.locator("#panel")

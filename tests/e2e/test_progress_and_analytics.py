@@ -20,11 +20,11 @@ from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cards import scheduling
+from cards.core import scheduling
+from cards.core.grading import cloze_deletions
 from cards.errors import DomainError
-from cards.grading import cloze_deletions
 from cards.models import Card, Course, Profile, Question, Quiz, Response, ReviewLog
-from cards.selectors import course_item_analysis
+from cards.selectors.cohort import course_item_analysis
 from cards.services import quizzes as quiz_services
 from cards.services.accounts import make_instructor
 from cards.services.courses import enroll_student

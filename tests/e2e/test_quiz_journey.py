@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cards.grading import cloze_deletions
+from cards.core.grading import cloze_deletions
 from cards.models import Attempt, Course, Question, Quiz, Response, ReviewLog, Topic
 from cards.services.courses import enroll_student
 from cards.services.quizzes import quiz_create

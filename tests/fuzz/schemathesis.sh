@@ -10,7 +10,7 @@ PY=.venv/bin/python
 work=$(mktemp -d)
 port=${FUZZ_PORT:-8765}
 examples=${FUZZ_EXAMPLES:-20}
-export DATABASE_URL="sqlite:///$work/db.sqlite3" DEBUG=1 ROOT_URLCONF=quizapp.urls
+export DATABASE_URL="sqlite:///$work/db.sqlite3" DEBUG=1
 # Throttles and the lockout would answer 429 to a fuzzer; they are tested in the suite.
 export THROTTLE_ANSWER=1000000/min THROTTLE_LOGIN=1000000/min AXES_FAILURE_LIMIT=1000000
 

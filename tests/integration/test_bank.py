@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from cards.core.passages import split_passages
 from cards.interop import json_bank
 from cards.models import Card, Question, QuestionRevision
-from cards.passages import split_passages
 from cards.services.banks import export_bank, load_bank
 from cards.services.courses import enroll_student
 from tests.factories import CourseFactory, UserFactory

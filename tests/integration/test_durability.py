@@ -20,8 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from cards.core.grading import cloze_deletions
 from cards.errors import AnswerRejected
-from cards.grading import cloze_deletions
 from cards.management.commands.backup import backed_up_models, review_log_digest
 from cards.models import Card, Question, ReviewLog, ReviewLogIsAppendOnly
 from cards.services.accounts import make_instructor

@@ -1,11 +1,19 @@
-"""selectors.fetch_all and fetch_each plan their statements generically on PostgreSQL and
+"""cards.db.dialect.fetch_generic plans their statements generically on PostgreSQL and
 leave every other statement to PostgreSQL's own choice, inside a transaction or not."""
 
 import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from cards.selectors import fetch_all, fetch_each
+from cards.db.dialect import fetch_generic
+
+
+def fetch_all(sql, params):
+    return [tuple(row.values()) for row in fetch_generic([(sql, params)])[0]]
+
+
+def fetch_each(statements):
+    return [[tuple(row.values()) for row in rows] for rows in fetch_generic(statements)]
 
 
 def plan_mode():
@@ -18,7 +26,7 @@ def plan_mode():
 
 def test_fetch_all_returns_rows_and_restores_the_plan_mode(db):
     before = plan_mode()
-    assert fetch_all("SELECT %s, %s", [1, "two"]) == [(1, "two")]
+    assert fetch_all("SELECT %s AS a, %s AS b", [1, "two"]) == [(1, "two")]
     assert plan_mode() == before
     with transaction.atomic():
         assert fetch_all("SELECT %s", [3]) == [(3,)]
@@ -36,7 +44,7 @@ def idle() -> bool:
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_it_sends_one_short_transaction_and_leaves_none_open():
     before = plan_mode()
-    assert fetch_all("SELECT %s, %s", [1, "two"]) == [(1, "two")]
+    assert fetch_all("SELECT %s AS a, %s AS b", [1, "two"]) == [(1, "two")]
     assert fetch_all("SELECT %s UNION ALL SELECT %s", [2, 3]) == [(2,), (3,)]
     assert plan_mode() == before and idle()
 
@@ -50,7 +58,7 @@ def test_a_failing_statement_raises_and_the_connection_stays_usable():
 
 
 def test_fetch_each_returns_each_statements_rows_in_order(db):
-    statements = [("SELECT %s, %s", [1, "two"]), ("SELECT %s WHERE %s", [2, False]), ("SELECT %s", [3])]
+    statements = [("SELECT %s AS a, %s AS b", [1, "two"]), ("SELECT %s WHERE %s", [2, False]), ("SELECT %s", [3])]
     assert fetch_each(statements) == [[(1, "two")], [], [(3,)]]
     with transaction.atomic():
         assert fetch_each(statements[::-1]) == [[(3,)], [], [(1, "two")]]
@@ -66,25 +74,3 @@ def test_fetch_each_outside_a_transaction_leaves_none_open_and_a_failure_leaves_
         fetch_each([("SELECT %s", [1]), ("SELECT * FROM no_such_table WHERE id = %s", [1]), ("SELECT 1", [])])
     assert fetch_each(statements) == [[(1,)], [(2,), (3,)]]
     assert plan_mode() in ("auto", "n/a") and idle()
-
-
-def test_run_together_converts_each_reads_rows(db):
-    from cards.reads import Read, run_together
-
-    total = Read("SELECT %s UNION ALL SELECT %s", [2, 3], lambda rows: sum(r[0] for r in rows))
-    reads = [Read("SELECT %s", [1]), total]
-    assert run_together(reads) == [[(1,)], 5]
-    with transaction.atomic():
-        assert run_together(reads[::-1]) == [5, [(1,)]]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_run_together_outside_a_transaction_keeps_the_plan_mode_and_survives_a_failure():
-    from cards.reads import Read, run_together
-
-    reads = [Read("SELECT %s", [1]), Read("SELECT %s + %s", [2, 3])]
-    assert run_together(reads) == [[(1,)], [(5,)]]
-    assert plan_mode() in ("auto", "n/a") and idle()
-    with pytest.raises(DatabaseError):
-        run_together([Read("SELECT %s", [1]), Read("SELECT * FROM no_such_table WHERE id = %s", [1])])
-    assert run_together(reads) == [[(1,)], [(5,)]] and idle()

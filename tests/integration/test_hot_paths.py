@@ -1,4 +1,4 @@
-"""The study hot paths read in SQL (cards.selectors.study_queue, the answer's read in
+"""The study hot paths read in SQL (cards.db.queue.study_queue, the answer's read in
 cards.services.study): they must say exactly what the ORM paths said."""
 
 import re
@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from cards import scheduling
+from cards.core import scheduling
 from cards.models import Card, ReviewLog
-from cards.selectors import study_queue
+from cards.selectors.study import study_queue
 from cards.services.study import answer_card
 from tests.answers import api_answer
 

@@ -168,6 +168,8 @@ def test_every_page_an_instructor_reaches_renders_cleanly(demo, debug_site):
     learner.post(reverse("cards:practice_start"), {"course": course.pk, "length": 5})
     client = Client()
     client.force_login(demo["instructor"])
+    analytics = reverse("cards:course_analytics", args=[course.pk])
+    assert "No class statistics yet" in assert_clean(analytics, client.get(analytics))
     client.post(reverse("cards:refresh_analytics", args=[course.pk]))
     pages = crawl(client)
     for expected in (

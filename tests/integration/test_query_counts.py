@@ -14,7 +14,7 @@ from tests.factories import CourseFactory, DeckFactory, UserFactory, make_questi
 
 def planned_once(kind: str) -> int:
     """The statements PostgreSQL adds to plan the study queue and the answer read once
-    (their generic plan, cards.selectors.fetch_all): inside a transaction, as every request
+    (their generic plan, cards.db.dialect.fetch_generic): inside a transaction, as every request
     of a test is, the queue sets and restores the plan mode in a savepoint (4); an answer
     sets it for its own transaction (1). On SQLite, none."""
     if connection.vendor != "postgresql":
@@ -118,20 +118,20 @@ def test_api_next_and_answer_queries_do_not_grow_with_the_deck(django_assert_num
 def test_the_queue_read_with_the_place_is_the_queue_read_alone():
     from django.utils import timezone
 
-    from cards import scheduling
-    from cards.selectors import study_course_and_deck, study_queue
+    from cards.core import scheduling
+    from cards.selectors.study import study_place, study_queue
 
     _client, course, deck, user = build(30)
     now = timezone.now()
     day = (now, *scheduling.study_day_bounds(now, "UTC"))
-    place = study_course_and_deck(user=user, course_id=course.pk, deck_id=deck.pk, day=day)
+    place = study_place(user_id=user.pk, course_id=course.pk, deck_id=deck.pk, day=day)
     alone = study_queue(user_id=user.pk, deck_id=deck.pk, course=course, now=now, day_start=day[1], day_end=day[2])
     assert place.queue.card.pk == alone.card.pk and place.queue.card.question.prompt == alone.card.question.prompt
     assert place.queue.counts == alone.counts and place.queue.done == alone.done
-    assert place.day == day and study_course_and_deck(user=user, course_id=course.pk, deck_id=deck.pk).queue is None
+    assert place.day == day and study_place(user_id=user.pk, course_id=course.pk, deck_id=deck.pk).queue is None
     # the same deck through a course the student has not joined: no place, so the queue the
     # same round trip read (the student's own cards of that deck) is never shown
     other = CourseFactory()
     other.decks.add(deck)
     assert study_queue(user_id=user.pk, deck_id=deck.pk, course=other, now=now, day_start=day[1], day_end=day[2]).card
-    assert study_course_and_deck(user=user, course_id=other.pk, deck_id=deck.pk, day=day) is None
+    assert study_place(user_id=user.pk, course_id=other.pk, deck_id=deck.pk, day=day) is None

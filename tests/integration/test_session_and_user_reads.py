@@ -1,5 +1,5 @@
 """The session engine and auth backend read with plain queries (cards/sessions,
-cards/auth.py), the user with the session; they must still behave as Django's: expiry,
+cards/accounts/backend.py), the user with the session; they must still behave as Django's: expiry,
 deactivation, password changes, the user's fields."""
 
 from datetime import timedelta
@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from cards.auth import ModelBackend
+from cards.accounts.backend import ModelBackend
+from cards.accounts.sessions import SessionStore
 from cards.models import UserSession
-from cards.sessions import SessionStore
 
 
 def test_a_signed_in_student_is_read_back_with_every_field(client, student):
@@ -41,8 +41,8 @@ def test_a_deactivated_student_is_signed_out(client, student):
 def test_a_page_reads_the_session_user_and_time_zone_in_one_query(client, student, django_assert_num_queries):
     from django.contrib.auth import SESSION_KEY
 
-    from cards.selectors import user_timezone
-    from cards.sessions import SessionStore
+    from cards.accounts.sessions import SessionStore
+    from cards.selectors.study import user_timezone
 
     client.force_login(student)
     key = client.session.session_key
@@ -57,8 +57,8 @@ def test_a_page_reads_the_session_user_and_time_zone_in_one_query(client, studen
 def test_the_web_request_takes_its_user_from_the_session_query(client, student, django_assert_num_queries):
     from django.test import RequestFactory
 
-    from cards.auth import AuthenticationMiddleware
-    from cards.sessions import SessionStore
+    from cards.accounts.backend import AuthenticationMiddleware
+    from cards.accounts.sessions import SessionStore
 
     client.force_login(student)
     request = RequestFactory().get("/")
@@ -86,7 +86,7 @@ def test_deleting_a_user_ends_their_sessions(client, student):
 
 
 def test_a_session_before_sign_in_has_no_user(db):
-    from cards.sessions import SessionStore
+    from cards.accounts.sessions import SessionStore
 
     store = SessionStore()
     store["seen"] = True
@@ -170,7 +170,7 @@ def test_the_upgrade_moves_live_sessions_with_their_user_and_a_rollback_moves_th
     from django.contrib.sessions.models import Session
 
     later = timezone.now() + timedelta(days=1)
-    data = {SESSION_KEY: str(student.pk), BACKEND_SESSION_KEY: "cards.auth.ModelBackend"}
+    data = {SESSION_KEY: str(student.pk), BACKEND_SESSION_KEY: "cards.accounts.backend.ModelBackend"}
     data[HASH_SESSION_KEY] = student.get_session_auth_hash()
     encode = DjangoStore().encode
     Session.objects.create(session_key="a" * 32, session_data=encode(data), expire_date=later)
@@ -200,9 +200,9 @@ def test_the_cached_engine_keeps_the_user_column_and_signs_in_from_cache_or_data
     from django.core.cache import cache
     from django.test import Client
 
-    from cards.sessions.cached import SessionStore as CachedStore
+    from cards.accounts.cached_sessions import SessionStore as CachedStore
 
-    settings.SESSION_ENGINE = "cards.sessions.cached"
+    settings.SESSION_ENGINE = "cards.accounts.cached_sessions"
     client = Client()
     client.force_login(student)
     key = client.session.session_key

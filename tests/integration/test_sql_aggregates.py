@@ -1,9 +1,8 @@
 """The class and dashboard statistics computed in SQL say what the Python definitions say
-(cards.analytics, cards.scheduling, TruncDate in the student's time zone)."""
+(cards.core.analytics, cards.core.scheduling, TruncDate in the student's time zone)."""
 
 import math
 import random
-import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,21 +10,14 @@ import pytest
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.db.models.functions import TruncDate
 
-from cards import analytics, scheduling
-from cards.models import Card, Choice, Question, Quiz, ReviewLog
-from cards.reads import run_one
-from cards.selectors import (
-    course_item_analysis,
-    item_responses,
-    live_reviews,
-    reviews_per_day_read,
-    streak,
-    topic_mastery_read,
-    weakest_items_read,
-)
+from cards.core import analytics, scheduling
+from cards.models import Card, Choice, Question, ReviewLog
+from cards.selectors.cohort import course_item_analysis, item_responses
+from cards.selectors.progress import reviews_per_day, streak, topic_mastery, weakest_items
+from cards.selectors.study import live_reviews
 from cards.services import quizzes as quiz_services
 from cards.services.courses import enroll_student
-from tests.factories import UserFactory
+from tests.factories import QuizFactory, ReviewLogFactory, UserFactory
 
 
 def _close(a, b) -> bool:
@@ -50,11 +42,8 @@ def python_item_analysis(course):
 
 
 def log_review(card, *, at, score, answer, was_new=True):
-    return ReviewLog.objects.create(
-        user_id=card.user_id,
+    return ReviewLogFactory(
         card=card,
-        review_id=uuid.uuid4(),
-        question_revision=1,
         rating=3 if score else 1,
         answer=answer,
         correct=bool(score),
@@ -89,13 +78,13 @@ def test_item_analysis_in_sql_matches_the_python_definitions(seed, course, deck,
             at = start + timedelta(minutes=rng.randint(0, 600))
             first = log_review(card, at=at, score=score, answer=answer)
             if rng.random() < 0.15:  # undone: the next answer counts
-                ReviewLog.objects.create(
-                    user_id=user.pk,
+                ReviewLogFactory(
                     card=card,
                     kind=ReviewLog.Kind.UNDO,
                     undoes=first,
-                    review_id=uuid.uuid4(),
-                    question_revision=1,
+                    rating=None,
+                    correct=None,
+                    score=None,
                     reviewed_at=at + timedelta(seconds=5),
                     state_before={},
                     state_after={},
@@ -107,7 +96,7 @@ def test_item_analysis_in_sql_matches_the_python_definitions(seed, course, deck,
     quiz = quiz_services.quiz_create(
         course=course, created_by=instructor, title="Q", num_questions=1, questions=[single]
     )
-    Quiz.objects.create(course=course, title="practice", is_practice=True, created_by=students[0])
+    QuizFactory(course=course, title="practice", is_practice=True, created_by=students[0])
     for user in students[:8]:
         attempt = quiz_services.attempt_start(user=user, quiz=quiz, now=start - timedelta(days=1))
         choice = rng.choice(list(single.choices.values_list("id", flat=True)))
@@ -159,7 +148,7 @@ def test_review_days_by_probes_match_truncdate_across_dst(tz_name, student):
     since = datetime(2026, 2, 20, 13, 17, tzinfo=UTC)
     until = datetime(2026, 11, 20, tzinfo=UTC)
     expected = truncdate_days(student.pk, tz_name, since)
-    assert run_one(reviews_per_day_read(user_id=student.pk, tz_name=tz_name, since=since, until=until)) == expected
+    assert reviews_per_day(user_id=student.pk, tz_name=tz_name, since=since, until=until) == expected
     now = datetime(2026, 3, 30, 12, tzinfo=UTC)
     days = set(truncdate_days(student.pk, tz_name, now - timedelta(days=400)))
     today = scheduling.study_day(now, tz_name)
@@ -183,10 +172,10 @@ def test_dashboard_recall_in_sql_matches_fsrs(student):
         return scheduling.retrievability(state, now)
 
     cards = list(Card.objects.filter(user=student).select_related("question__topic"))
-    for slug, _name, mastery, n in run_one(topic_mastery_read(user_id=student.pk, now=now)):
+    for slug, _name, mastery, n in topic_mastery(user_id=student.pk, now=now):
         mine = [recall(c) for c in cards if c.question.topic.slug == slug]
         assert n == len(mine) and mastery == pytest.approx(sum(mine) / len(mine))
-    weakest = run_one(weakest_items_read(user_id=student.pk, now=now, limit=3))
+    weakest = weakest_items(user_id=student.pk, now=now, limit=3)
     ranked = sorted(cards, key=lambda c: (recall(c), -c.lapses, c.pk))[:3]
     assert [w.card_id for w in weakest] == [c.pk for c in ranked]
     assert [w.retrievability for w in weakest] == pytest.approx([recall(c) for c in ranked])

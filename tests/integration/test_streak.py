@@ -1,31 +1,22 @@
-"""The study streak looks back in growing windows (cards.selectors.STREAK_WINDOWS); runs
+"""The study streak looks back in growing windows (cards.db.days.STREAK_WINDOWS); runs
 that cross a window's edge must count the same as one look over 400 days."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cards import analytics, scheduling
-from cards.models import Card, ReviewLog
-from cards.reads import run_one
-from cards.selectors import STREAK_WINDOWS, local_day_spans, streak, study_days_read
+from cards.core import analytics, scheduling
+from cards.core.days import local_day_spans
+from cards.db.days import STREAK_WINDOWS, streak, study_days
+from cards.models import Card
+from tests.factories import ReviewLogFactory
 
 NOW = datetime(2026, 6, 15, 18, 0, tzinfo=UTC)
 
 
 def review_on(card, moments):
-    ReviewLog.objects.bulk_create(
-        ReviewLog(
-            user_id=card.user_id,
-            card=card,
-            question_revision=1,
-            rating=3,
-            reviewed_at=moment,
-            state_before={"state": 2},
-            state_after={"state": 2},
-        )
-        for moment in moments
-    )
+    for moment in moments:
+        ReviewLogFactory(card=card, reviewed_at=moment)
 
 
 def the_long_way(user, tz="UTC"):
@@ -33,7 +24,7 @@ def the_long_way(user, tz="UTC"):
     agree with)."""
     first = scheduling.study_day(NOW - timedelta(days=400), tz)
     since = local_day_spans(tz, first, first)[0][1]
-    days = run_one(study_days_read(user_id=user.pk, tz_name=tz, since=since, until=NOW))
+    days = study_days(user_id=user.pk, tz_name=tz, since=since, until=NOW)
     return analytics.streak(days, scheduling.study_day(NOW, tz))
 
 

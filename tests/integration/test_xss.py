@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from cards.core.rendering import render_markdown
 from cards.models import Card
-from cards.rendering import render_markdown
 from cards.services import authoring
 from cards.services.study import answer_card
 

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from cards.analytics import (
+from cards.core.analytics import (
     ItemStats,
     card_retrievabilities,
     daily_counts,
@@ -18,7 +18,7 @@ from cards.analytics import (
     streak,
     true_retention,
 )
-from cards.scheduling import CardState, Rating, SchedulerSettings, State, new_card_state, review
+from cards.core.scheduling import CardState, Rating, SchedulerSettings, State, new_card_state, review
 
 # Five students (ids 1-5), three 0/1 items.
 #

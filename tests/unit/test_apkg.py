@@ -7,7 +7,7 @@ from pathlib import Path
 import genanki
 import pytest
 
-from cards.grading import cloze_deletions
+from cards.core.grading import cloze_deletions
 from cards.interop import apkg
 from cards.interop.json_bank import BankError, Problem
 

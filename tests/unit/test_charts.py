@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from cards.charts import (
+from cards.core.charts import (
     MAX_X_LABELS,
     bar_chart,
     data_table,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cards.grading import cloze_deletions, normalize
+from cards.core.grading import cloze_deletions, normalize
 from cards.interop import gift, json_bank
 from cards.interop.json_bank import BankError, Problem
 

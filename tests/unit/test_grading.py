@@ -1,6 +1,6 @@
 import pytest
 
-from cards.grading import (
+from cards.core.grading import (
     ChoiceSpec,
     InvalidAnswer,
     QuestionSpec,
@@ -12,7 +12,7 @@ from cards.grading import (
     multiple_score,
     normalize,
 )
-from cards.scheduling import Rating
+from cards.core.scheduling import Rating
 
 SINGLE = QuestionSpec(
     kind="single",

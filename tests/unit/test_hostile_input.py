@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cards import grading
-from cards.grading import ChoiceSpec, InvalidAnswer, QuestionSpec
+from cards.core import grading
+from cards.core.grading import ChoiceSpec, InvalidAnswer, QuestionSpec
+from cards.core.rendering import ALLOWED_ATTRIBUTES, ALLOWED_SCHEMES, ALLOWED_TAGS, render_markdown
 from cards.interop import csv_bank, gift, json_bank
 from cards.interop.json_bank import BankError
-from cards.rendering import ALLOWED_ATTRIBUTES, ALLOWED_SCHEMES, ALLOWED_TAGS, render_markdown
 
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,4 +1,4 @@
-"""cards.replay: a card's log is replayed and checked, fuzz or no fuzz (pure, no database)."""
+"""cards.core.replay: a card's log is replayed and checked, fuzz or no fuzz (pure, no database)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cards import replay, scheduling
-from cards.replay import NEW_CARD, ReplayMismatch, ReplayStep, check_history, compare_card, fuzz_bounds, verify_card
-from cards.scheduling import CardState, Rating, SchedulerSettings
+from cards.core import replay, scheduling
+from cards.core.replay import (
+    NEW_CARD,
+    ReplayMismatch,
+    ReplayStep,
+    check_history,
+    compare_card,
+    fuzz_bounds,
+    verify_card,
+)
+from cards.core.scheduling import CardState, Rating, SchedulerSettings
 
 T0 = datetime(2026, 3, 2, 15, 0, 0, 250000, tzinfo=UTC)
 FUZZ = SchedulerSettings()  # the app's default: fuzz on

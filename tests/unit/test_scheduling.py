@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import fsrs
 import pytest
 
-from cards.scheduling import (
+from cards.core.scheduling import (
     CardState,
     Rating,
     SchedulerSettings,

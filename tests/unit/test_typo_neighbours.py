@@ -1,11 +1,11 @@
 """Grading typed answers against only the deck terms one edit from an accepted answer
-(cards.selectors._typo_neighbours) gives the grade the whole deck's terms give."""
+(cards.selectors.terms.typo_neighbours) gives the grade the whole deck's terms give."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cards import grading
-from cards.selectors import _typo_neighbours
+from cards.core import grading
+from cards.selectors.terms import typo_neighbours
 
 LETTERS = st.sampled_from(list("abcdegiklmnorst -"))
 WORD = st.text(LETTERS, min_size=1, max_size=12)
@@ -26,7 +26,7 @@ def typo_variants(answer: str) -> list[str]:
 def test_only_terms_one_edit_away_can_change_a_grade(accepted, others, extra):
     # Some other terms are deliberately one slip from an accepted answer.
     terms = frozenset(others + [v for a in accepted for v in typo_variants(a)[:3]])
-    kept = _typo_neighbours(tuple(accepted), terms)
+    kept = typo_neighbours(tuple(accepted), terms)
     for answer in accepted + extra:
         for text in typo_variants(answer):
             full = grading.match_typed(text, tuple(accepted), terms)
@@ -34,7 +34,7 @@ def test_only_terms_one_edit_away_can_change_a_grade(accepted, others, extra):
 
 
 def test_a_neighbouring_receptor_is_kept_and_an_unrelated_term_dropped():
-    kept = _typo_neighbours(("GABA-B",), frozenset({"GABA-A", "glutamate", "intrathecal"}))
+    kept = typo_neighbours(("GABA-B",), frozenset({"GABA-A", "glutamate", "intrathecal"}))
     assert kept == frozenset({"GABA-A"})
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cards.models import Deck
-from cards.selectors import coverage
+from cards.selectors.content import coverage
 
 
 class Command(BaseCommand):

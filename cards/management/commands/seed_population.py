@@ -42,7 +42,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import DateTimeField, JSONField, Max, UUIDField
 
-from cards import grading, scheduling
+from cards.core import grading, scheduling
 from cards.interop import json_bank
 from cards.models import Attempt, Card, Choice, Course, Deck, Enrollment, Profile, Question, Quiz, Response, ReviewLog
 from cards.services.accounts import make_instructor

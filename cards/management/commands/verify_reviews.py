@@ -1,7 +1,7 @@
 """Check that every card's stored scheduling state is what its review log leads to.
 
 Reads cards in primary-key order with their logs prefetched in batches (bounded memory at
-any size), replays each log with `cards.replay` and prints each card that disagrees:
+any size), replays each log with `cards.core.replay` and prints each card that disagrees:
 
     card 12 (user alice, question baclofen-gaba-b): stability is 9.9, the log says 2.31
     checked 1200 cards, 1 mismatches
@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import OuterRef, Prefetch, Subquery
 
-from cards import replay
+from cards.core import replay
 from cards.models import Card, Enrollment, ReviewLog
 from cards.services.study import card_state
 

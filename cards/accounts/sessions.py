@@ -1,10 +1,10 @@
 """The session engine: Django's database sessions in cards_session (cards.models.UserSession),
 whose user column lets one query read a request's session with its signed-in user and their
-profile (cards.selectors.session_with_user). The user is handed to the auth backend
-(cards.auth), so a signed-in page starts with one query instead of three (session, user,
+profile (cards.db.accounts.session_with_user). The user is handed to the auth backend
+(cards.accounts.backend), so a signed-in page starts with one query instead of three (session, user,
 time zone). Writing, expiry and clearing are Django's.
 
-`cards.sessions.cached` is the same over a shared cache (REDIS_URL), as Django's cached_db."""
+`cards.accounts.cached_sessions` is the same over a shared cache (REDIS_URL), as Django's cached_db."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.contrib.sessions.backends import db
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cards.selectors import session_with_user
+from cards.db.accounts import session_with_user
 
 
 def signed_in_user_id(data: dict):

@@ -1,4 +1,5 @@
-"""Forget what is remembered about a user's role when the role changes."""
+"""Signals: forget what is remembered about a user's role when the role changes, and give a
+new enrolment its cards however the enrolment was made."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_save
 
+from cards.models import Enrollment
 from cards.permissions import teach_link_cache_key
+from cards.services.courses import ensure_cards_for_course
 
 ROLE_CHANGES = ("post_add", "post_remove", "post_clear", "pre_clear")
 
@@ -52,3 +55,11 @@ def connect() -> None:
     m2m_changed.connect(user_roles_changed, sender=User.user_permissions.through, dispatch_uid="teach-link-perms")
     m2m_changed.connect(group_permissions_changed, sender=Group.permissions.through, dispatch_uid="teach-link-group")
     post_save.connect(user_saved, sender=User, dispatch_uid="teach-link-user")
+    post_save.connect(enrollment_saved, sender=Enrollment, dispatch_uid="cards-for-enrollment")
+
+
+def enrollment_saved(sender, instance, created, **kwargs) -> None:
+    """A new enrolment, however it was made (the join page, the admin, a script): the student
+    gets a card for every published question of the course's decks."""
+    if created and not kwargs.get("raw"):
+        ensure_cards_for_course(course=instance.course, user_ids=[instance.user_id])

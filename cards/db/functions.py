@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Case, F, FloatField, Func, Value, When
 from django.db.models.functions import Floor, Power
 
-from cards import scheduling
+from cards.core import scheduling
 
 
 class DaysBetween(Func):

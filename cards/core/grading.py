@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from cards.scheduling import Rating
+from cards.core.scheduling import Rating
 
 KINDS = ("flashcard", "single", "multiple", "truefalse", "short", "cloze")
 

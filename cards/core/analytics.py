@@ -2,10 +2,10 @@
 
 The database layer aggregates rows and passes plain values in (dicts of scores, lists of
 dates, counts); everything here is arithmetic on those values. Functions that need "today"
-take it as an argument: pass the student's study day (`cards.scheduling.study_day`), so the
+take it as an argument: pass the student's study day (`cards.core.scheduling.study_day`), so the
 04:00 rollover applies here too.
 
-Item scores are 0..1 (partial credit from `cards.grading`, 1 = fully right). A student's
+Item scores are 0..1 (partial credit from `cards.core.grading`, 1 = fully right). A student's
 total score is the sum of their item scores.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from cards.scheduling import CardState, Rating, SchedulerSettings, State, retrievability
+from cards.core.scheduling import CardState, Rating, SchedulerSettings, State, retrievability
 
 # An item nearly everyone gets right (or wrong) tells the instructor little about who knows
 # the topic. Common CTT rules of thumb: facility 0.2-0.9 is the useful band, a discrimination
@@ -260,7 +260,7 @@ def mastery(retrievabilities: Iterable[float]) -> float | None:
 def _check_date(day: date) -> None:
     # A datetime is a date too, but never equal to one: it would silently count nowhere.
     if isinstance(day, datetime) or not isinstance(day, date):
-        raise TypeError(f"expected a date, got {day!r}: convert moments with cards.scheduling.study_day")
+        raise TypeError(f"expected a date, got {day!r}: convert moments with cards.core.scheduling.study_day")
 
 
 def streak(study_days: set[date], today: date) -> int:
@@ -311,3 +311,33 @@ def daily_counts(days: Iterable[date] | Mapping[date, int], today: date, days_ba
     first = today - timedelta(days=days_back - 1)
     counts = _per_day(days)
     return [(day, counts[day]) for day in (first + timedelta(days=i) for i in range(days_back))]
+
+
+def item_stats_from_sums(question_id, sums, picks: Mapping, choice_ids: Sequence) -> ItemStats:
+    """One question's statistics from its first answers reduced in the database
+    (cards.db.item_stats.ItemSums, None when nobody answered): the formulas above."""
+    if sums is None or not sums.n:
+        return ItemStats(
+            question_id=question_id,
+            responses=0,
+            facility=None,
+            discrimination=None,
+            point_biserial=None,
+            flags=[],
+            distractors=dict.fromkeys(choice_ids, 0),
+        )
+    n, k = sums.n, sums.k
+    fac = facility(sums.sum_x, n)
+    discrimination = sums.upper / k - sums.lower / k if n >= 2 and k else None
+    point_biserial = None
+    if n >= 2 and sums.sxx > _ZERO_VARIANCE and sums.syy > _ZERO_VARIANCE:
+        point_biserial = max(-1.0, min(1.0, sums.sxy / math.sqrt(sums.sxx * sums.syy)))
+    return ItemStats(
+        question_id=question_id,
+        responses=n,
+        facility=fac,
+        discrimination=discrimination,
+        point_biserial=point_biserial,
+        flags=item_flags(fac, discrimination, point_biserial),
+        distractors={cid: picks.get(cid, 0) for cid in choice_ids},
+    )

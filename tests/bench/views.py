@@ -11,4 +11,4 @@ def reference(request, pk: int):
     topic = Topic.objects.filter(pk=pk).only("name").first()
     if topic is None:
         raise Http404("no such row")
-    return render(request, "cards/bench_reference.html", {"name": topic.name})
+    return render(request, "bench_reference.html", {"name": topic.name})

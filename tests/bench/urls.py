@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from cards.views.bench import reference
+from tests.bench.views import reference
 
 urlpatterns = [
     path("bench/reference/<int:pk>/", reference, name="bench_reference"),

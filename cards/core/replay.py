@@ -28,8 +28,8 @@ from datetime import datetime, timedelta
 
 from fsrs.scheduler import FUZZ_RANGES
 
-from cards import scheduling
-from cards.scheduling import CardState, Rating, SchedulerSettings, State
+from cards.core import scheduling
+from cards.core.scheduling import CardState, Rating, SchedulerSettings, State
 
 REVIEW = "review"
 UNDO = "undo"

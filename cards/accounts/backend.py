@@ -5,8 +5,8 @@ Measured (tests/bench, in-process): `UserModel._default_manager.get(pk=...)` too
 which the database ~0.02 ms; the rest builds and compiles the same SQL on every request.
 On the study page (~2 ms in all) that, with the session read, was a quarter of the time, so
 the row is read with a plain statement and the user built as the ORM would
-(cards.selectors.user_by_id, beside the API token's user lookup). Then the session's query
-took the user (and their time zone) along (cards.sessions): the middleware hands that row
+(cards.db.accounts.user_by_id, beside the API token's user lookup). Then the session's query
+took the user (and their time zone) along (cards.accounts.sessions): the middleware hands that row
 to the backend for Django's own `get_user`, which still checks the session's hash and that
 the user may sign in. Likewise the permissions a page checks (`has_perm`) come from one
 query instead of two."""
@@ -21,7 +21,7 @@ from django.contrib import auth
 from django.contrib.auth import SESSION_KEY, backends, middleware
 from django.utils.functional import SimpleLazyObject
 
-from cards.selectors import user_by_id, user_permissions
+from cards.db.accounts import user_by_id, user_permissions
 
 # The user row read with this request's session, while Django's get_user runs (see below).
 _session_user: ContextVar = ContextVar("session_user", default=None)

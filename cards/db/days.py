@@ -1,0 +1,98 @@
+"""Days of the review log and of the due dates: one index probe per day, in SQL.
+
+Grouping the rows by local day (TruncDate in a time zone) evaluates a Python function per
+row on SQLite and reads every row: a year of a heavy student's reviews (100,000) took
+~0.8 s for the streak alone, and the due forecast 32 ms for 10,000 cards (tests/bench).
+Probing each day's span of (user, reviewed_at) or (user, due) reads one index entry per day
+for the streak and a day's rows for the counts, whatever the history."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+
+from cards.core import analytics, scheduling
+from cards.core.days import day_start, local_date, local_day_spans
+from cards.db.dialect import db_moment
+
+_PROBE = {
+    "exists": "EXISTS (SELECT 1 {live})",
+    "count": "(SELECT COUNT(*) {live})",
+    # Reviewed, studyable cards falling due in the span: a range of (user, due) per day.
+    "due": """(SELECT COUNT(*) FROM cards_card c JOIN cards_question q ON q.id = c.question_id
+               WHERE c.user_id = %(user)s AND c.due >= d.s AND c.due < d.e AND c.last_review IS NOT NULL
+                 AND NOT c.suspended AND q.status = 'published')""",
+}
+_LIVE_IN_SPAN = """
+    FROM cards_reviewlog r
+    WHERE r.user_id = %(user)s AND r.kind = 'review' AND r.reviewed_at >= d.s AND r.reviewed_at < d.e
+      AND NOT EXISTS (SELECT 1 FROM cards_reviewlog u WHERE u.undoes_id = r.id)
+"""
+
+
+@lru_cache(maxsize=256)
+def _days_clause(vendor: str, spans: tuple) -> tuple[str, dict]:
+    """The VALUES list of the spans as (i, start, end) rows, and its parameters."""
+    params: dict = {}
+    rows = []
+    for i, (_day, start, end) in enumerate(spans):
+        params.update({f"i{i}": i, f"s{i}": db_moment(start), f"e{i}": db_moment(end)})
+        rows.append(f"(%(i{i})s, %(s{i})s, %(e{i})s)")
+    return ", ".join(rows), params
+
+
+def _probe(user_id: int, spans: tuple, probe: str) -> dict:
+    """{day: value of the probe in each day's span}, days without any left out: one query."""
+    if not spans:
+        return {}
+    rows, params = _days_clause(connection.vendor, spans)
+    value = _PROBE[probe].format(live=_LIVE_IN_SPAN)
+    sql = f"WITH d(i, s, e) AS (VALUES {rows}) SELECT d.i, {value} FROM d"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "user": user_id})
+        return {spans[i][0]: found for i, found in cursor.fetchall() if found}
+
+
+def _spans(tz_name: str, since: datetime, until: datetime) -> tuple:
+    return local_day_spans(tz_name, local_date(since, tz_name), local_date(until, tz_name), since=since)
+
+
+def study_days(*, user_id: int, tz_name: str, since: datetime, until: datetime) -> set[date]:
+    """The local study days from `since` to `until` on which the student reviewed at least once."""
+    return set(_probe(user_id, _spans(tz_name, since, until), "exists"))
+
+
+def reviews_per_day(*, user_id: int, tz_name: str, since: datetime, until: datetime) -> dict[date, int]:
+    """{local day: live reviews} from `since` up to `until`, days with none left out."""
+    return _probe(user_id, _spans(tz_name, since, until), "count")
+
+
+def due_per_day(*, user_id: int, tz_name: str, today: date, days: int) -> dict[date, int]:
+    """{local day: reviewed cards falling due} for `days` days from `today`, overdue cards
+    counted on today."""
+    spans = local_day_spans(tz_name, today, today + timedelta(days=days - 1))
+    if spans:
+        spans = ((spans[0][0], datetime(1970, 1, 1, tzinfo=UTC), spans[0][2]), *spans[1:])  # overdue: today
+    return _probe(user_id, spans, "due")
+
+
+# How far back the streak looks, in growing windows: most runs end within the first, so a
+# page probes 8 days instead of 400 (probing 400 days was a third of the dashboard's time).
+STREAK_WINDOWS = (8, 32, 128, 400)
+
+
+def streak(*, user_id: int, tz_name: str, now: datetime) -> int:
+    """Consecutive study days up to today (today not yet studied does not break it), up to
+    the last STREAK_WINDOWS[-1] days."""
+    today = scheduling.study_day(now, tz_name)
+    for window in STREAK_WINDOWS:
+        # Whole days: the same spans for every view of the day (local_day_spans remembers them).
+        since = day_start(local_date(now - timedelta(days=window), tz_name), ZoneInfo(tz_name))
+        run = analytics.streak(study_days(user_id=user_id, tz_name=tz_name, since=since, until=now), today)
+        # A run that may reach the window's first day may go on before it: look further back.
+        if run + 1 < (today - local_date(since, tz_name)).days:
+            return run
+    return run

@@ -1,0 +1,96 @@
+"""What a student sees after answering: the verdict, the choices as shown, the correct
+answer, the next interval and (after a correct answer) the other ratings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef
+
+from cards.core import grading, scheduling
+from cards.models import Card, Choice, Question, ReviewLog
+from cards.selectors.study import card_choices, choice_order_seed, shuffled
+from cards.selectors.terms import CHOICE_KINDS
+
+
+@dataclass(frozen=True)
+class ChoiceResult:
+    choice: Choice
+    picked: bool
+
+
+@dataclass(frozen=True)
+class Feedback:
+    log: ReviewLog
+    card: Card
+    question: Question
+    choices: list[ChoiceResult]
+    correct_answer: str
+    undone: bool
+    interval_label: str
+    rerate_options: list  # [(Outcome)] for Hard/Good/Easy after a correct answer, else []
+
+    @property
+    def given_text(self) -> str:
+        return str(self.log.answer.get("text", ""))
+
+    @property
+    def shows_given(self) -> bool:
+        return self.question.kind != "flashcard"
+
+
+def correct_answer_text(question: Question, choices: list[Choice], cloze: int) -> str:
+    if question.kind == "flashcard":
+        return question.back
+    if question.kind == "short":
+        return (question.answers or [""])[0]
+    if question.kind == "cloze":
+        deletion = grading.cloze_deletions(question.prompt).get(cloze)
+        return deletion[0] if deletion else ""
+    return "; ".join(c.text for c in choices if c.correct)
+
+
+def review_feedback(*, user, review_id, with_rerate: bool = True) -> Feedback | None:
+    """Everything the student sees after answering, rebuilt from the log: two queries."""
+    undone = ReviewLog.objects.filter(undoes=OuterRef("pk"))
+    log = (
+        ReviewLog.objects.filter(user=user, review_id=review_id, kind=ReviewLog.Kind.REVIEW)
+        .select_related("card__course", "card__question__passage__source")
+        .annotate(is_undone=Exists(undone))
+        .first()
+    )
+    if log is None:
+        return None
+    card, question = log.card, log.card.question
+    choices = card_choices(question, shuffle_seed=choice_order_seed(card.pk, log.state_before.get("reps", 0)))
+    return _feedback(log, card, choices, undone=log.is_undone, with_rerate=with_rerate)
+
+
+def fresh_feedback(card: Card, choices: list[Choice], log: ReviewLog, *, with_rerate: bool = False) -> Feedback:
+    """The feedback of a review just recorded, from what the answer loaded and wrote (the
+    card carries its course, question and cited passage; `choices` in stored order): no
+    query, and the same as `review_feedback` reads back from the log."""
+    seed = choice_order_seed(card.pk, log.state_before.get("reps", 0))
+    shown = shuffled(choices, card.question, seed) if card.question.kind in CHOICE_KINDS else []
+    return _feedback(log, card, shown, undone=False, with_rerate=with_rerate)
+
+
+def _feedback(log, card, choices, *, undone: bool, with_rerate: bool) -> Feedback:
+    question = card.question
+    picked = set(log.answer.get("choices") or []) | {log.answer.get("choice")}
+    rerate = []
+    state_after = scheduling.CardState.from_json(log.state_after)
+    if with_rerate and log.correct and not undone and question.kind != "flashcard":
+        before = scheduling.CardState.from_json(log.state_before)
+        outcomes = scheduling.next_states(before, log.reviewed_at, card.course.scheduler_settings(), card_id=card.pk)
+        rerate = [outcomes[r] for r in (scheduling.Rating.HARD, scheduling.Rating.GOOD, scheduling.Rating.EASY)]
+    return Feedback(
+        log=log,
+        card=card,
+        question=question,
+        choices=[ChoiceResult(choice=c, picked=c.pk in picked) for c in choices],
+        correct_answer=correct_answer_text(question, choices, card.cloze),
+        undone=undone,
+        interval_label=scheduling.format_interval(state_after.due - log.reviewed_at),
+        rerate_options=rerate,
+    )

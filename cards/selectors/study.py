@@ -1,0 +1,155 @@
+"""Reads of the study loop: the queue (cards.db.queue), what a student may study, today's counts."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, OuterRef, Q, Subquery
+
+from cards.core import queue as policy
+from cards.core.queue import QueueCounts
+from cards.db.accounts import profile_timezone
+from cards.db.queue import StudyPlace, StudyQueue, study_place, study_queue
+from cards.models import Card, Choice, Course, Deck, Enrollment, Profile, Question, ReviewLog
+from cards.selectors.terms import CHOICE_KINDS
+
+__all__ = ["StudyPlace", "StudyQueue", "study_place", "study_queue"]  # the queue's reads, from cards.db
+
+
+def user_timezone(user) -> str:
+    """The student's time zone: no query when the profile came with the user (the session's
+    and the API token's reads bring it along), else one."""
+    if get_user_model().profile.is_cached(user):
+        try:
+            return user.profile.timezone or "UTC"
+        except Profile.DoesNotExist:
+            return "UTC"
+    return profile_timezone(user.pk)
+
+
+def live_reviews(user_id: int):
+    """Reviews that count: answers, not undo markers, and not undone."""
+    return ReviewLog.objects.filter(user_id=user_id, kind=ReviewLog.Kind.REVIEW, undone_by__isnull=True)
+
+
+# What today's live reviews count toward: every one, new cards, and reviews of cards that
+# were in the Review state (the daily limits cap the last two). cards.db.done_today is the
+# same in SQL.
+DONE_FILTERS = {
+    "total": None,
+    "new": Q(was_new=True),
+    "reviews": Q(was_new=False, state_before__state=Card.State.REVIEW),
+}
+
+
+def reviews_done_today(*, user_id: int, course_id: int | None, since: datetime) -> dict[str, int]:
+    qs = live_reviews(user_id).filter(reviewed_at__gte=since)
+    if course_id is not None:
+        qs = qs.filter(card__course_id=course_id)
+    return qs.aggregate(**{name: Count("id", filter=f) for name, f in DONE_FILTERS.items()})
+
+
+def studyable_cards(user_id: int):
+    return Card.objects.filter(user_id=user_id, suspended=False, question__status=Question.Status.PUBLISHED)
+
+
+def shuffled(choices: list[Choice], question: Question, shuffle_seed: str | None) -> list[Choice]:
+    """The choices in the order the student sees them: the same seed, the same order, so the
+    feedback after an answer lists them as the question showed them (true/false: as stored)."""
+    choices = list(choices)
+    if shuffle_seed is not None and question.kind != Question.Kind.TRUEFALSE:
+        random.Random(shuffle_seed).shuffle(choices)  # nosec B311 - display order, not a secret
+    return choices
+
+
+def card_choices(question: Question, *, shuffle_seed: str | None = None) -> list[Choice]:
+    """A question's choices (none for the typed kinds), shuffled when a seed is given."""
+    if question.kind not in CHOICE_KINDS:
+        return []
+    choices = Choice.objects.filter(question_id=question.pk).order_by("order", "id")
+    return shuffled(list(choices), question, shuffle_seed)
+
+
+def choice_order_seed(card_id: int, reps: int) -> str:
+    return f"{card_id}:{reps}"
+
+
+def next_learning_due(*, user_id: int, deck_id: int, day_end: datetime):
+    """When the next learning step of today comes back (for a 'come back in 4 min' screen)."""
+    return (
+        studyable_cards(user_id)
+        .filter(deck_id=deck_id, state__in=[1, 3], last_review__isnull=False, due__lt=day_end)
+        .order_by("due")
+        .values_list("due", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class DeckRow:
+    deck: Deck
+    course: Course
+    counts: QueueCounts
+
+
+@dataclass(frozen=True)
+class StudyHome:
+    rows: list[DeckRow]
+    done_today: int
+
+
+def _count_expressions(now: datetime, day_end: datetime) -> dict:
+    return {
+        "new": Count("id", filter=Q(last_review__isnull=True)),
+        "learning": Count("id", filter=Q(state__in=[1, 3], last_review__isnull=False, due__lte=now)),
+        "due": Count("id", filter=Q(state=2, due__lt=day_end)),
+        "total": Count("id"),
+    }
+
+
+def study_decks(*, user, now: datetime, day_start: datetime, day_end: datetime) -> StudyHome:
+    """Every deck the student studies with its capped counts, and today's reviews: four queries."""
+    courses = {
+        c.pk: c for c in Course.objects.filter(enrollments__user=user).prefetch_related("decks").order_by("title")
+    }
+    raw_rows = studyable_cards(user.pk).values("deck_id", "course_id").annotate(**_count_expressions(now, day_end))
+    raw = {(r["deck_id"], r["course_id"]): r for r in raw_rows}
+    done_rows = (
+        live_reviews(user.pk)
+        .filter(reviewed_at__gte=day_start)
+        .values("card__course_id")
+        .annotate(**{name: Count("id", filter=f) for name, f in DONE_FILTERS.items()})
+    )
+    done = {r["card__course_id"]: r for r in done_rows}
+    empty_raw = {"new": 0, "learning": 0, "due": 0, "total": 0}
+    empty_done = {"total": 0, "new": 0, "reviews": 0}
+    rows = []
+    for course in courses.values():
+        for deck in course.decks.all():
+            counts = policy.capped(
+                raw.get((deck.pk, course.pk), empty_raw),
+                new_per_day=course.new_per_day,
+                reviews_per_day=course.reviews_per_day,
+                done=done.get(course.pk, empty_done),
+            )
+            rows.append(DeckRow(deck=deck, course=course, counts=counts))
+    return StudyHome(rows=rows, done_today=sum(r["total"] for r in done.values()))
+
+
+def card_for_reveal(*, user, card_id: int, deck_id: int):
+    """A flashcard of the deck the student may turn over, with their retention for its course."""
+    retention = Enrollment.objects.filter(user=user, course=OuterRef("course_id")).values("desired_retention")[:1]
+    return (
+        studyable_cards(user.pk)
+        .filter(pk=card_id, deck_id=deck_id, question__kind=Question.Kind.FLASHCARD)
+        .select_related("question")
+        .annotate(student_retention=Subquery(retention))
+        .first()
+    )
+
+
+def due_count(*, user_id: int, now: datetime, until: datetime) -> int:
+    return studyable_cards(user_id).filter(last_review__isnull=False, due__lt=until).count()
