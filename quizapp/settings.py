@@ -7,6 +7,7 @@ Production (DEBUG off) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -103,34 +104,42 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 ROOT_URLCONF = "quizapp.urls"
 WSGI_APPLICATION = "quizapp.wsgi.application"
 
-CONTEXT_PROCESSORS = [
-    "django.template.context_processors.request",
-    "django.contrib.auth.context_processors.auth",
-    "django.contrib.messages.context_processors.messages",
-    "cards.context_processors.nav",
-]
-# Django templates for the pages, and Jinja2 (`*.jinja`, quizapp/templating.py) for the layout
-# every page shares and the study loop's panels: the pages a student loads hundreds of times
-# a day, where Django's template engine was most of the time (docs/benchmarks.md).
+# One engine for the product's pages: Jinja2 (quizapp/templating.py; templates in
+# quizapp/jinja2/ and cards/jinja2/, every page extending layout.jinja). Chosen by measurement:
+# Django's engine was about 0.38 ms of a 1.4 ms study request (docs/benchmarks.md). It comes
+# first, so that our registration/* templates win over the admin's of the same names; the
+# Django engine renders only the admin's and DRF's own templates.
+# An undefined name in a template is an error in development and under tests (a typo fails
+# the page and its test, rather than printing nothing or, with DEBUG, "{{ name }}"); in
+# production it prints nothing.
+STRICT_TEMPLATES = env_bool("STRICT_TEMPLATES", DEBUG or "pytest" in sys.modules)
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "quizapp" / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {"context_processors": CONTEXT_PROCESSORS},
-    },
-    {
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "BACKEND": "quizapp.templating.Jinja2",  # Django's, plus "page.html#block" partials
         "NAME": "jinja2",
         "DIRS": [BASE_DIR / "quizapp" / "jinja2"],
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "quizapp.templating.environment",
+            "undefined": "jinja2.StrictUndefined" if STRICT_TEMPLATES else "jinja2.Undefined",
             "context_processors": [
-                *CONTEXT_PROCESSORS,
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cards.context_processors.nav",
                 "cards.context_processors.csrf_once",
-                "cards.context_processors.page_links",
             ],
+        },
+    },
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
         },
     },
 ]

@@ -1,47 +1,41 @@
+"""Filters of the product's Jinja2 templates (quizapp/templating.py) for authored text and
+the statistics the instructor pages print."""
+
 from decimal import ROUND_HALF_UP, Decimal
 
-from django import template
 from django.utils.safestring import SafeString
 
 from cards.core.grading import cloze_back as fill_cloze
 from cards.core.grading import cloze_front
 from cards.core.rendering import render_markdown
 
-register = template.Library()
 
-
-@register.filter
 def md(text: str) -> str:
     """Authored Markdown, sanitised (safe to output)."""
     # bandit: render_markdown sanitises with nh3 (tags, attributes and URL schemes allow-listed)
     return SafeString(render_markdown(text))  # nosec B703
 
 
-@register.filter
 def md_inline(text: str) -> str:
     # bandit: sanitised by nh3, as above
     return SafeString(render_markdown(text, inline=True))  # nosec B703
 
 
-@register.filter
 def cloze_back(text: str) -> str:
     """A cloze prompt with every deletion filled in (shown after answering)."""
     return fill_cloze(text)
 
 
-@register.filter
 def cloze_front1(text: str) -> str:
     """A cloze prompt as a quiz asks it: the first deletion hidden."""
     return cloze_front(text, 1)
 
 
-@register.filter
 def split_pairs(spec: str) -> list[tuple[str, str]]:
     """'a:A,b:B' -> [('a', 'A'), ('b', 'B')], for table headers written in the template."""
     return [tuple(part.split(":", 1)) for part in spec.split(",")]
 
 
-@register.filter
 def flag_label(code: str) -> str:
     """An item-analysis flag code as words: 'negative_discrimination' -> 'negative discrimination'."""
     return str(code).replace("_", " ")
@@ -65,7 +59,6 @@ def score_text(score: float | None, max_score: float | None) -> str:
     return f"{mine}/{half_up(max_score or 0, Decimal(1))}"
 
 
-@register.filter
 def fixed2(value) -> str:
     """A statistic with two decimals (half up, as `floatformat:2`: 0.125 is 0.13), or a dash
     when there is none: what `floatformat:2|default` gave, at a fraction of the cost (the

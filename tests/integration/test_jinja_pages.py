@@ -1,20 +1,20 @@
-"""The Jinja2 templates (quizapp/templating.py): the layout every page shares and the study
-panels print what the Django templates printed: one CSRF token that the forms post back,
-the nav, the messages, the percentages."""
+"""The Jinja2 templates (quizapp/templating.py), the one engine of the product's pages: the
+layout every page extends and the study panels print what the Django templates printed: one
+CSRF token that the forms post back, the nav, the messages, the percentages."""
 
 import re
 import uuid
 
 from django.contrib.messages import constants
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.template import Context, Template
+from django.template import Context, Template, engines
 from django.test import Client
 from django.urls import reverse, set_script_prefix
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cards.models import Card, ReviewLog
-from quizapp.templating import percent
+from quizapp.templating import percent, widthratio
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -39,7 +39,7 @@ def test_the_study_page_masks_one_token_and_its_forms_post_with_it(student, cour
     assert response.status_code == 302 and ReviewLog.objects.filter(user=student).count() == 1
 
 
-def test_a_django_page_is_drawn_in_the_shared_layout(student_client):
+def test_a_page_is_drawn_in_the_layout(student_client):
     html = student_client.get(reverse("cards:dashboard")).content.decode()
     assert html.startswith("<!doctype html>") and html.count("<html") == 1
     assert "<title>Progress · quizapp</title>" in html
@@ -62,7 +62,7 @@ def test_messages_are_escaped(rf, student):
     storage = CookieStorage(request)
     storage.add(constants.INFO, "<script>alert(1)</script>")
     request._messages = storage
-    html = Template('{% extends "base.html" %}').render(Context({"messages": storage, "request": request}))
+    html = engines["jinja2"].from_string('{% extends "layout.jinja" %}').render({"messages": storage}, request)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
 
 
@@ -70,6 +70,17 @@ def test_messages_are_escaped(rf, student):
 def test_percent_prints_what_widthratio_printed(value):
     expected = Template("{% widthratio value 1 100 %}").render(Context({"value": value}))
     assert str(percent(value)) == expected
+
+
+@given(
+    st.one_of(st.none(), st.just("x"), st.floats(allow_nan=False, allow_infinity=False, width=32), st.integers(-5, 50)),
+    st.one_of(st.none(), st.just(0), st.floats(min_value=0.5, max_value=100, width=32), st.integers(1, 50)),
+)
+def test_widthratio_prints_what_the_django_tag_printed(value, max_value):
+    expected = Template("{% widthratio value max_value 100 %}").render(
+        Context({"value": value, "max_value": max_value})
+    )
+    assert widthratio(value, max_value, 100) == expected
 
 
 def test_the_study_pages_links_follow_the_script_prefix(student_client, course, deck):
