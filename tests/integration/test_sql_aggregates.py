@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from cards.core import analytics, scheduling
 from cards.models import Card, Choice, Question, ReviewLog
@@ -179,3 +180,20 @@ def test_dashboard_recall_in_sql_matches_fsrs(student):
     ranked = sorted(cards, key=lambda c: (recall(c), -c.lapses, c.pk))[:3]
     assert [w.card_id for w in weakest] == [c.pk for c in ranked]
     assert [w.retrievability for w in weakest] == pytest.approx([recall(c) for c in ranked])
+
+
+def test_true_retention_counts_live_reviews_of_cards_in_review_only(db):
+    from cards.selectors.progress import true_retention
+    from tests.factories import CardFactory
+
+    card = CardFactory()
+    now = timezone.now()
+    recalled = ReviewLogFactory(card=card, reviewed_at=now - timedelta(hours=3))
+    ReviewLogFactory(card=card, rating=1, correct=False, reviewed_at=now - timedelta(hours=2))
+    ReviewLogFactory(card=card, reviewed_at=now - timedelta(hours=1), state_before={"state": 1})  # a learning step
+    ReviewLogFactory(card=card, reviewed_at=now - timedelta(days=40))  # before the window
+    assert true_retention(user_id=card.user_id, since=now - timedelta(days=30)) == (1, 2)
+    ReviewLogFactory(
+        card=card, kind=ReviewLog.Kind.UNDO, undoes=recalled, rating=None, correct=None, score=None, reviewed_at=now
+    )
+    assert true_retention(user_id=card.user_id, since=now - timedelta(days=30)) == (0, 1)

@@ -392,7 +392,7 @@ class Command(BaseCommand):
         light_deck = self._deck("light", "Bench light deck", None, teacher, cards=opt["light_cards"])
         light_course = self._course("Bench light", light_deck, teacher)
         light = self._users([f"{self.prefix}-light"], [("UTC", 0)])[0]
-        Enrollment.objects.create(user=light, course=light_course)
+        Enrollment.objects.bulk_create([Enrollment(user=light, course=light_course)])  # cards made below
         self._cards_and_logs([(light, light_course, light_deck, [], None)])
 
         self.stdout.write(
@@ -576,7 +576,8 @@ class Command(BaseCommand):
 
     def _heavy(self, course: Course, deck: Deck, cards: int, target: int) -> int:
         user = self._users([f"{self.prefix}-heavy"], [("UTC", 0)])[0]
-        Enrollment.objects.create(user=user, course=course)
+        # bulk_create: no post_save, so the enrolment's cards are this generator's, with their history
+        Enrollment.objects.bulk_create([Enrollment(user=user, course=course)])
         keys = self._question_keys(deck)
         # Long enough, at this pace, for about `target` reviews (about 10 per card a year).
         per_day = max(NEW_PER_DAY, math.ceil(cards / 300))
