@@ -24,7 +24,7 @@ from django.db import connection
 
 from cards.core import queue as policy
 from cards.core.queue import QueueCounts
-from cards.db.dialect import JSON_SQL, db_moment, fetch_generic, instance, json_value, py_moment, select_list
+from cards.db.dialect import JSON_SQL, db_moment, fetch, fetch_generic, instance, json_value, py_moment, select_list
 from cards.db.done_today import DONE_NEW, done_review, live_reviews_since
 from cards.models import Card, Choice, Course, Deck, Question
 
@@ -205,12 +205,13 @@ def study_place(*, user_id: int, course_id: int, deck_id: int, day: tuple | None
     zone, in one statement; None when the student may not study that deck there. With `day`
     ((now, day start, day end) in the student's time zone) the deck's queue is read with it
     (on PostgreSQL in the same round trip)."""
-    statements = [(_place_sql(connection.vendor), {"user": user_id, "course": course_id, "deck": deck_id})]
-    if day is not None:
+    place = (_place_sql(connection.vendor), {"user": user_id, "course": course_id, "deck": deck_id})
+    if day is None:
+        found = [fetch(*place)]  # alone: a plain statement, PostgreSQL's own plan
+    else:
         # The queue reads the course by the id the page names; it is only used once the
         # place's own row says the student may study there.
-        statements.append(_queue_statement(user_id=user_id, deck_id=deck_id, course_id=course_id, day=day))
-    found = fetch_generic(statements)
+        found = fetch_generic([place, _queue_statement(user_id=user_id, deck_id=deck_id, course_id=course_id, day=day)])
     if not found[0]:
         return None
     row = found[0][0]
