@@ -4,8 +4,7 @@ permissions and time zone, each in one plain statement, measured.
 Through the ORM `UserModel._default_manager.get(pk=...)` took 0.18 ms, of which the
 database ~0.02 ms; with the session read and the time zone that was a quarter of the study
 page's ~2 ms (tests/bench, in-process). ModelBackend reads the permissions in two ORM
-queries (~0.4 ms of an instructor page); here one. The time zone alone: ~0.03 ms where the
-ORM took ~0.25 ms (every study request)."""
+queries (~0.4 ms of an instructor page); here one."""
 
 from __future__ import annotations
 
@@ -111,9 +110,3 @@ def _permissions_sql() -> str:
 def user_permissions(user_id) -> set[str]:
     """{"app_label.codename"} the user holds directly or through a group."""
     return {f"{row['app_label']}.{row['codename']}" for row in fetch(_permissions_sql(), {"id": user_id})}
-
-
-def profile_timezone(user_id) -> str:
-    """The student's time zone ("UTC" when none is set)."""
-    rows = fetch("SELECT timezone FROM cards_profile WHERE user_id = %(id)s", {"id": user_id})
-    return (rows[0]["timezone"] if rows else "") or "UTC"

@@ -3,9 +3,13 @@ stored snapshot and the quiz attempts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
+from django.conf import settings
 from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Max, Q, Sum
+from django.utils import timezone
 
 from cards.core import analytics
 from cards.db.functions import retrievability_expression
@@ -159,3 +163,40 @@ def quiz_attempts(course: Course, *columns: str):
     caller shows (the analytics page's table, its CSV): not each attempt's questions and
     choice orders with its quiz and student built as models (half of the page's time)."""
     return _quiz_attempts(course.pk).order_by(*ATTEMPT_ORDER).values(*columns)
+
+
+def max_age() -> timedelta:
+    return timedelta(minutes=settings.CLASS_STATS_MAX_AGE_MINUTES)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    stats: ClassStats | None  # None: never computed
+    fresh: bool  # made within max_age()
+
+
+def snapshot(course: Course, *, now: datetime | None = None) -> Snapshot:
+    """The stored snapshot the page shows, its tables deferred (read only when the page
+    renders them), and whether it is recent: a read, never a refresh."""
+    now = now or timezone.now()
+    stats = class_stats_header(course_id=course.pk)
+    return Snapshot(stats=stats, fresh=stats is not None and now - stats.computed_at <= max_age())
+
+
+def item_rows(stats: ClassStats) -> list[tuple[SimpleNamespace, analytics.ItemStats]]:
+    """The snapshot's items as (question, statistics) pairs, the shape of
+    course_item_analysis (the question carries pk, uid and kind)."""
+    return [
+        (
+            SimpleNamespace(pk=e["id"], uid=e["uid"], kind=e["kind"]),
+            analytics.ItemStats(
+                question_id=e["id"],
+                responses=e["responses"],
+                facility=e["facility"],
+                discrimination=e["discrimination"],
+                point_biserial=e["point_biserial"],
+                flags=list(e["flags"]),
+            ),
+        )
+        for e in stats.items
+    ]

@@ -11,7 +11,6 @@ from django.db.models import Count, OuterRef, Q, Subquery
 
 from cards.core import queue as policy
 from cards.core.queue import QueueCounts
-from cards.db.accounts import profile_timezone
 from cards.db.queue import StudyPlace, StudyQueue, study_place, study_queue
 from cards.models import Card, Choice, Course, Deck, Enrollment, Profile, Question, ReviewLog
 from cards.selectors.terms import CHOICE_KINDS
@@ -27,7 +26,7 @@ def user_timezone(user) -> str:
             return user.profile.timezone or "UTC"
         except Profile.DoesNotExist:
             return "UTC"
-    return profile_timezone(user.pk)
+    return Profile.objects.filter(user_id=user.pk).values_list("timezone", flat=True).first() or "UTC"
 
 
 def live_reviews(user_id: int):

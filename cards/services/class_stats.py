@@ -9,21 +9,14 @@ CLASS_STATS_MAX_AGE_MINUTES). It is made by "Recalculate now" (a POST) and by
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from types import SimpleNamespace
+from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from cards.core import analytics
 from cards.models import ClassStats, Course, StudentStats
 from cards.selectors import cohort
-
-
-def max_age() -> timedelta:
-    return timedelta(minutes=settings.CLASS_STATS_MAX_AGE_MINUTES)
 
 
 def _item_entry(question, stats: analytics.ItemStats) -> dict:
@@ -79,36 +72,3 @@ def refresh(course: Course, *, now: datetime | None = None) -> ClassStats:
             },
         )
     return stats
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    stats: ClassStats | None  # None: never computed
-    fresh: bool  # made within max_age()
-
-
-def current(course: Course, *, now: datetime | None = None) -> Snapshot:
-    """The stored snapshot the page shows, its tables deferred (read only when the page
-    renders them), and whether it is recent: a read, never a refresh."""
-    now = now or timezone.now()
-    stats = cohort.class_stats_header(course_id=course.pk)
-    return Snapshot(stats=stats, fresh=stats is not None and now - stats.computed_at <= max_age())
-
-
-def item_rows(stats: ClassStats) -> list[tuple[SimpleNamespace, analytics.ItemStats]]:
-    """The snapshot's items as (question, statistics) pairs, the shape of
-    cohort.course_item_analysis (the question carries pk, uid and kind)."""
-    return [
-        (
-            SimpleNamespace(pk=e["id"], uid=e["uid"], kind=e["kind"]),
-            analytics.ItemStats(
-                question_id=e["id"],
-                responses=e["responses"],
-                facility=e["facility"],
-                discrimination=e["discrimination"],
-                point_biserial=e["point_biserial"],
-                flags=list(e["flags"]),
-            ),
-        )
-        for e in stats.items
-    ]

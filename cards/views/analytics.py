@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cards.core import charts
 from cards.models import StudentStats
 from cards.permissions import COHORT_PERMISSION, instructor_course, instructor_required
+from cards.selectors import cohort
 from cards.selectors.cohort import (
     course_item_analysis,
     quiz_attempt_count,
@@ -121,7 +122,7 @@ def course_analytics(request, course_id: int):
     snapshot (cards.services.class_stats, shown with its age); students and quiz attempts a
     page at a time."""
     course = _cohort_course(request, course_id)
-    snapshot = class_stats.current(course)
+    snapshot = cohort.snapshot(course)
     stats = snapshot.stats
     sort = request.GET.get("sort", "flags")
     students = Paginator(StudentStats.objects.filter(course=course).order_by("username", "user_id"), PAGE_ROWS)
@@ -143,7 +144,7 @@ def course_analytics(request, course_id: int):
             else ""
         ),
         "forgetting": lambda: stats.forgetting,
-        "items": lambda: sorted_items(_items(class_stats.item_rows(stats)), sort, request.GET.get("dir") == "desc"),
+        "items": lambda: sorted_items(_items(cohort.item_rows(stats)), sort, request.GET.get("dir") == "desc"),
         "sort": sort,
         "dir": request.GET.get("dir", "asc"),
         "students": students.get_page(request.GET.get("students")),

@@ -882,7 +882,7 @@ def render(db, people, results, queries, flat, cost, pages, sizes, load, command
         f"The analytics page reads the class statistics snapshot (`cards.services.class_stats`); "
         f"recomputing it for the class ({pages['refresh']['students']:,} students) took "
         f"{pages['refresh']['ms']:,.0f} ms in {pages['refresh']['queries']} queries (`manage.py refresh_class_stats`, "
-        f"or \"Recalculate now\"; a page view never does).",
+        f'or "Recalculate now"; a page view never does).',
         "",
     ]
     if load:

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cards.models import ClassStats, Course
+from cards.selectors import cohort
 from cards.services import class_stats
 
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no course with id {', '.join(map(str, sorted(missing)))}")
         now = timezone.now()
         if not (all or course):
-            recent = ClassStats.objects.filter(computed_at__gt=now - class_stats.max_age()).values("course_id")
+            recent = ClassStats.objects.filter(computed_at__gt=now - cohort.max_age()).values("course_id")
             courses = courses.exclude(pk__in=recent)
         done = 0
         for c in courses:
