@@ -6,6 +6,16 @@ from cards.interop import json_bank
 from cards.interop.bank_checks import StyleLimits
 
 DEFAULTS = StyleLimits()
+# The publishing checks' numeric limits, each a flag named after its StyleLimits field.
+LIMIT_HELP = {
+    "key_position_tolerance": "Each single-answer key position within this share of an even spread",
+    "max_truefalse_share": "Largest share of true/false items",
+    "max_longest_key_share": "Largest share of single-answer items whose key is the longest option",
+    "max_first_keys_share": "Largest share of select-all items keyed on their first choices",
+    "max_per_fact": "Most items per key fact, each at a different level",
+    "min_vignette_share": "Smallest share of single-answer items tagged 'vignette'",
+    "min_items": "Judge a bank-wide share only over at least this many items",
+}
 
 
 class Command(BaseCommand):
@@ -24,48 +34,14 @@ class Command(BaseCommand):
         style.add_argument(
             "--no-style-checks", dest="style", action="store_false", help="Check the format and counts only."
         )
-        style.add_argument(
-            "--key-position-tolerance",
-            type=float,
-            default=DEFAULTS.key_position_tolerance,
-            help="Each single-answer key position within this share of an even spread (default %(default)s).",
-        )
-        style.add_argument(
-            "--max-truefalse-share",
-            type=float,
-            default=DEFAULTS.max_truefalse_share,
-            help="Largest share of true/false items (default %(default)s).",
-        )
-        style.add_argument(
-            "--max-longest-key-share",
-            type=float,
-            default=DEFAULTS.max_longest_key_share,
-            help="Largest share of single-answer items whose key is the longest option (default %(default)s).",
-        )
-        style.add_argument(
-            "--max-first-keys-share",
-            type=float,
-            default=DEFAULTS.max_first_keys_share,
-            help="Largest share of select-all items keyed on their first choices (default %(default)s).",
-        )
-        style.add_argument(
-            "--max-per-fact",
-            type=int,
-            default=DEFAULTS.max_per_fact,
-            help="Most items per key fact, each at a different level (default %(default)s).",
-        )
-        style.add_argument(
-            "--min-vignette-share",
-            type=float,
-            default=DEFAULTS.min_vignette_share,
-            help="Smallest share of single-answer items tagged 'vignette' (default %(default)s).",
-        )
-        style.add_argument(
-            "--min-items",
-            type=int,
-            default=DEFAULTS.min_items,
-            help="Judge a bank-wide share only over at least this many items (default %(default)s).",
-        )
+        for name, help_text in LIMIT_HELP.items():
+            default = getattr(DEFAULTS, name)
+            style.add_argument(
+                "--" + name.replace("_", "-"),
+                type=type(default),
+                default=default,
+                help=f"{help_text} (default %(default)s).",
+            )
         style.add_argument(
             "--no-wording-check",
             dest="wording",
@@ -85,16 +61,7 @@ class Command(BaseCommand):
         )
         style = None
         if options["style"]:
-            style = StyleLimits(
-                key_position_tolerance=options["key_position_tolerance"],
-                max_truefalse_share=options["max_truefalse_share"],
-                max_longest_key_share=options["max_longest_key_share"],
-                max_first_keys_share=options["max_first_keys_share"],
-                max_per_fact=options["max_per_fact"],
-                min_vignette_share=options["min_vignette_share"],
-                min_items=options["min_items"],
-                wording=options["wording"],
-            )
+            style = StyleLimits(**{name: options[name] for name in LIMIT_HELP}, wording=options["wording"])
         problems = json_bank.validate(
             data,
             min_questions=min_questions,
