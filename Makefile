@@ -65,4 +65,4 @@ e2e: install
 # for PostgreSQL; BENCH_QUICK=1 for a short run. Not part of `make test`.
 .PHONY: bench
 bench: install
-	$(BIN)/python tests/bench/run.py
+	$(BIN)/python -m tests.bench.run
