@@ -4,7 +4,8 @@ question's `answers` ({"c1": ["CNS"]}), with the same typo rule, and nothing els
 import pytest
 
 from cards.core.grading import QuestionSpec, accepted_answers, cloze_alternatives, grade, spec_answers
-from cards.interop import json_bank
+from cards.interop import csv_bank, gift, json_bank
+from cards.interop.json_bank import BankError
 
 PROMPT = "Baclofen acts on {{c1::GABA-B}} receptors in the {{c2::central nervous system}}."
 ANSWERS = {"c1": ["GABA type B"], "c2": ["CNS"]}
@@ -68,3 +69,46 @@ def test_the_validator_takes_alternatives_per_blank():
 )
 def test_the_validator_refuses_malformed_alternatives(answers, message):
     assert _problems(answers) == [message]
+
+
+CLOZE_ITEM = {
+    "uid": "cns-1",
+    "topic": "mechanism",
+    "kind": "cloze",
+    "prompt": "Baclofen opens {{c1::K+::ion}} channels in the {{c2::central nervous system}}.",
+    "back": "",
+    "choices": [],
+    "answers": {"c1": ["potassium", "K⁺"], "c2": ["CNS", "brain and spinal cord"]},
+    "explanation": "",
+    "source": {},
+    "status": "published",
+    "tags": [],
+}
+SMALL_BANK = {
+    "deck": {"slug": "d", "title": "D"},
+    "topics": [{"slug": "mechanism", "name": "M"}],
+    "questions": [CLOZE_ITEM],
+}
+
+
+def test_gift_writes_each_alternative_as_another_right_answer_and_reads_them_back():
+    text = gift.dump(SMALL_BANK)
+    assert "::cns-1-c1::[markdown]Baclofen opens _____ (ion) channels in the central nervous system. {" in text
+    assert "\t=K+\n\t=potassium\n\t=K⁺\n}" in text
+    assert "\t=central nervous system\n\t=CNS\n\t=brain and spinal cord\n}" in text
+    back = {q["uid"]: q for q in gift.parse(text).questions}
+    assert back["cns-1-c1"]["kind"] == "short"
+    assert back["cns-1-c1"]["answers"] == ["K+", "potassium", "K⁺"]
+    assert back["cns-1-c2"]["answers"] == ["central nervous system", "CNS", "brain and spinal cord"]
+
+
+def test_csv_keeps_alternatives_per_blank():
+    text = csv_bank.dump(SMALL_BANK)
+    assert "c1: potassium|c1: K⁺|c2: CNS|c2: brain and spinal cord" in text
+    assert csv_bank.parse(text) == [CLOZE_ITEM]
+
+
+def test_csv_refuses_an_alternative_without_its_blank():
+    text = csv_bank.dump(SMALL_BANK).replace("c1: potassium|", "potassium|")
+    with pytest.raises(BankError, match="a cloze alternative is written as its blank and the text, c1: CNS"):
+        csv_bank.parse(text)
