@@ -3,6 +3,7 @@ question's `answers` ({"c1": ["CNS"]}), with the same typo rule, and nothing els
 
 import pytest
 
+from cards.core.diffs import revision_diff
 from cards.core.grading import QuestionSpec, accepted_answers, cloze_alternatives, grade, spec_answers
 from cards.interop import csv_bank, gift, json_bank
 from cards.interop.json_bank import BankError
@@ -112,3 +113,9 @@ def test_csv_refuses_an_alternative_without_its_blank():
     text = csv_bank.dump(SMALL_BANK).replace("c1: potassium|", "potassium|")
     with pytest.raises(BankError, match="a cloze alternative is written as its blank and the text, c1: CNS"):
         csv_bank.parse(text)
+
+
+def test_a_revision_diff_shows_alternatives_as_the_editor_writes_them():
+    (change,) = revision_diff({"answers": {"c1": ["CNS"]}}, {"answers": {"c1": ["CNS", "brain and spinal cord"]}})
+    assert change.field == "answers"
+    assert "".join(piece.text for piece in change.pieces if piece.op != "del") == "c1: CNS; brain and spinal cord"
