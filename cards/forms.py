@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
+from cards.core.grading import CLOZE_KEY
 from cards.models import Course, Passage, Question, Quiz, Topic
 
 COMMON_TIMEZONES = [
@@ -171,6 +172,16 @@ class QuestionForm(forms.Form):
         label="Accepted answers (short answer)",
         help_text="One per line.",
     )
+    alternatives = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "c1: CNS; brain and spinal cord"}),
+        required=False,
+        label="Also accepted (cloze)",
+        help_text=(
+            "One line per blank: its number, a colon, then what else a student may type, separated by "
+            "semicolons (c1: CNS; brain and spinal cord). The blank's own text is always accepted and "
+            "is what students see as the answer; list abbreviations and synonyms, never a broader term."
+        ),
+    )
     explanation = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -207,7 +218,11 @@ class QuestionForm(forms.Form):
     def _set_initial(self, data: dict) -> None:
         for name in ("kind", "topic", "prompt", "back", "explanation", "status"):
             self.initial[name] = data.get(name, "")
-        self.initial["answers"] = "\n".join(data.get("answers", []))
+        answers = data.get("answers") or []
+        if isinstance(answers, dict):
+            self.initial["alternatives"] = "\n".join(f"{key}: {'; '.join(alts)}" for key, alts in answers.items())
+        else:
+            self.initial["answers"] = "\n".join(answers)
         self.initial["tags"] = ", ".join(data.get("tags", []))
         src = data.get("source") or {}
         if src:
@@ -221,6 +236,23 @@ class QuestionForm(forms.Form):
             self.initial[f"choice_{i}_text"] = choice["text"]
             self.initial[f"choice_{i}_correct"] = choice["correct"]
             self.initial[f"choice_{i}_feedback"] = choice.get("feedback", "")
+
+    def clean_alternatives(self) -> dict[str, list[str]]:
+        """'c1: CNS; brain and spinal cord' lines -> {"c1": ["CNS", "brain and spinal cord"]}."""
+        alternatives: dict[str, list[str]] = {}
+        for line in (self.cleaned_data.get("alternatives") or "").splitlines():
+            if not line.strip():
+                continue
+            key, colon, rest = line.partition(":")
+            key = key.strip().lower()
+            if not colon or not CLOZE_KEY.fullmatch(key):
+                raise forms.ValidationError(
+                    "Start each line with its blank and a colon, e.g. c1: CNS; brain and spinal cord "
+                    f"(not {line.strip()!r})."
+                )
+            items = [item.strip() for item in rest.split(";") if item.strip()]
+            alternatives.setdefault(key, []).extend(items)
+        return {key: items for key, items in alternatives.items() if items}
 
     def choice_rows(self):
         return [
@@ -245,7 +277,11 @@ class QuestionForm(forms.Form):
                         }
                     )
         passage = cd.get("passage")
-        answers = [a.strip() for a in (cd.get("answers") or "").splitlines() if a.strip()] if kind == "short" else []
+        answers: list[str] | dict[str, list[str]] = []
+        if kind == "short":
+            answers = [a.strip() for a in (cd.get("answers") or "").splitlines() if a.strip()]
+        elif kind == "cloze":
+            answers = cd.get("alternatives") or []
         return {
             "uid": self.question.uid if self.question else "",
             "topic": cd["topic"].slug if cd.get("topic") else "",
@@ -266,6 +302,8 @@ class QuestionForm(forms.Form):
         for problem in problems:
             if problem.field == "choices":
                 self.choice_errors.append(problem.message)
+            elif problem.field == "answers" and self.cleaned_data.get("kind") == "cloze":
+                self.add_error("alternatives", problem.message)
             elif problem.field in self.fields:
                 self.add_error(problem.field, problem.message)
             else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
@@ -32,6 +32,47 @@ def _question_out(question: Question) -> dict:
     }
 
 
+_ANSWER_LIST = {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 30}
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            _ANSWER_LIST,
+            {
+                "type": "object",
+                "additionalProperties": _ANSWER_LIST,
+                "maxProperties": 30,
+            },
+        ],
+        "description": (
+            'A short answer\'s accepted answers (a list), or a cloze\'s alternatives per blank: {"c1": ["CNS"]}.'
+        ),
+    }
+)
+class AnswersField(serializers.Field):
+    """A short answer's accepted answers, or a cloze question's alternatives per blank
+    ({"c1": ["CNS"]}); whether the blanks exist is the bank validator's to say."""
+
+    default_error_messages = {
+        "invalid": (
+            # DRF formats the message: the braces are doubled
+            'Give a list of accepted answers, or for a cloze an object of alternatives per blank: {{"c1": ["CNS"]}}.'
+        )
+    }
+
+    def to_internal_value(self, data):
+        answer_list = serializers.ListField(child=serializers.CharField(max_length=200), max_length=30)
+        if isinstance(data, list):
+            return answer_list.run_validation(data)
+        if isinstance(data, dict) and len(data) <= 30:
+            return {key: answer_list.run_validation(values) for key, values in data.items()}
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
 class QuestionInSerializer(serializers.Serializer):
     # Required to create; a PATCH (partial) may leave it out, and cannot move a question.
     deck = serializers.IntegerField(min_value=1, max_value=MAX_ID, error_messages={"required": "Which deck?"})
@@ -51,7 +92,7 @@ class QuestionInSerializer(serializers.Serializer):
         required=False,
         max_length=12,
     )
-    answers = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=30)
+    answers = AnswersField(required=False)
     explanation = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     source = inline_serializer(
         "SourceIn",

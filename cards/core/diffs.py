@@ -42,7 +42,8 @@ def _field_text(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
-        return " · ".join(f"{k}: {v}" for k, v in value.items())
+        # a citation ({source, passage, quote}) or a cloze's alternatives ({"c1": ["CNS", ...]})
+        return " · ".join(f"{k}: {'; '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in value.items())
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -46,6 +46,9 @@ class QuestionSpec:
     answers: tuple[str, ...] = ()
     prompt: str = ""
     cloze: int = 0
+    # A cloze question's accepted alternatives per blank: ((1, ("CNS",)), ...), from its
+    # `answers` ({"c1": ["CNS"]}; see `cloze_alternatives`). The blank's own text is always right.
+    alternatives: tuple[tuple[int, tuple[str, ...]], ...] = ()
     # Terms that are right elsewhere (other questions' answers, this deck's choices):
     # a typed answer equal to one of them is never accepted as a typo of ours.
     other_terms: frozenset[str] = field(default_factory=frozenset)
@@ -103,10 +106,50 @@ def cloze_back(prompt: str) -> str:
     return CLOZE_PATTERN.sub(lambda m: m.group(2), prompt)
 
 
+CLOZE_KEY = re.compile(r"c([1-9]\d*)")
+
+
+def cloze_key(number: int) -> str:
+    """The `answers` key of blank `number`: 1 -> "c1"."""
+    return f"c{number}"
+
+
+def cloze_alternatives(answers) -> dict[int, tuple[str, ...]]:
+    """{blank number: its alternatives} from a cloze question's stored `answers`, a dict keyed
+    by blank ({"c1": ["CNS", "central nervous system"]}). Other kinds keep a list of accepted
+    answers, which has no alternatives per blank; malformed entries are left out (the bank
+    validator refuses them)."""
+    if not isinstance(answers, dict):
+        return {}
+    found: dict[int, tuple[str, ...]] = {}
+    for key, values in answers.items():
+        match = CLOZE_KEY.fullmatch(key) if isinstance(key, str) else None
+        if match and isinstance(values, (list, tuple)):
+            found[int(match.group(1))] = tuple(v for v in values if isinstance(v, str) and v.strip())
+    return found
+
+
+def typed_answers(answers) -> tuple[str, ...]:
+    """A short-answer question's accepted answers from its stored `answers` (a list)."""
+    if not isinstance(answers, (list, tuple)):
+        return ()
+    return tuple(a for a in answers if isinstance(a, str))
+
+
+def spec_answers(answers) -> dict:
+    """The `QuestionSpec` fields a stored `answers` value fills, whatever the kind."""
+    return {"answers": typed_answers(answers), "alternatives": tuple(sorted(cloze_alternatives(answers).items()))}
+
+
 def accepted_answers(spec: QuestionSpec) -> tuple[str, ...]:
+    """What a typed answer may match: a short answer's list; a cloze blank's own text, then
+    its alternatives."""
     if spec.kind == "cloze":
         deletion = cloze_deletions(spec.prompt).get(spec.cloze)
-        return (deletion[0],) if deletion else ()
+        if not deletion:
+            return ()
+        alternatives = dict(spec.alternatives).get(spec.cloze, ())
+        return (deletion[0], *(a for a in alternatives if a != deletion[0]))
     return spec.answers
 
 

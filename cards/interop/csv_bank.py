@@ -2,8 +2,9 @@
 
 Lossless for the questions of a bank: `parse(dump(bank)) == bank["questions"]` for any bank
 whose questions have at most 8 choices, no empty items in `answers` / `tags` and no CR LF
-inside texts. The deck, topics and sources are not in the file: `topic` and `source` /
-`passage` hold their slugs and keys. The columns are described in docs/formats.md.
+inside texts. A cloze question's alternatives per blank are written in `answers` as items
+`c1: CNS` (the blank, a colon, the alternative). The deck, topics and sources are not in the
+file: `topic` and `source` / `passage` hold their slugs and keys. The columns are described in docs/formats.md.
 
 Identifiers (uid, topic, source, passage) are stripped of surrounding spaces, texts are kept
 as they are. `parse` checks the shape of each row (known kind and status, TRUE/FALSE flags, a
@@ -17,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 
-from cards.core.grading import KINDS
+from cards.core.grading import CLOZE_KEY, KINDS
 from cards.interop.json_bank import STATUSES, BankError, Problem
 
 MAX_CHOICES = 8
@@ -102,7 +103,7 @@ def _row(q: dict, choices: list[dict]) -> list[str]:
         "status": q.get("status", "draft"),
         "prompt": q.get("prompt", ""),
         "back": q.get("back", ""),
-        "answers": join_list(q.get("answers") or []),
+        "answers": join_list(_answer_items(q.get("answers") or [])),
         "explanation": q.get("explanation", ""),
         "source": source.get("source", ""),
         "passage": source.get("passage", ""),
@@ -202,12 +203,36 @@ def _question(cells: dict[str, str], problems: list[str]) -> dict:
         "prompt": cell("prompt"),
         "back": cell("back"),
         "choices": _choices(cell, problems),
-        "answers": split_list(cell("answers")),
+        "answers": _answers(kind, split_list(cell("answers")), problems),
         "explanation": cell("explanation"),
         "source": _citation(cell, problems),
         "status": status,
         "tags": split_list(cell("tags")),
     }
+
+
+def _answer_items(answers) -> list[str]:
+    """A short answer's accepted answers as they are; a cloze question's alternatives
+    ({"c1": ["CNS", "central nervous system"]}) as `c1: CNS`, `c1: central nervous system`."""
+    if isinstance(answers, dict):
+        return [f"{key}: {alternative}" for key, alternatives in answers.items() for alternative in alternatives]
+    return list(answers)
+
+
+def _answers(kind: str, items: list[str], problems: list[str]) -> list[str] | dict[str, list[str]]:
+    """The inverse of `_answer_items`: a cloze row's `c1: CNS` items back into alternatives per blank."""
+    if kind != "cloze" or not items:
+        return items
+    alternatives: dict[str, list[str]] = {}
+    for item in items:
+        key, colon, text = item.partition(":")
+        if not colon or not CLOZE_KEY.fullmatch(key.strip()) or not text.strip():
+            problems.append(
+                f"column answers: a cloze alternative is written as its blank and the text, c1: CNS, not {item!r}"
+            )
+            continue
+        alternatives.setdefault(key.strip(), []).append(text.strip())
+    return alternatives
 
 
 def _choices(cell, problems: list[str]) -> list[dict]:

@@ -7,7 +7,9 @@ writes a bank as GIFT. docs/formats.md is the user-facing description; the short
   topic, uid, and the citation through a `// source:` comment);
 - a flashcard is an essay whose general feedback is the back, then a blank line, then the
   explanation (parse splits the general feedback at its first blank line);
-- a cloze question is written as one short-answer question per deletion (one way only);
+- a cloze question is written as one short-answer question per deletion, the deletion's text
+  first and its alternatives as further `=` answers (one way only: it reads back as those
+  short-answer questions, with every answer kept);
 - matching, numerical, description, essays without general feedback and missing-word
   questions without a correct answer are skipped with a warning (errors with strict=True).
 
@@ -24,7 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from cards.core.grading import CLOZE_PATTERN, cloze_deletions, normalize
+from cards.core.grading import CLOZE_PATTERN, cloze_alternatives, cloze_deletions, normalize
 from cards.interop.json_bank import STATUSES, BankError, Problem
 
 BLANK = "_____"
@@ -463,8 +465,10 @@ def _dump_question(q: dict) -> list[str]:
         return head + _question(uid, prompt, [], general)
     if kind == "cloze":
         lines = []
+        alternatives = cloze_alternatives(q.get("answers"))
         for number, (answer, _hint) in sorted(cloze_deletions(prompt).items()):
-            block = [f"\t={escape(answer)}"]
+            accepted = [answer, *(a for a in alternatives.get(number, ()) if a != answer)]
+            block = [f"\t={escape(a)}" for a in accepted]
             lines += head + _question(f"{uid}-c{number}", _cloze_blank(prompt, number), block, explanation)
         return lines
     raise ValueError(f"a {kind!r} question cannot be written as GIFT")

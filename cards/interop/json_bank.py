@@ -12,7 +12,7 @@ from collections import Counter
 
 from rapidfuzz import fuzz
 
-from cards.core.grading import KINDS, cloze_deletions, normalize
+from cards.core.grading import CLOZE_KEY, KINDS, cloze_deletions, cloze_key, normalize
 from cards.interop import bank_checks
 from cards.interop.bank_checks import StyleLimits
 from cards.interop.problems import Problem
@@ -96,9 +96,37 @@ def _check_choices(uid: str, kind: str, choices, problems: list[Problem]) -> Non
                 )
 
 
+def _check_cloze_alternatives(uid: str, answers, prompt: str, problems: list[Problem]) -> None:
+    """A cloze question's `answers`: absent, or an object keyed by blank ("c1") whose values
+    are lists of non-empty alternatives to that blank's text."""
+    if answers in ([], {}):
+        return
+    if not isinstance(answers, dict):
+        problems.append(
+            Problem(uid, 'a cloze question\'s answers are alternatives per blank, e.g. {"c1": ["CNS"]}', "answers")
+        )
+        return
+    deletions = cloze_deletions(prompt)
+    for key, values in answers.items():
+        match = CLOZE_KEY.fullmatch(key)
+        if match is None or int(match.group(1)) not in deletions:
+            have = ", ".join(cloze_key(n) for n in sorted(deletions)) or "none"
+            message = f"answers name blank {key!r}, which the prompt does not have ({have})"
+            problems.append(Problem(uid, message, "answers"))
+            continue
+        if not isinstance(values, list) or not all(_is_str(v) and normalize(v) for v in values):
+            problems.append(Problem(uid, f"the alternatives for {key} must be a list of non-empty strings", "answers"))
+            continue
+        if len({normalize(v) for v in values}) != len(values):
+            problems.append(Problem(uid, f"the alternatives for {key} repeat one another", "answers"))
+
+
 def _check_kind_fields(uid: str, q: dict, problems: list[Problem]) -> None:
     kind = q["kind"]
     answers = q.get("answers", [])
+    if kind == "cloze":
+        _check_cloze_alternatives(uid, answers, q["prompt"], problems)
+        answers = []
     if not isinstance(answers, list) or not all(_is_str(a) for a in answers):
         problems.append(Problem(uid, "answers must be a list of strings", "answers"))
         return

@@ -39,7 +39,12 @@ def _deck_terms_entry(deck_id: int) -> tuple[str, dict, dict]:
         "id", "kind", "answers", "prompt"
     ):
         if kind == "cloze":
-            terms[qid] = frozenset(a for a, _hint in grading.cloze_deletions(prompt).values())
+            alternatives = grading.cloze_alternatives(answers)
+            terms[qid] = frozenset(
+                term
+                for number, (text, _hint) in grading.cloze_deletions(prompt).items()
+                for term in (text, *alternatives.get(number, ()))
+            )
         else:
             terms[qid] = frozenset(answers or ())
     for qid, text in Choice.objects.filter(question__deck_id=deck_id, correct=False).values_list("question_id", "text"):
@@ -58,7 +63,9 @@ def _other_terms(question: Question, cloze: int) -> frozenset[str]:
     found = neighbours.get((question.pk, cloze))
     if found is None:
         others = frozenset().union(*(t for qid, t in terms.items() if qid != question.pk))
-        spec = grading.QuestionSpec(kind=question.kind, answers=tuple(question.answers or ()), prompt=question.prompt)
+        spec = grading.QuestionSpec(
+            kind=question.kind, prompt=question.prompt, **grading.spec_answers(question.answers)
+        )
         found = neighbours[question.pk, cloze] = typo_neighbours(
             tuple(grading.accepted_answers(replace(spec, cloze=cloze))), others
         )
@@ -85,8 +92,8 @@ def question_spec(question: Question, *, cloze: int = 0, choices=None) -> gradin
     return grading.QuestionSpec(
         kind=question.kind,
         choices=tuple(grading.ChoiceSpec(id=c.pk, text=c.text, correct=c.correct) for c in choices),
-        answers=tuple(question.answers or ()),
         prompt=question.prompt,
         cloze=cloze,
+        **grading.spec_answers(question.answers),
         other_terms=other_terms,
     )

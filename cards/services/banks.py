@@ -34,6 +34,19 @@ class LoadReport:
         )
 
 
+def answers_of(value):
+    """A copy of a question's `answers`: a list (a short answer's accepted answers) or, for a
+    cloze question, its alternatives per blank ({"c1": ["CNS"]}), blanks without any left
+    out; no alternatives at all reads as the empty list, as before there were any. Anything
+    else is passed on as it is, for the validator to refuse."""
+    if isinstance(value, dict):
+        kept = {k: list(v) if isinstance(v, list) else v for k, v in value.items() if v != []}
+        return kept or []
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
 def question_data(question: Question, choices: list[Choice], *, with_ids: bool = False) -> dict:
     """A question in the bank format (the same dict export writes and revisions store)."""
     passage = question.passage
@@ -47,7 +60,7 @@ def question_data(question: Question, choices: list[Choice], *, with_ids: bool =
             {**({"id": c.pk} if with_ids else {}), "text": c.text, "correct": c.correct, "feedback": c.feedback}
             for c in choices
         ],
-        "answers": list(question.answers or []),
+        "answers": answers_of(question.answers),
         "explanation": question.explanation,
         "source": ({"source": passage.source.slug, "passage": passage.key, "quote": question.quote} if passage else {}),
         "status": question.status,
@@ -68,7 +81,7 @@ def normalized_question(q: dict) -> dict:
             {"text": c["text"], "correct": c["correct"], "feedback": c.get("feedback", "")}
             for c in q.get("choices", [])
         ],
-        "answers": list(q.get("answers", [])),
+        "answers": answers_of(q.get("answers", [])),
         "explanation": q.get("explanation", ""),
         "source": dict(q["source"]) if q.get("source") else {},
         "status": q.get("status", "draft"),

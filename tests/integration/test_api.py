@@ -349,6 +349,21 @@ def test_invalid_question_is_400_with_fields(instructor, course, deck):
     assert "exactly one correct choice" in response.json()["fields"]["choices"]
 
 
+def test_a_cloze_with_alternatives_per_blank_is_created_and_malformed_ones_are_400(instructor, course, deck):
+    api = api_for(instructor)
+    body = question_body(deck, kind="cloze", prompt="Acts in the {{c1::central nervous system}}.", choices=[])
+    created = api.post("/api/v1/questions/", {**body, "answers": {"c1": ["CNS"]}}, format="json")
+    assert created.status_code == 201, created.json()
+    assert Question.objects.get(pk=created.json()["id"]).answers == {"c1": ["CNS"]}
+    missing = api.post("/api/v1/questions/", {**body, "answers": {"c2": ["CNS"]}}, format="json")
+    assert missing.status_code == 400
+    assert "answers name blank 'c2'" in missing.json()["fields"]["answers"]
+    refused = api.post("/api/v1/questions/", {**body, "answers": "CNS"}, format="json")
+    assert refused.status_code == 400
+    assert 'an object of alternatives per blank: {"c1": ["CNS"]}' in refused.json()["fields"]["answers"]
+    assert api.post("/api/v1/questions/", {**body, "answers": {"c1": [7, None]}}, format="json").status_code == 400
+
+
 def test_creating_a_question_without_a_deck_is_400_naming_it(instructor, course, deck):
     body = question_body(deck)
     del body["deck"]

@@ -369,15 +369,16 @@ def test_flashcards_round_trip_through_general_feedback(reimported):
 def test_cloze_becomes_one_short_answer_per_deletion(reimported):
     back = by_uid(reimported)
     assert back["bac-mechanism-027-c1"]["prompt"] == "Baclofen is categorized as a _____ and antispasmodic agent."
-    assert back["bac-mechanism-027-c1"]["answers"] == ["skeletal muscle relaxant"]
+    # the blank's text first, then its alternatives from the bank
+    assert back["bac-mechanism-027-c1"]["answers"] == ["skeletal muscle relaxant", "muscle relaxant"]
     assert back["bac-mechanism-027-c2"]["prompt"] == (
         "Baclofen is categorized as a skeletal muscle relaxant and _____ agent."
     )
-    assert back["bac-mechanism-027-c2"]["answers"] == ["antispasmodic"]
+    assert back["bac-mechanism-027-c2"]["answers"] == ["antispasmodic", "spasmolytic"]
     assert back["bac-mechanism-027-c2"]["kind"] == "short"
     assert "bac-mechanism-027" not in back
     hinted = [q for q in reimported.questions if q["prompt"].startswith("_____ (route)")]
-    assert [q["answers"] for q in hinted] == [["Intrathecal"]]
+    assert [q["answers"] for q in hinted] == [["Intrathecal", "ITB", "intrathecally"]]
     clozes = [q for q in BANK["questions"] if q["kind"] == "cloze"]
     deletions = sum(len(cloze_deletions(q["prompt"])) for q in clozes)
     assert len(reimported.questions) == len(BANK["questions"]) - len(clozes) + deletions
