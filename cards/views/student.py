@@ -144,12 +144,14 @@ def _deck_today(request, place: StudyPlace) -> DeckToday:
     return _today_and_queue(request, place)[0]
 
 
-def _panel_context(request, place: StudyPlace, *, notice: str = "") -> dict:
+def _panel_context(request, place: StudyPlace, *, notice: str = "", notice_level: str = "warning") -> dict:
     course, deck = place.course, place.deck
     today, queue = _today_and_queue(request, place)
     now, day_end = today.now, today.day_end
     card = queue.card
-    context = today.context(course, deck, card=card, notice=notice, review_id=uuid.uuid4(), mode="question")
+    context = today.context(
+        course, deck, card=card, notice=notice, notice_level=notice_level, review_id=uuid.uuid4(), mode="question"
+    )
     if card is None:
         context["mode"] = "done"
         comes_back = next_learning_due(user_id=request.user.pk, deck_id=deck.pk, day_end=day_end)
@@ -238,6 +240,8 @@ def answer(request, course_id: int, deck_id: int):
     course, deck = place.course, place.deck
     if outcome.card.deck_id != deck.pk:
         raise Http404("That card is not in this deck.")
+    if kind == "flashcard":  # the student rated it: straight to the next card, as Anki does
+        return _next_card_response(request, place, notice=_rated(outcome), level="success")
     if request.htmx:
         fresh = (
             None
@@ -319,9 +323,20 @@ def rerate(request, course_id: int, deck_id: int):
     return _next_card_response(request, place)
 
 
-def _next_card_response(request, place: StudyPlace):
+def _rated(outcome) -> str:
+    return (
+        f"Rated {scheduling.Rating(outcome.log.rating).name.title()}: next in "
+        f"{scheduling.format_interval(outcome.card.due - outcome.log.reviewed_at)}."
+    )
+
+
+def _next_card_response(request, place: StudyPlace, *, notice: str = "", level: str = "success"):
+    """The next card. A `notice` goes in the panel htmx swaps in (and goes with it); a plain
+    form's redirect carries it as a message, shown once on the page it lands on."""
     if request.htmx:
-        return _render_panel(request, _panel_context(request, place))
+        return _render_panel(request, _panel_context(request, place, notice=notice, notice_level=level))
+    if notice:
+        messages.add_message(request, messages.SUCCESS if level == "success" else messages.ERROR, notice)
     return redirect("cards:study_session", course_id=place.course.pk, deck_id=place.deck.pk)
 
 

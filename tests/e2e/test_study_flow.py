@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from cards.models import ReviewLog
 from cards.services.courses import enroll_student
-from tests.e2e.support import log_in, wait_for_htmx
+from tests.e2e.support import log_in, shown_card_id, wait_for_htmx
 from tests.factories import CourseFactory, DeckFactory, UserFactory, make_question
 
 
@@ -55,3 +55,33 @@ def test_space_and_enter_after_show_answer_never_rate(page, base_url):
     expect(page.locator("#panel")).not_to_have_attribute("data-mode", "reveal")
     wait_for_htmx(page)
     assert [log.rating for log in ReviewLog.objects.filter(user=student)] == [2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rating_a_flashcard_goes_straight_to_the_next_card_and_u_still_undoes(page, base_url):
+    course, deck, student = flashcard_course("anki")
+    log_in(page, base_url, "anki", "correct-horse-battery")
+    page.goto(f"{base_url}/study/{course.pk}/{deck.pk}/")
+    panel = page.locator("#panel")
+    first = shown_card_id(page)
+    reveal_by_space(page)
+    page.keyboard.press("3")
+    # No "You rated it Good" screen: the next card, with the rating said in passing.
+    expect(panel).to_have_attribute("data-mode", "question")
+    wait_for_htmx(page)
+    expect(panel.locator("article.feedback")).to_have_count(0)
+    expect(panel).to_contain_text("Rated Good")
+    second = shown_card_id(page)
+    assert second != first
+    assert [(log.card_id, log.rating) for log in ReviewLog.objects.filter(user=student)] == [(first, 3)]
+    with page.expect_response(lambda r: r.url.endswith("/undo/")):
+        page.keyboard.press("u")
+    wait_for_htmx(page)
+    undo = ReviewLog.objects.get(user=student, kind=ReviewLog.Kind.UNDO)
+    assert undo.undoes.card_id == first
+    assert shown_card_id(page) == first  # the undone card is back, to be rated again
+    reveal_by_space(page)
+    page.keyboard.press("4")
+    expect(panel).to_have_attribute("data-mode", "question")
+    assert ReviewLog.objects.filter(user=student, kind=ReviewLog.Kind.REVIEW, undone_by__isnull=True).get().rating == 4
+

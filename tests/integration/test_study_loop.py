@@ -366,3 +366,25 @@ def test_enrolling_twice_duplicates_nothing(student, course):
     count = Card.objects.filter(user=student).count()
     enroll_student(user=student, course=course)
     assert Card.objects.filter(user=student).count() == count
+
+
+def test_rating_a_flashcard_shows_the_next_card_not_a_feedback_screen(student, student_client, course):
+    deck = DeckFactory()
+    for n in range(2):
+        make_question(deck, "flashcard", prompt=f"Front {n}?")
+    course.decks.set([deck])
+    from cards.services.courses import ensure_cards_for_course
+
+    ensure_cards_for_course(course=course)
+    card = shown_card(student_client.get(session_url(course, deck)).content.decode())
+    data = {"card": card.pk, "kind": "flashcard", "review_id": str(uuid.uuid4()), "reps": 0, "rating": 3}
+    html = student_client.post(answer_url(course, deck), data, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-mode="question"' in html and "You rated it" not in html
+    assert "Rated Good: next in" in html
+    assert 'data-key="u"' in html  # the undo key still has its button
+    assert shown_card(html).pk != card.pk
+    # without htmx, the plain form lands on the next card too
+    other = shown_card(html)
+    data = {"card": other.pk, "kind": "flashcard", "review_id": str(uuid.uuid4()), "reps": 0, "rating": 4}
+    response = student_client.post(answer_url(course, deck), data)
+    assert response["Location"] == session_url(course, deck)
