@@ -313,14 +313,8 @@ def rerate(request, course_id: int, deck_id: int):
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("cards:study_session", course_id=course.pk, deck_id=deck.pk)
-    messages.success(
-        request,
-        f"Rated {scheduling.Rating(outcome.log.rating).name.title()}: next in "
-        f"{scheduling.format_interval(outcome.card.due - outcome.log.reviewed_at)}.",
-    )
-    return _next_card_response(request, place)
+        return _next_card_response(request, place, notice=exc.message, level="warning")
+    return _next_card_response(request, place, notice=_rated(outcome))
 
 
 def _rated(outcome) -> str:
@@ -336,7 +330,7 @@ def _next_card_response(request, place: StudyPlace, *, notice: str = "", level: 
     if request.htmx:
         return _render_panel(request, _panel_context(request, place, notice=notice, notice_level=level))
     if notice:
-        messages.add_message(request, messages.SUCCESS if level == "success" else messages.ERROR, notice)
+        messages.add_message(request, messages.SUCCESS if level == "success" else messages.WARNING, notice)
     return redirect("cards:study_session", course_id=place.course.pk, deck_id=place.deck.pk)
 
 
@@ -347,10 +341,8 @@ def undo(request, course_id: int, deck_id: int):
     try:
         study_services.undo_last_review(user=request.user, now=timezone.now())
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Last review undone: the card is back as it was.")
-    return _next_card_response(request, place)
+        return _next_card_response(request, place, notice=exc.message, level="warning")
+    return _next_card_response(request, place, notice="Last review undone: the card is back as it was.")
 
 
 @login_required

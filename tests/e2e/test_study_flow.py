@@ -85,3 +85,28 @@ def test_rating_a_flashcard_goes_straight_to_the_next_card_and_u_still_undoes(pa
     expect(panel).to_have_attribute("data-mode", "question")
     assert ReviewLog.objects.filter(user=student, kind=ReviewLog.Kind.REVIEW, undone_by__isnull=True).get().rating == 4
 
+
+@pytest.mark.django_db(transaction=True)
+def test_undo_says_so_in_the_panel_at_once_and_the_message_goes_with_it(page, base_url):
+    course, deck, student = flashcard_course("ulla")
+    log_in(page, base_url, "ulla", "correct-horse-battery")
+    page.goto(f"{base_url}/study/{course.pk}/{deck.pk}/")
+    panel = page.locator("#panel")
+    reveal_by_space(page)
+    page.keyboard.press("3")
+    expect(panel).to_have_attribute("data-mode", "question")
+    wait_for_htmx(page)
+    page.keyboard.press("u")
+    expect(panel.locator(".msg")).to_contain_text("Last review undone", timeout=3_000)
+    wait_for_htmx(page)
+    assert ReviewLog.objects.filter(user=student, kind=ReviewLog.Kind.UNDO).count() == 1
+    # A later full page load does not bring the message back above the card.
+    page.reload()
+    expect(panel).to_have_attribute("data-mode", "question")
+    expect(page.locator("main")).not_to_contain_text("Last review undone")
+    # Nor does the next card's panel keep it.
+    reveal_by_space(page)
+    page.keyboard.press("3")
+    expect(panel).to_have_attribute("data-mode", "question")
+    wait_for_htmx(page)
+    expect(page.locator("main")).not_to_contain_text("Last review undone")

@@ -388,3 +388,16 @@ def test_rating_a_flashcard_shows_the_next_card_not_a_feedback_screen(student, s
     data = {"card": other.pk, "kind": "flashcard", "review_id": str(uuid.uuid4()), "reps": 0, "rating": 4}
     response = student_client.post(answer_url(course, deck), data)
     assert response["Location"] == session_url(course, deck)
+
+
+def test_htmx_undo_says_so_in_the_panel_and_leaves_no_message_for_later(student, student_client, course, deck):
+    card = shown_card(student_client.get(session_url(course, deck)).content.decode())
+    post_answer(student_client, course, deck, card)
+    response = student_client.post(reverse("cards:study_undo", args=[course.pk, deck.pk]), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="panel"')
+    assert "Last review undone" in html
+    # nothing waits in the session to appear above a later card
+    assert "Last review undone" not in student_client.get(session_url(course, deck)).content.decode()
+    nothing = student_client.post(reverse("cards:study_undo", args=[course.pk, deck.pk]), HTTP_HX_REQUEST="true")
+    assert "no review to undo" in nothing.content.decode()
