@@ -401,3 +401,19 @@ def test_htmx_undo_says_so_in_the_panel_and_leaves_no_message_for_later(student,
     assert "Last review undone" not in student_client.get(session_url(course, deck)).content.decode()
     nothing = student_client.post(reverse("cards:study_undo", args=[course.pk, deck.pk]), HTTP_HX_REQUEST="true")
     assert "no review to undo" in nothing.content.decode()
+
+
+def test_a_partly_right_answer_is_styled_partial_not_wrong(student_client, course):
+    deck = DeckFactory()
+    question = make_question(deck, "multiple")
+    course.decks.set([deck])
+    from cards.services.courses import ensure_cards_for_course
+
+    ensure_cards_for_course(course=course)
+    card = shown_card(student_client.get(session_url(course, deck)).content.decode())
+    two_of_three = list(question.choices.filter(correct=True).values_list("pk", flat=True))[:2]
+    response = post_answer(student_client, course, deck, card, {"choices": two_of_three})
+    html = student_client.get(response["Location"]).content.decode()
+    article = re.search(r'<article class="qcard feedback ([^"]*)"', html).group(1)
+    assert article.split() == ["is-partial"], article
+    assert "Partly right (67%)" in html and "Not quite" not in html
