@@ -20,7 +20,7 @@ from cards.converters import parse_id
 from cards.core import grading, scheduling
 from cards.errors import DomainError, InvalidInput, NotFound
 from cards.forms import JoinCourseForm, ReportForm, SignUpForm
-from cards.permissions import student_course_and_deck
+from cards.permissions import is_instructor, student_course_and_deck
 from cards.selectors.feedback import fresh_feedback, review_feedback
 from cards.selectors.progress import streak
 from cards.selectors.study import (
@@ -362,8 +362,10 @@ def healthz(request):
 
 
 def home(request):
+    """Where `/` and a login without `next` (LOGIN_REDIRECT_URL) lead: an instructor to what
+    they teach, a student to what they study."""
     if request.user.is_authenticated:
-        return redirect("cards:study_home")
+        return redirect("cards:teach_home" if is_instructor(request.user) else "cards:study_home")
     return redirect(reverse("login"))
 
 
