@@ -313,8 +313,11 @@ def rerate(request, course_id: int, deck_id: int):
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except DomainError as exc:
-        return _next_card_response(request, place, notice=exc.message, level="warning")
+        return _next_card_response(request, place, notice=exc.message, level="error")
     return _next_card_response(request, place, notice=_rated(outcome))
+
+
+MESSAGE_LEVELS = {"success": messages.SUCCESS, "warning": messages.WARNING, "error": messages.ERROR}
 
 
 def _rated(outcome) -> str:
@@ -330,7 +333,7 @@ def _next_card_response(request, place: StudyPlace, *, notice: str = "", level: 
     if request.htmx:
         return _render_panel(request, _panel_context(request, place, notice=notice, notice_level=level))
     if notice:
-        messages.add_message(request, messages.SUCCESS if level == "success" else messages.WARNING, notice)
+        messages.add_message(request, MESSAGE_LEVELS[level], notice)
     return redirect("cards:study_session", course_id=place.course.pk, deck_id=place.deck.pk)
 
 
@@ -341,7 +344,7 @@ def undo(request, course_id: int, deck_id: int):
     try:
         study_services.undo_last_review(user=request.user, now=timezone.now())
     except DomainError as exc:
-        return _next_card_response(request, place, notice=exc.message, level="warning")
+        return _next_card_response(request, place, notice=exc.message, level="error")
     return _next_card_response(request, place, notice="Last review undone: the card is back as it was.")
 
 
