@@ -201,7 +201,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "cards:study_home"
+LOGIN_REDIRECT_URL = "home"  # cards.views.student.home: an instructor to /teach/, a student to /study/
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"

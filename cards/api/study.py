@@ -16,7 +16,7 @@ from cards.converters import MAX_ID, parse_id
 from cards.core import grading, scheduling
 from cards.selectors import progress
 from cards.selectors.feedback import fresh_feedback, review_feedback
-from cards.selectors.study import choice_order_seed, due_count, shuffled, study_decks, study_queue, user_timezone
+from cards.selectors.study import choice_order_seed, shuffled, study_decks, study_queue, user_timezone
 from cards.selectors.terms import CHOICE_KINDS
 from cards.services import study as study_services
 
@@ -283,7 +283,8 @@ def stats(request):
     mastery = progress.topic_mastery(user_id=request.user.pk, now=now)
     return Response(
         {
-            "due_today": due_count(user_id=request.user.pk, now=now, until=day_end),
+            # the web's one definition: reviews due today within the daily limit, as /study/ counts them
+            "due_today": home.left_today.due,
             "reviews_today": home.done_today,
             "streak": days_streak,
             "true_retention": (recalled / total) if total else None,

@@ -163,6 +163,17 @@ def retrievability(state: CardState, now: datetime, settings: SchedulerSettings 
     return float(build_scheduler(settings).get_card_retrievability(_to_fsrs(state, now, 1), _utc(now)))
 
 
+def review_recall(state: CardState, now: datetime, settings: SchedulerSettings = SchedulerSettings()) -> float | None:
+    """Predicted recall of a card in the Review state; None for a card never reviewed or still
+    in its (re)learning steps. FSRS counts whole days since the last review, so such a card,
+    answered minutes ago (even wrongly), would read 100%: its steps, not its memory, decide
+    when it comes back. The dashboard's weakest items and the class's forgetting say
+    'learning' instead (cards.db.progress, cards.selectors.cohort)."""
+    if state.state != State.REVIEW or state.last_review is None:
+        return None
+    return retrievability(state, now, settings)
+
+
 def new_card_state(now: datetime) -> CardState:
     return CardState(due=_utc(now))
 

@@ -52,10 +52,14 @@ _TOPIC_MASTERY = """
     {studyable}
     GROUP BY t.slug, t.name ORDER BY t.name, t.slug
 """
+# A card in its (re)learning steps has no recall to show (scheduling.review_recall): NULL,
+# listed first (the student is still learning it), most lapses first.
 _WEAKEST = """
-    SELECT c.id AS card_id, q.prompt AS prompt, t.name AS topic, c.lapses AS lapses, {recall} AS recall
+    SELECT c.id AS card_id, q.prompt AS prompt, t.name AS topic, c.lapses AS lapses,
+           CASE WHEN c.state = 2 THEN {recall} END AS recall,
+           CASE WHEN c.state = 2 THEN 1 ELSE 0 END AS in_review
     {studyable} AND c.last_review IS NOT NULL
-    ORDER BY recall, c.lapses DESC, c.id
+    ORDER BY in_review, recall, c.lapses DESC, c.id
     LIMIT %(limit)s
 """
 
@@ -104,11 +108,15 @@ class WeakItem:
     prompt: str
     topic: str
     lapses: int
-    retrievability: float
+    retrievability: float | None  # None: still in its (re)learning steps
+
+    @property
+    def learning(self) -> bool:
+        return self.retrievability is None
 
 
 def weakest_items(*, user_id: int, now: datetime, limit: int = 10) -> list[WeakItem]:
-    """The student's reviewed, studyable cards with the lowest predicted recall now (most
-    lapses first among equals)."""
+    """The student's reviewed, studyable cards: those still in their (re)learning steps first
+    (no recall to show), then the lowest predicted recall now (most lapses first among equals)."""
     rows = fetch(_sql(connection.vendor)["weakest"], {"user": user_id, "now": db_moment(now), "limit": limit})
     return [WeakItem(r["card_id"], r["prompt"], r["topic"], r["lapses"], r["recall"]) for r in rows]

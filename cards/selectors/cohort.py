@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Max, Q, Sum
+from django.db.models import Avg, Case, Count, ExpressionWrapper, F, FloatField, Max, Q, Sum, When
 from django.utils import timezone
 
 from cards.core import analytics
@@ -36,7 +36,8 @@ def class_topic_mastery(course: Course, *, now: datetime) -> list[dict]:
 
 def class_forgetting(course: Course, *, now: datetime, limit: int = 10) -> list[dict]:
     """Questions the class forgets: highest lapse rate (lapses per review), then lowest mean
-    predicted recall; one aggregate query."""
+    predicted recall over the cards in the Review state (None while every student is still in
+    the learning steps: scheduling.review_recall); one aggregate query."""
     rows = (
         class_cards(course)
         .filter(last_review__isnull=False)
@@ -45,10 +46,10 @@ def class_forgetting(course: Course, *, now: datetime, limit: int = 10) -> list[
             lapses=Sum("lapses"),
             reps=Sum("reps"),
             students=Count("user", distinct=True),
-            recall=Avg(retrievability_expression(now)),
+            recall=Avg(Case(When(state=Card.State.REVIEW, then=retrievability_expression(now)), default=None)),
         )
         .annotate(lapse_rate=ExpressionWrapper(F("lapses") * 1.0 / F("reps"), output_field=FloatField()))
-        .order_by("-lapse_rate", "recall")[:limit]
+        .order_by("-lapse_rate", F("recall").asc(nulls_last=True))[:limit]
     )
     return list(rows)
 

@@ -99,6 +99,16 @@ class StudyHome:
     rows: list[DeckRow]
     done_today: int
 
+    @property
+    def left_today(self) -> QueueCounts:
+        """What the student may still study today over every deck: the sums of /study/'s
+        columns, so the dashboard's 'New', 'Learning' and 'Due' are the study page's."""
+        return QueueCounts(
+            new=sum(r.counts.new for r in self.rows),
+            learning=sum(r.counts.learning for r in self.rows),
+            due=sum(r.counts.due for r in self.rows),
+        )
+
 
 def _count_expressions(now: datetime, day_end: datetime) -> dict:
     return {
@@ -148,7 +158,3 @@ def card_for_reveal(*, user, card_id: int, deck_id: int):
         .annotate(student_retention=Subquery(retention))
         .first()
     )
-
-
-def due_count(*, user_id: int, now: datetime, until: datetime) -> int:
-    return studyable_cards(user_id).filter(last_review__isnull=False, due__lt=until).count()

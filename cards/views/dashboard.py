@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from cards.core import analytics, charts, scheduling
 from cards.selectors import progress
-from cards.selectors.study import user_timezone
+from cards.selectors.study import study_decks, user_timezone
 
 FORECAST_DAYS = 30
 HISTORY_DAYS = 90
@@ -24,7 +24,10 @@ def dashboard(request):
     now = timezone.now()
     tz = user_timezone(user)
     today = scheduling.study_day(now, tz)
-    _start, day_end = scheduling.study_day_bounds(now, tz)
+    day_start, day_end = scheduling.study_day_bounds(now, tz)
+    # Today's numbers are the study queue's (capped by the daily limits, learning due now),
+    # the same as /study/ shows; the forecast counts the cards falling due on later days.
+    left = study_decks(user=user, now=now, day_start=day_start, day_end=day_end).left_today
     due = progress.due_per_day(user_id=user.pk, tz_name=tz, today=today, days=FORECAST_DAYS)
     since = day_end - timedelta(days=HISTORY_DAYS + 1)
     history = progress.reviews_per_day(user_id=user.pk, tz_name=tz, since=since, until=now + timedelta(days=1))
@@ -36,7 +39,7 @@ def dashboard(request):
     daily_points = [(d.isoformat(), n) for d, n in daily]
     mastery_rows = [(name, value) for _slug, name, value, _n in mastery]
     context = {
-        "due_today": forecast[0][1] if forecast else 0,
+        "left_today": left,
         "due_tomorrow": forecast[1][1] if len(forecast) > 1 else 0,
         "streak": progress.streak(user_id=user.pk, tz_name=tz, now=now),
         "retention": analytics.true_retention(recalled, total),

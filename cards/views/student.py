@@ -20,7 +20,7 @@ from cards.converters import parse_id
 from cards.core import grading, scheduling
 from cards.errors import DomainError, InvalidInput, NotFound
 from cards.forms import JoinCourseForm, ReportForm, SignUpForm
-from cards.permissions import student_course_and_deck
+from cards.permissions import is_instructor, student_course_and_deck
 from cards.selectors.feedback import fresh_feedback, review_feedback
 from cards.selectors.progress import streak
 from cards.selectors.study import (
@@ -144,12 +144,14 @@ def _deck_today(request, place: StudyPlace) -> DeckToday:
     return _today_and_queue(request, place)[0]
 
 
-def _panel_context(request, place: StudyPlace, *, notice: str = "") -> dict:
+def _panel_context(request, place: StudyPlace, *, notice: str = "", notice_level: str = "warning") -> dict:
     course, deck = place.course, place.deck
     today, queue = _today_and_queue(request, place)
     now, day_end = today.now, today.day_end
     card = queue.card
-    context = today.context(course, deck, card=card, notice=notice, review_id=uuid.uuid4(), mode="question")
+    context = today.context(
+        course, deck, card=card, notice=notice, notice_level=notice_level, review_id=uuid.uuid4(), mode="question"
+    )
     if card is None:
         context["mode"] = "done"
         comes_back = next_learning_due(user_id=request.user.pk, deck_id=deck.pk, day_end=day_end)
@@ -238,6 +240,8 @@ def answer(request, course_id: int, deck_id: int):
     course, deck = place.course, place.deck
     if outcome.card.deck_id != deck.pk:
         raise Http404("That card is not in this deck.")
+    if kind == "flashcard":  # the student rated it: straight to the next card, as Anki does
+        return _next_card_response(request, place, notice=_rated(outcome), level="success")
     if request.htmx:
         fresh = (
             None
@@ -309,19 +313,27 @@ def rerate(request, course_id: int, deck_id: int):
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("cards:study_session", course_id=course.pk, deck_id=deck.pk)
-    messages.success(
-        request,
+        return _next_card_response(request, place, notice=exc.message, level="error")
+    return _next_card_response(request, place, notice=_rated(outcome))
+
+
+MESSAGE_LEVELS = {"success": messages.SUCCESS, "warning": messages.WARNING, "error": messages.ERROR}
+
+
+def _rated(outcome) -> str:
+    return (
         f"Rated {scheduling.Rating(outcome.log.rating).name.title()}: next in "
-        f"{scheduling.format_interval(outcome.card.due - outcome.log.reviewed_at)}.",
+        f"{scheduling.format_interval(outcome.card.due - outcome.log.reviewed_at)}."
     )
-    return _next_card_response(request, place)
 
 
-def _next_card_response(request, place: StudyPlace):
+def _next_card_response(request, place: StudyPlace, *, notice: str = "", level: str = "success"):
+    """The next card. A `notice` goes in the panel htmx swaps in (and goes with it); a plain
+    form's redirect carries it as a message, shown once on the page it lands on."""
     if request.htmx:
-        return _render_panel(request, _panel_context(request, place))
+        return _render_panel(request, _panel_context(request, place, notice=notice, notice_level=level))
+    if notice:
+        messages.add_message(request, MESSAGE_LEVELS[level], notice)
     return redirect("cards:study_session", course_id=place.course.pk, deck_id=place.deck.pk)
 
 
@@ -332,10 +344,8 @@ def undo(request, course_id: int, deck_id: int):
     try:
         study_services.undo_last_review(user=request.user, now=timezone.now())
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Last review undone: the card is back as it was.")
-    return _next_card_response(request, place)
+        return _next_card_response(request, place, notice=exc.message, level="error")
+    return _next_card_response(request, place, notice="Last review undone: the card is back as it was.")
 
 
 @login_required
@@ -355,8 +365,10 @@ def healthz(request):
 
 
 def home(request):
+    """Where `/` and a login without `next` (LOGIN_REDIRECT_URL) lead: an instructor to what
+    they teach, a student to what they study."""
     if request.user.is_authenticated:
-        return redirect("cards:study_home")
+        return redirect("cards:teach_home" if is_instructor(request.user) else "cards:study_home")
     return redirect(reverse("login"))
 
 

@@ -220,8 +220,8 @@ def focus_with_tab(page: Page, element_id: str, limit: int = 40) -> None:
 
 
 def answer_by_keyboard(page: Page, *, rating_key: str = "3") -> tuple[int, str]:
-    """Answer the card on screen correctly with the keyboard only; wait for the feedback.
-    Returns (card id, question kind)."""
+    """Answer the card on screen correctly with the keyboard only; wait for the feedback (for
+    a flashcard, rated with `rating_key`: for the next card). Returns (card id, question kind)."""
     from cards.core.grading import cloze_deletions
     from cards.models import Card
 
@@ -235,7 +235,11 @@ def answer_by_keyboard(page: Page, *, rating_key: str = "3") -> tuple[int, str]:
         page.keyboard.press("Space")  # reveal
         expect(panel).to_have_attribute("data-mode", "reveal")
         wait_for_htmx(page)
-        page.keyboard.press(rating_key)  # 1-4 rate
+        page.keyboard.press(rating_key)  # 1-4 rate: straight on to the next card, no feedback
+        expect(panel).not_to_have_attribute("data-mode", "reveal")
+        expect(panel.locator(".msg-success")).to_contain_text("Rated")
+        wait_for_htmx(page)
+        return card_id, question.kind
     elif question.kind in ("single", "multiple", "truefalse"):
         correct = {str(pk) for pk in question.choices.filter(correct=True).values_list("pk", flat=True)}
         options = panel.locator("input[data-index]")

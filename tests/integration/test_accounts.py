@@ -153,3 +153,21 @@ def test_preferences_refuse_out_of_range_retention(student, student_client, cour
     response = student_client.post(reverse("cards:preferences"), {"timezone": "UTC", f"retention_{course.pk}": "50"})
     assert "between 0.70 and 0.99" in response.content.decode()
     assert Enrollment.objects.get(user=student, course=course).desired_retention is None
+
+
+def test_login_lands_an_instructor_on_teach_and_a_student_on_study(client, db):
+    from cards.services.accounts import make_instructor
+
+    make_instructor(UserFactory(username="prof", password="correct-horse-battery"))
+    UserFactory(username="stu", password="correct-horse-battery")
+    credentials = {"password": "correct-horse-battery"}
+    response = client.post(reverse("login"), {"username": "prof", **credentials}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("cards:teach_home")
+    client.post(reverse("logout"))
+    response = client.post(reverse("login"), {"username": "stu", **credentials}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("cards:study_home")
+    client.post(reverse("logout"))
+    # `next` still says where to go
+    target = reverse("cards:study_home")
+    response = client.post(f"{reverse('login')}?next={target}", {"username": "prof", "next": target, **credentials})
+    assert response["Location"] == target

@@ -1,5 +1,6 @@
 """Student dashboard and instructor analytics: right numbers, fixed query counts, access."""
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -63,13 +64,14 @@ def test_dashboard_numbers(student, student_client):
 
 
 def test_dashboard_query_count_does_not_grow_with_history(django_assert_num_queries, student, student_client):
-    with django_assert_num_queries(9):  # and the nav's permission lookup (one query, cards.accounts.backend)
+    with django_assert_num_queries(13):  # and the nav's permission lookup (one query, cards.accounts.backend)
         student_client.get(reverse("cards:dashboard"))
     study_all(student, days=6)
-    # the session with its user and their time zone (one query), due per day, reviews per
-    # day, retention, topic cards, streak days, weakest cards, leeches (the nav's permission
-    # lookups of the first request are remembered)
-    with django_assert_num_queries(8):
+    # the session with its user and their time zone (one query), today's counts as /study/
+    # reads them (courses, their decks, the capped counts, today's done: four), due per
+    # day, reviews per day, retention, topic cards, streak days, weakest cards, leeches (the
+    # nav's permission lookups of the first request are remembered)
+    with django_assert_num_queries(12):
         response = student_client.get(reverse("cards:dashboard"))
     assert response.status_code == 200
 
@@ -204,3 +206,47 @@ def test_students_cannot_see_analytics_and_other_instructors_get_404(student_cli
     for url in urls:
         assert student_client.get(url).status_code == 403
         assert other.get(url).status_code == 404
+
+
+def _just_lapsed_and_one_in_review(student, now):
+    """A card answered wrong three minutes ago (relearning) and one in review 10 days on."""
+    cards = list(Card.objects.filter(user=student).select_related("question").order_by("id"))
+    lapsed = cards[0]
+    reviewed = next(c for c in cards if c.question_id != lapsed.question_id)
+    Card.objects.filter(pk=lapsed.pk).update(
+        state=3, stability=2.0, difficulty=6.0, lapses=1, reps=3, last_review=now - timedelta(minutes=3), step=0
+    )
+    Card.objects.filter(pk=reviewed.pk).update(
+        state=2, stability=5.0, difficulty=5.0, lapses=0, reps=2, last_review=now - timedelta(days=10), step=None
+    )
+    return lapsed, reviewed
+
+
+def test_weakest_items_show_a_learning_card_as_learning_not_100_percent(student, student_client):
+    now = START
+    lapsed, reviewed = _just_lapsed_and_one_in_review(student, now)
+    with time_machine.travel(now, tick=False):
+        html = student_client.get(reverse("cards:dashboard")).content.decode()
+    weakest = html[html.index("<h2>Weakest items</h2>") : html.index("<h2>Leeches</h2>")]
+    rows = weakest.split("<tr>")[2:]
+    assert len(rows) == 2
+    assert lapsed.question.prompt[:30] in rows[0] and ">learning<" in rows[0]
+    assert "100%" not in weakest
+    assert reviewed.question.prompt[:30] in rows[1] and re.search(r'<td class="num">\d+%</td>', rows[1])
+
+
+def test_what_the_class_forgets_does_not_read_a_learning_card_as_100_percent(
+    instructor_client, course, student, other_student
+):
+    from cards.selectors.cohort import class_forgetting
+    from cards.services import class_stats
+
+    now = START
+    lapsed, _reviewed = _just_lapsed_and_one_in_review(student, now)
+    rows = {r["question_id"]: r for r in class_forgetting(course, now=now)}
+    assert rows[lapsed.question_id]["recall"] is None  # every student still learning it
+    with time_machine.travel(now, tick=False):
+        class_stats.refresh(course)
+        html = instructor_client.get(reverse("cards:course_analytics", args=[course.pk])).content.decode()
+    forgets = html[html.index("What the class forgets") : html.index('id="items"')]
+    assert ">learning<" in forgets and "100%" not in forgets

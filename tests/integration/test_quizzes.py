@@ -277,3 +277,23 @@ def test_htmx_answer_returns_the_question_fragment(student, student_client, time
     response = student_client.post(reverse("cards:attempt_answer", args=[attempt.pk]), data, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert html.lstrip().startswith("<section") and "saved" in html and "<html" not in html
+
+
+def test_a_partly_right_quiz_answer_is_shown_as_partial_not_wrong(
+    student, student_client, course, instructor, quiz_deck
+):
+    question = quiz_deck.questions.get(kind="multiple")
+    quiz = quiz_services.quiz_create(
+        course=course, created_by=instructor, title="Partial", num_questions=1, questions=[question]
+    )
+    with time_machine.travel(START, tick=False):
+        attempt = quiz_services.attempt_start(user=student, quiz=quiz, now=datetime.now(UTC))
+        two_of_three = list(question.choices.filter(correct=True).values_list("pk", flat=True))[:2]
+        post_answer(student_client, attempt, question, {"choices": two_of_three})
+        student_client.post(reverse("cards:attempt_submit", args=[attempt.pk]))
+        result = student_client.get(reverse("cards:attempt_result", args=[attempt.pk])).content.decode()
+    section = result[
+        result.index('<section class="qcard') : result.index("</h2>", result.index('<section class="qcard'))
+    ]
+    assert "is-partial" in section and "is-wrong" not in section
+    assert "partly right (67%)" in section

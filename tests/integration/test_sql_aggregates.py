@@ -162,24 +162,42 @@ def test_review_days_by_probes_match_truncdate_across_dst(tz_name, student):
 def test_dashboard_recall_in_sql_matches_fsrs(student):
     now = datetime(2026, 3, 20, 12, tzinfo=UTC)
     rng = random.Random(7)
-    for card in Card.objects.filter(user=student):
+    for i, card in enumerate(Card.objects.filter(user=student).order_by("id")):
         days = rng.uniform(0.5, 30)
         Card.objects.filter(pk=card.pk).update(
             state=2, stability=rng.uniform(0.5, 40), difficulty=5.0, last_review=now - timedelta(days=days), lapses=0
         )
+        learning = {1: Card.State.LEARNING, 4: Card.State.RELEARNING}  # just answered: no recall to show
+        if i in learning:
+            Card.objects.filter(pk=card.pk).update(state=learning[i], last_review=now - timedelta(minutes=3), lapses=i)
+
+    def state(card):
+        return scheduling.CardState(state=card.state, stability=card.stability, last_review=card.last_review)
 
     def recall(card):
-        state = scheduling.CardState(state=card.state, stability=card.stability, last_review=card.last_review)
-        return scheduling.retrievability(state, now)
+        return scheduling.retrievability(state(card), now)
 
     cards = list(Card.objects.filter(user=student).select_related("question__topic"))
+    assert {c.state for c in cards} == {1, 2, 3}
     for slug, _name, mastery, n in topic_mastery(user_id=student.pk, now=now):
         mine = [recall(c) for c in cards if c.question.topic.slug == slug]
         assert n == len(mine) and mastery == pytest.approx(sum(mine) / len(mine))
-    weakest = weakest_items(user_id=student.pk, now=now, limit=3)
-    ranked = sorted(cards, key=lambda c: (recall(c), -c.lapses, c.pk))[:3]
-    assert [w.card_id for w in weakest] == [c.pk for c in ranked]
-    assert [w.retrievability for w in weakest] == pytest.approx([recall(c) for c in ranked])
+
+    def review_recall(card):
+        return scheduling.review_recall(state(card), now)
+
+    for limit in (1, 3, len(cards)):
+        weakest = weakest_items(user_id=student.pk, now=now, limit=limit)
+        # learning cards first (most lapses first), then the lowest recall
+        ranked = sorted(cards, key=lambda c: (review_recall(c) is not None, review_recall(c) or 0.0, -c.lapses, c.pk))[
+            :limit
+        ]
+        assert [w.card_id for w in weakest] == [c.pk for c in ranked]
+        got = [w.retrievability for w in weakest]
+        want = [review_recall(c) for c in ranked]
+        assert [g is None for g in got] == [w is None for w in want]
+        assert [g for g in got if g is not None] == pytest.approx([w for w in want if w is not None])
+    assert [w.learning for w in weakest_items(user_id=student.pk, now=now, limit=2)] == [True, True]
 
 
 def test_true_retention_counts_live_reviews_of_cards_in_review_only(db):

@@ -366,3 +366,54 @@ def test_enrolling_twice_duplicates_nothing(student, course):
     count = Card.objects.filter(user=student).count()
     enroll_student(user=student, course=course)
     assert Card.objects.filter(user=student).count() == count
+
+
+def test_rating_a_flashcard_shows_the_next_card_not_a_feedback_screen(student, student_client, course):
+    deck = DeckFactory()
+    for n in range(2):
+        make_question(deck, "flashcard", prompt=f"Front {n}?")
+    course.decks.set([deck])
+    from cards.services.courses import ensure_cards_for_course
+
+    ensure_cards_for_course(course=course)
+    card = shown_card(student_client.get(session_url(course, deck)).content.decode())
+    data = {"card": card.pk, "kind": "flashcard", "review_id": str(uuid.uuid4()), "reps": 0, "rating": 3}
+    html = student_client.post(answer_url(course, deck), data, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-mode="question"' in html and "You rated it" not in html
+    assert "Rated Good: next in" in html
+    assert 'data-key="u"' in html  # the undo key still has its button
+    assert shown_card(html).pk != card.pk
+    # without htmx, the plain form lands on the next card too
+    other = shown_card(html)
+    data = {"card": other.pk, "kind": "flashcard", "review_id": str(uuid.uuid4()), "reps": 0, "rating": 4}
+    response = student_client.post(answer_url(course, deck), data)
+    assert response["Location"] == session_url(course, deck)
+
+
+def test_htmx_undo_says_so_in_the_panel_and_leaves_no_message_for_later(student, student_client, course, deck):
+    card = shown_card(student_client.get(session_url(course, deck)).content.decode())
+    post_answer(student_client, course, deck, card)
+    response = student_client.post(reverse("cards:study_undo", args=[course.pk, deck.pk]), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="panel"')
+    assert "Last review undone" in html
+    # nothing waits in the session to appear above a later card
+    assert "Last review undone" not in student_client.get(session_url(course, deck)).content.decode()
+    nothing = student_client.post(reverse("cards:study_undo", args=[course.pk, deck.pk]), HTTP_HX_REQUEST="true")
+    assert "no review to undo" in nothing.content.decode()
+
+
+def test_a_partly_right_answer_is_styled_partial_not_wrong(student_client, course):
+    deck = DeckFactory()
+    question = make_question(deck, "multiple")
+    course.decks.set([deck])
+    from cards.services.courses import ensure_cards_for_course
+
+    ensure_cards_for_course(course=course)
+    card = shown_card(student_client.get(session_url(course, deck)).content.decode())
+    two_of_three = list(question.choices.filter(correct=True).values_list("pk", flat=True))[:2]
+    response = post_answer(student_client, course, deck, card, {"choices": two_of_three})
+    html = student_client.get(response["Location"]).content.decode()
+    article = re.search(r'<article class="qcard feedback ([^"]*)"', html).group(1)
+    assert article.split() == ["is-partial"], article
+    assert "Partly right (67%)" in html and "Not quite" not in html

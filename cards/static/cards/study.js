@@ -1,5 +1,6 @@
 // Keyboard study: number keys pick choices (or rate 1-4 where rating buttons are shown),
-// Space/Enter reveals, checks or goes to the next card, U undoes. Loaded from a file: the
+// Space/Enter reveals, checks or goes to the next card, U undoes. Space and Enter never rate:
+// on a revealed flashcard they do nothing, and the focus is on the answer, not on a button. Loaded from a file: the
 // Content-Security-Policy allows no inline script.
 (function () {
   "use strict";
@@ -27,9 +28,9 @@
     shownAt = Date.now();
     var p = panel();
     if (!p) return;
-    // The main action first: never a re-rate button, which Enter would then press.
+    // The main action first; never a rating button, which Space or Enter would then press.
     var focusable = p.querySelector("#answer-text") || p.querySelector("#reveal") || p.querySelector("#next") ||
-      p.querySelector(".rate");
+      p.querySelector("#answer-region");
     if (focusable) focusable.focus({ preventScroll: false });
   });
 
@@ -50,6 +51,10 @@
       return;
     }
     if (key === " " || key === "Enter") {
+      if (p.getAttribute("data-mode") === "reveal" && (p.contains(event.target) || event.target === document.body)) {
+        event.preventDefault(); // the answer is shown: rating is 1-4 only
+        return;
+      }
       if (event.target && (event.target.tagName === "BUTTON" || event.target.tagName === "A") && key === "Enter") return;
       var form = p.querySelector("#answer-form");
       var action = p.querySelector('[data-key="space"]');
