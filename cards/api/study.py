@@ -16,7 +16,7 @@ from cards.converters import MAX_ID, parse_id
 from cards.core import grading, scheduling
 from cards.selectors import progress
 from cards.selectors.feedback import fresh_feedback, review_feedback
-from cards.selectors.study import choice_order_seed, shuffled, study_decks, study_queue, user_timezone
+from cards.selectors.study import choice_order_seed, shuffled, study_queue, study_today, user_timezone
 from cards.selectors.terms import CHOICE_KINDS
 from cards.services import study as study_services
 
@@ -277,15 +277,15 @@ def stats(request):
     now = timezone.now()
     tz = user_timezone(request.user)
     day_start, day_end = scheduling.study_day_bounds(now, tz)
-    home = study_decks(user=request.user, now=now, day_start=day_start, day_end=day_end)
+    today = study_today(user_id=request.user.pk, now=now, day_start=day_start, day_end=day_end)
     recalled, total = progress.true_retention(user_id=request.user.pk, since=now - timedelta(days=30))
     days_streak = progress.streak(user_id=request.user.pk, tz_name=tz, now=now)
     mastery = progress.topic_mastery(user_id=request.user.pk, now=now)
     return Response(
         {
             # the web's one definition: reviews due today within the daily limit, as /study/ counts them
-            "due_today": home.left_today.due,
-            "reviews_today": home.done_today,
+            "due_today": today.left.due,
+            "reviews_today": today.done,
             "streak": days_streak,
             "true_retention": (recalled / total) if total else None,
             "retention_reviews": total,

@@ -218,3 +218,55 @@ def study_place(*, user_id: int, course_id: int, deck_id: int, day: tuple | None
     course, deck = instance(Course, row, prefix="co"), instance(Deck, row, prefix="d")
     queue = _queue_from_rows(found[1], course) if day is not None else None
     return StudyPlace(course=course, deck=deck, timezone=row["timezone"] or "UTC", queue=queue, day=day)
+
+
+# Every deck's counts and every course's done counts of a student, for the study home and the
+# dashboard: through the ORM (values/annotate with filtered counts) the two reads took ~1.8 ms
+# of Python for ~0.2 ms of SQLite (study_decks 2.1 ms in-process, a typical student; the
+# dashboard, which shows /study/'s numbers, went from 2.9 to 5.4 ms with it).
+_DECK_COUNTS = """
+    SELECT c.deck_id AS deck_id, c.course_id AS course_id, co.new_per_day AS new_per_day,
+           co.reviews_per_day AS reviews_per_day,
+           COALESCE(SUM(CASE WHEN c.last_review IS NULL THEN 1 ELSE 0 END), 0) AS new,
+           COALESCE(SUM(CASE WHEN c.state IN (1, 3) AND c.last_review IS NOT NULL AND c.due <= %(now)s
+                    THEN 1 ELSE 0 END), 0) AS learning,
+           COALESCE(SUM(CASE WHEN c.state = 2 AND c.due < %(day_end)s THEN 1 ELSE 0 END), 0) AS due,
+           COUNT(*) AS total
+    FROM cards_card c
+    JOIN cards_question q ON q.id = c.question_id
+    JOIN cards_course co ON co.id = c.course_id
+    JOIN cards_enrollment e ON e.course_id = c.course_id AND e.user_id = c.user_id
+    JOIN cards_course_decks cd ON cd.course_id = c.course_id AND cd.deck_id = c.deck_id
+    WHERE c.user_id = %(user)s AND NOT c.suspended AND q.status = 'published'
+    GROUP BY c.deck_id, c.course_id, co.new_per_day, co.reviews_per_day
+"""
+_DONE_BY_COURSE = """
+    SELECT rc.course_id AS course_id, COUNT(*) AS total,
+           COALESCE(SUM(CASE WHEN {done_new} THEN 1 ELSE 0 END), 0) AS new,
+           COALESCE(SUM(CASE WHEN {done_review} THEN 1 ELSE 0 END), 0) AS reviews
+    FROM cards_reviewlog r JOIN cards_card rc ON rc.id = r.card_id
+    WHERE r.user_id = %(user)s AND r.kind = 'review' AND r.reviewed_at >= %(day_start)s
+      AND NOT EXISTS (SELECT 1 FROM cards_reviewlog u WHERE u.undoes_id = r.id)
+    GROUP BY rc.course_id
+"""
+
+
+def deck_counts(*, user_id: int, now: datetime, day_end: datetime) -> dict[tuple[int, int], dict]:
+    """{(deck, course): {new, learning, due, total, new_per_day, reviews_per_day}}: the
+    student's studyable cards of each deck of the courses they are enrolled in, uncapped,
+    with the course's daily limits."""
+    rows = fetch(_DECK_COUNTS, {"user": user_id, "now": db_moment(now), "day_end": db_moment(day_end)})
+    names = ("new", "learning", "due", "total", "new_per_day", "reviews_per_day")
+    return {(r["deck_id"], r["course_id"]): {k: int(r[k]) for k in names} for r in rows}
+
+
+@lru_cache(maxsize=4)
+def _done_by_course_sql(vendor: str) -> str:
+    return _DONE_BY_COURSE.format(done_new=DONE_NEW, done_review=done_review(vendor))
+
+
+def done_by_course(*, user_id: int, day_start: datetime) -> dict[int, dict]:
+    """{course: {total, new, reviews}}: the student's live reviews since `day_start`, as the
+    daily limits count them (cards.db.done_today)."""
+    rows = fetch(_done_by_course_sql(connection.vendor), {"user": user_id, "day_start": db_moment(day_start)})
+    return {r["course_id"]: {k: int(r[k]) for k in ("total", "new", "reviews")} for r in rows}

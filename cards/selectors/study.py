@@ -11,7 +11,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 
 from cards.core import queue as policy
 from cards.core.queue import QueueCounts
-from cards.db.queue import StudyPlace, StudyQueue, study_place, study_queue
+from cards.db.queue import StudyPlace, StudyQueue, deck_counts, done_by_course, study_place, study_queue
 from cards.models import Card, Choice, Course, Deck, Enrollment, Profile, Question, ReviewLog
 from cards.selectors.terms import CHOICE_KINDS
 
@@ -99,40 +99,43 @@ class StudyHome:
     rows: list[DeckRow]
     done_today: int
 
-    @property
-    def left_today(self) -> QueueCounts:
-        """What the student may still study today over every deck: the sums of /study/'s
-        columns, so the dashboard's 'New', 'Learning' and 'Due' are the study page's."""
-        return QueueCounts(
-            new=sum(r.counts.new for r in self.rows),
-            learning=sum(r.counts.learning for r in self.rows),
-            due=sum(r.counts.due for r in self.rows),
+
+@dataclass(frozen=True)
+class Today:
+    left: QueueCounts  # what may still be studied today, over every deck
+    done: int  # live reviews today
+
+
+def study_today(*, user_id: int, now: datetime, day_start: datetime, day_end: datetime) -> Today:
+    """What the student may still study today over every deck: the sums of /study/'s columns
+    (each deck capped by its course's limits less what was done today), so the dashboard's
+    'New', 'Learning' and 'Due' are the study page's; and today's reviews. Two statements
+    (cards.db.queue)."""
+    done = done_by_course(user_id=user_id, day_start=day_start)
+    empty_done = {"total": 0, "new": 0, "reviews": 0}
+    counts = [
+        policy.capped(
+            raw,
+            new_per_day=raw["new_per_day"],
+            reviews_per_day=raw["reviews_per_day"],
+            done=done.get(course_id, empty_done),
         )
-
-
-def _count_expressions(now: datetime, day_end: datetime) -> dict:
-    return {
-        "new": Count("id", filter=Q(last_review__isnull=True)),
-        "learning": Count("id", filter=Q(state__in=[1, 3], last_review__isnull=False, due__lte=now)),
-        "due": Count("id", filter=Q(state=2, due__lt=day_end)),
-        "total": Count("id"),
-    }
+        for (_deck_id, course_id), raw in deck_counts(user_id=user_id, now=now, day_end=day_end).items()
+    ]
+    left = QueueCounts(
+        new=sum(c.new for c in counts), learning=sum(c.learning for c in counts), due=sum(c.due for c in counts)
+    )
+    return Today(left=left, done=sum(d["total"] for d in done.values()))
 
 
 def study_decks(*, user, now: datetime, day_start: datetime, day_end: datetime) -> StudyHome:
-    """Every deck the student studies with its capped counts, and today's reviews: four queries."""
+    """Every deck the student studies with its capped counts, and today's reviews: four queries
+    (the counts are cards.db.queue's statements)."""
     courses = {
         c.pk: c for c in Course.objects.filter(enrollments__user=user).prefetch_related("decks").order_by("title")
     }
-    raw_rows = studyable_cards(user.pk).values("deck_id", "course_id").annotate(**_count_expressions(now, day_end))
-    raw = {(r["deck_id"], r["course_id"]): r for r in raw_rows}
-    done_rows = (
-        live_reviews(user.pk)
-        .filter(reviewed_at__gte=day_start)
-        .values("card__course_id")
-        .annotate(**{name: Count("id", filter=f) for name, f in DONE_FILTERS.items()})
-    )
-    done = {r["card__course_id"]: r for r in done_rows}
+    raw = deck_counts(user_id=user.pk, now=now, day_end=day_end)
+    done = done_by_course(user_id=user.pk, day_start=day_start)
     empty_raw = {"new": 0, "learning": 0, "due": 0, "total": 0}
     empty_done = {"total": 0, "new": 0, "reviews": 0}
     rows = []

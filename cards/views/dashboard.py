@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from cards.core import analytics, charts, scheduling
 from cards.selectors import progress
-from cards.selectors.study import study_decks, user_timezone
+from cards.selectors.study import study_today, user_timezone
 
 FORECAST_DAYS = 30
 HISTORY_DAYS = 90
@@ -27,7 +27,7 @@ def dashboard(request):
     day_start, day_end = scheduling.study_day_bounds(now, tz)
     # Today's numbers are the study queue's (capped by the daily limits, learning due now),
     # the same as /study/ shows; the forecast counts the cards falling due on later days.
-    left = study_decks(user=user, now=now, day_start=day_start, day_end=day_end).left_today
+    left = study_today(user_id=user.pk, now=now, day_start=day_start, day_end=day_end).left
     due = progress.due_per_day(user_id=user.pk, tz_name=tz, today=today, days=FORECAST_DAYS)
     since = day_end - timedelta(days=HISTORY_DAYS + 1)
     history = progress.reviews_per_day(user_id=user.pk, tz_name=tz, since=since, until=now + timedelta(days=1))
