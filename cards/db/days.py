@@ -16,7 +16,7 @@ from django.db import connection
 
 from cards.core import analytics, scheduling
 from cards.core.days import day_start, local_date, local_day_spans
-from cards.db.dialect import db_moment
+from cards.db.dialect import Statement, db_moment
 
 _PROBE = {
     "exists": "EXISTS (SELECT 1 {live})",
@@ -44,16 +44,16 @@ def _days_clause(vendor: str, spans: tuple) -> tuple[str, dict]:
     return ", ".join(rows), params
 
 
-def _probe(user_id: int, spans: tuple, probe: str) -> dict:
+def _probe(user_id: int, spans: tuple, probe: str) -> Statement:
     """{day: value of the probe in each day's span}, days without any left out: one query."""
-    if not spans:
-        return {}
     rows, params = _days_clause(connection.vendor, spans)
     value = _PROBE[probe].format(live=_LIVE_IN_SPAN)
-    sql = f"WITH d(i, s, e) AS (VALUES {rows}) SELECT d.i, {value} FROM d"  # noqa: S608  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, "user": user_id})
-        return {spans[i][0]: found for i, found in cursor.fetchall() if found}
+    sql = f"WITH d(i, s, e) AS (VALUES {rows}) SELECT d.i AS i, {value} AS found FROM d"  # noqa: S608  # nosec B608
+
+    def by_day(found: list[dict]) -> dict:
+        return {spans[r["i"]][0]: r["found"] for r in found if r["found"]}
+
+    return Statement(sql, {**params, "user": user_id}, by_day)
 
 
 def _spans(tz_name: str, since: datetime, until: datetime) -> tuple:
@@ -62,21 +62,28 @@ def _spans(tz_name: str, since: datetime, until: datetime) -> tuple:
 
 def study_days(*, user_id: int, tz_name: str, since: datetime, until: datetime) -> set[date]:
     """The local study days from `since` to `until` on which the student reviewed at least once."""
-    return set(_probe(user_id, _spans(tz_name, since, until), "exists"))
+    return set(_probe(user_id, _spans(tz_name, since, until), "exists").run())
 
 
-def reviews_per_day(*, user_id: int, tz_name: str, since: datetime, until: datetime) -> dict[date, int]:
+def reviews_per_day_statement(*, user_id: int, tz_name: str, since: datetime, until: datetime) -> Statement:
     """{local day: live reviews} from `since` up to `until`, days with none left out."""
     return _probe(user_id, _spans(tz_name, since, until), "count")
 
 
-def due_per_day(*, user_id: int, tz_name: str, today: date, days: int) -> dict[date, int]:
-    """{local day: reviewed cards falling due} for `days` days from `today`, overdue cards
-    counted on today."""
+def reviews_per_day(**kwargs) -> dict[date, int]:
+    return reviews_per_day_statement(**kwargs).run()
+
+
+def due_per_day_statement(*, user_id: int, tz_name: str, today: date, days: int) -> Statement:
+    """{local day: reviewed cards falling due} for `days` days from `today` (at least one),
+    overdue cards counted on today."""
     spans = local_day_spans(tz_name, today, today + timedelta(days=days - 1))
-    if spans:
-        spans = ((spans[0][0], datetime(1970, 1, 1, tzinfo=UTC), spans[0][2]), *spans[1:])  # overdue: today
+    spans = ((spans[0][0], datetime(1970, 1, 1, tzinfo=UTC), spans[0][2]), *spans[1:])  # overdue: today
     return _probe(user_id, spans, "due")
+
+
+def due_per_day(**kwargs) -> dict[date, int]:
+    return due_per_day_statement(**kwargs).run()
 
 
 # How far back the streak looks, in growing windows: most runs end within the first, so a
@@ -84,15 +91,26 @@ def due_per_day(*, user_id: int, tz_name: str, today: date, days: int) -> dict[d
 STREAK_WINDOWS = (8, 32, 128, 400)
 
 
-def streak(*, user_id: int, tz_name: str, now: datetime) -> int:
-    """Consecutive study days up to today (today not yet studied does not break it), up to
-    the last STREAK_WINDOWS[-1] days."""
+def streak_statement(*, user_id: int, tz_name: str, now: datetime, window: int = 0) -> Statement:
+    """Consecutive study days up to today (today not yet studied does not break it), as far
+    as the window STREAK_WINDOWS[window] sees: None when the run may go on before it."""
     today = scheduling.study_day(now, tz_name)
-    for window in STREAK_WINDOWS:
-        # Whole days: the same spans for every view of the day (local_day_spans remembers them).
-        since = day_start(local_date(now - timedelta(days=window), tz_name), ZoneInfo(tz_name))
-        run = analytics.streak(study_days(user_id=user_id, tz_name=tz_name, since=since, until=now), today)
-        # A run that may reach the window's first day may go on before it: look further back.
-        if run + 1 < (today - local_date(since, tz_name)).days:
+    # Whole days: the same spans for every view of the day (local_day_spans remembers them).
+    since = day_start(local_date(now - timedelta(days=STREAK_WINDOWS[window]), tz_name), ZoneInfo(tz_name))
+    days = _probe(user_id, _spans(tz_name, since, now), "exists")
+
+    def run_of(found: list[dict]) -> int | None:
+        run = analytics.streak(set(days.value(found)), today)
+        last = window + 1 == len(STREAK_WINDOWS)
+        return run if last or run + 1 < (today - local_date(since, tz_name)).days else None
+
+    return Statement(days.sql, days.params, run_of)
+
+
+def streak(*, user_id: int, tz_name: str, now: datetime, start: int = 0) -> int:
+    """The streak (see streak_statement), looking back in growing windows from STREAK_WINDOWS[start]."""
+    for window in range(start, len(STREAK_WINDOWS)):
+        run = streak_statement(user_id=user_id, tz_name=tz_name, now=now, window=window).run()
+        if run is not None:
             return run
-    return run
+    raise AssertionError("the last window always answers")  # pragma: no cover

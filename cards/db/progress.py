@@ -17,7 +17,7 @@ from functools import lru_cache
 from django.db import connection
 
 from cards.core import scheduling
-from cards.db.dialect import JSON_SQL, db_moment, fetch
+from cards.db.dialect import JSON_SQL, Statement, db_moment
 
 # Days since the last review, as a float, per vendor (the ORM's DaysBetween).
 _DAYS_SINCE = {
@@ -75,10 +75,17 @@ def _sql(vendor: str) -> dict[str, str]:
     }
 
 
-def true_retention(*, user_id: int, since: datetime) -> tuple[int, int]:
+def true_retention_statement(*, user_id: int, since: datetime) -> Statement:
     """(recalled, total) over the live reviews since `since` of cards that were in the Review state."""
-    row = fetch(_sql(connection.vendor)["retention"], {"user": user_id, "since": db_moment(since)})[0]
-    return int(row["recalled"]), int(row["total"])
+
+    def pair(rows: list[dict]) -> tuple[int, int]:
+        return int(rows[0]["recalled"]), int(rows[0]["total"])
+
+    return Statement(_sql(connection.vendor)["retention"], {"user": user_id, "since": db_moment(since)}, pair)
+
+
+def true_retention(**kwargs) -> tuple[int, int]:
+    return true_retention_statement(**kwargs).run()
 
 
 @dataclass(frozen=True)
@@ -88,18 +95,30 @@ class Leech:
     lapses: int
 
 
-def leeches(*, user_id: int) -> list[Leech]:
+def leeches_statement(*, user_id: int) -> Statement:
     """The student's leeches (suspended after too many lapses), most lapses first."""
-    return [
-        Leech(r["card_id"], r["prompt"], r["lapses"])
-        for r in fetch(_sql(connection.vendor)["leeches"], {"user": user_id})
-    ]
+
+    def listed(rows: list[dict]) -> list[Leech]:
+        return [Leech(r["card_id"], r["prompt"], r["lapses"]) for r in rows]
+
+    return Statement(_sql(connection.vendor)["leeches"], {"user": user_id}, listed)
 
 
-def topic_mastery(*, user_id: int, now: datetime) -> list[tuple]:
+def leeches(**kwargs) -> list[Leech]:
+    return leeches_statement(**kwargs).run()
+
+
+def topic_mastery_statement(*, user_id: int, now: datetime) -> Statement:
     """[(topic slug, name, mean predicted recall, cards)] over the student's studyable cards."""
-    rows = fetch(_sql(connection.vendor)["mastery"], {"user": user_id, "now": db_moment(now)})
-    return [(r["slug"], r["name"], r["mastery"], r["cards"]) for r in rows]
+
+    def listed(rows: list[dict]) -> list[tuple]:
+        return [(r["slug"], r["name"], r["mastery"], r["cards"]) for r in rows]
+
+    return Statement(_sql(connection.vendor)["mastery"], {"user": user_id, "now": db_moment(now)}, listed)
+
+
+def topic_mastery(**kwargs) -> list[tuple]:
+    return topic_mastery_statement(**kwargs).run()
 
 
 @dataclass(frozen=True)
@@ -115,8 +134,16 @@ class WeakItem:
         return self.retrievability is None
 
 
-def weakest_items(*, user_id: int, now: datetime, limit: int = 10) -> list[WeakItem]:
+def weakest_items_statement(*, user_id: int, now: datetime, limit: int = 10) -> Statement:
     """The student's reviewed, studyable cards: those still in their (re)learning steps first
     (no recall to show), then the lowest predicted recall now (most lapses first among equals)."""
-    rows = fetch(_sql(connection.vendor)["weakest"], {"user": user_id, "now": db_moment(now), "limit": limit})
-    return [WeakItem(r["card_id"], r["prompt"], r["topic"], r["lapses"], r["recall"]) for r in rows]
+
+    def listed(rows: list[dict]) -> list[WeakItem]:
+        return [WeakItem(r["card_id"], r["prompt"], r["topic"], r["lapses"], r["recall"]) for r in rows]
+
+    params = {"user": user_id, "now": db_moment(now), "limit": limit}
+    return Statement(_sql(connection.vendor)["weakest"], params, listed)
+
+
+def weakest_items(**kwargs) -> list[WeakItem]:
+    return weakest_items_statement(**kwargs).run()

@@ -24,7 +24,17 @@ from django.db import connection
 
 from cards.core import queue as policy
 from cards.core.queue import QueueCounts
-from cards.db.dialect import JSON_SQL, db_moment, fetch, fetch_generic, instance, json_value, py_moment, select_list
+from cards.db.dialect import (
+    JSON_SQL,
+    Statement,
+    db_moment,
+    fetch,
+    fetch_generic,
+    instance,
+    json_value,
+    py_moment,
+    select_list,
+)
 from cards.db.done_today import DONE_NEW, done_review, live_reviews_since
 from cards.models import Card, Choice, Course, Deck, Question
 
@@ -251,13 +261,20 @@ _DONE_BY_COURSE = """
 """
 
 
-def deck_counts(*, user_id: int, now: datetime, day_end: datetime) -> dict[tuple[int, int], dict]:
+def deck_counts_statement(*, user_id: int, now: datetime, day_end: datetime) -> Statement:
     """{(deck, course): {new, learning, due, total, new_per_day, reviews_per_day}}: the
     student's studyable cards of each deck of the courses they are enrolled in, uncapped,
     with the course's daily limits."""
-    rows = fetch(_DECK_COUNTS, {"user": user_id, "now": db_moment(now), "day_end": db_moment(day_end)})
     names = ("new", "learning", "due", "total", "new_per_day", "reviews_per_day")
-    return {(r["deck_id"], r["course_id"]): {k: int(r[k]) for k in names} for r in rows}
+
+    def by_deck(rows: list[dict]) -> dict[tuple[int, int], dict]:
+        return {(r["deck_id"], r["course_id"]): {k: int(r[k]) for k in names} for r in rows}
+
+    return Statement(_DECK_COUNTS, {"user": user_id, "now": db_moment(now), "day_end": db_moment(day_end)}, by_deck)
+
+
+def deck_counts(**kwargs) -> dict[tuple[int, int], dict]:
+    return deck_counts_statement(**kwargs).run()
 
 
 @lru_cache(maxsize=4)
@@ -265,8 +282,16 @@ def _done_by_course_sql(vendor: str) -> str:
     return _DONE_BY_COURSE.format(done_new=DONE_NEW, done_review=done_review(vendor))
 
 
-def done_by_course(*, user_id: int, day_start: datetime) -> dict[int, dict]:
+def done_by_course_statement(*, user_id: int, day_start: datetime) -> Statement:
     """{course: {total, new, reviews}}: the student's live reviews since `day_start`, as the
     daily limits count them (cards.db.done_today)."""
-    rows = fetch(_done_by_course_sql(connection.vendor), {"user": user_id, "day_start": db_moment(day_start)})
-    return {r["course_id"]: {k: int(r[k]) for k in ("total", "new", "reviews")} for r in rows}
+
+    def by_course(rows: list[dict]) -> dict[int, dict]:
+        return {r["course_id"]: {k: int(r[k]) for k in ("total", "new", "reviews")} for r in rows}
+
+    params = {"user": user_id, "day_start": db_moment(day_start)}
+    return Statement(_done_by_course_sql(connection.vendor), params, by_course)
+
+
+def done_by_course(**kwargs) -> dict[int, dict]:
+    return done_by_course_statement(**kwargs).run()

@@ -111,7 +111,13 @@ def study_today(*, user_id: int, now: datetime, day_start: datetime, day_end: da
     (each deck capped by its course's limits less what was done today), so the dashboard's
     'New', 'Learning' and 'Due' are the study page's; and today's reviews. Two statements
     (cards.db.queue)."""
-    done = done_by_course(user_id=user_id, day_start=day_start)
+    return today_from(
+        deck_counts(user_id=user_id, now=now, day_end=day_end), done_by_course(user_id=user_id, day_start=day_start)
+    )
+
+
+def today_from(by_deck: dict, done: dict) -> Today:
+    """`study_today` from what its two statements read."""
     empty_done = {"total": 0, "new": 0, "reviews": 0}
     counts = [
         policy.capped(
@@ -120,7 +126,7 @@ def study_today(*, user_id: int, now: datetime, day_start: datetime, day_end: da
             reviews_per_day=raw["reviews_per_day"],
             done=done.get(course_id, empty_done),
         )
-        for (_deck_id, course_id), raw in deck_counts(user_id=user_id, now=now, day_end=day_end).items()
+        for (_deck_id, course_id), raw in by_deck.items()
     ]
     left = QueueCounts(
         new=sum(c.new for c in counts), learning=sum(c.learning for c in counts), due=sum(c.due for c in counts)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from cards.core import analytics, charts, scheduling
 from cards.selectors import progress
-from cards.selectors.study import study_today, user_timezone
+from cards.selectors.study import user_timezone
 
 FORECAST_DAYS = 30
 HISTORY_DAYS = 90
@@ -27,21 +25,26 @@ def dashboard(request):
     day_start, day_end = scheduling.study_day_bounds(now, tz)
     # Today's numbers are the study queue's (capped by the daily limits, learning due now),
     # the same as /study/ shows; the forecast counts the cards falling due on later days.
-    left = study_today(user_id=user.pk, now=now, day_start=day_start, day_end=day_end).left
-    due = progress.due_per_day(user_id=user.pk, tz_name=tz, today=today, days=FORECAST_DAYS)
-    since = day_end - timedelta(days=HISTORY_DAYS + 1)
-    history = progress.reviews_per_day(user_id=user.pk, tz_name=tz, since=since, until=now + timedelta(days=1))
-    recalled, total = progress.true_retention(user_id=user.pk, since=now - timedelta(days=30))
-    mastery = progress.topic_mastery(user_id=user.pk, now=now)
+    board = progress.dashboard(
+        user_id=user.pk,
+        tz_name=tz,
+        now=now,
+        day=(day_start, day_end),
+        today=today,
+        forecast_days=FORECAST_DAYS,
+        history_days=HISTORY_DAYS,
+    )
+    due, history, mastery = board.due, board.history, board.mastery
+    recalled, total = board.recalled, board.reviewed
     forecast = analytics.forecast(due, today, days=FORECAST_DAYS)
     daily = analytics.daily_counts(history, today, days_back=HISTORY_DAYS)
     forecast_points = [(d.isoformat(), n) for d, n in forecast]
     daily_points = [(d.isoformat(), n) for d, n in daily]
     mastery_rows = [(name, value) for _slug, name, value, _n in mastery]
     context = {
-        "left_today": left,
+        "left_today": board.today.left,
         "due_tomorrow": forecast[1][1] if len(forecast) > 1 else 0,
-        "streak": progress.streak(user_id=user.pk, tz_name=tz, now=now),
+        "streak": board.streak,
         "retention": analytics.true_retention(recalled, total),
         "retention_reviews": total,
         "reviews_90": sum(n for _d, n in daily),
@@ -56,7 +59,7 @@ def dashboard(request):
         "daily_table": charts.data_table(daily_points, caption="Reviews per day", headers=("Day", "Reviews")),
         "mastery_chart": charts.percent_bars(mastery_rows, title="Mastery per topic") if mastery_rows else "",
         "mastery": mastery,
-        "weakest": progress.weakest_items(user_id=user.pk, now=now),
-        "leeches": progress.leeches(user_id=user.pk),
+        "weakest": board.weakest,
+        "leeches": board.leeches,
     }
     return render(request, "cards/student/dashboard.html", context)

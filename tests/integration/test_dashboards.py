@@ -250,3 +250,39 @@ def test_what_the_class_forgets_does_not_read_a_learning_card_as_100_percent(
         html = instructor_client.get(reverse("cards:course_analytics", args=[course.pk])).content.decode()
     forgets = html[html.index("What the class forgets") : html.index('id="items"')]
     assert ">learning<" in forgets and "100%" not in forgets
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dashboards_reads_sent_together_are_each_read_alone():
+    """Outside a transaction (as a request runs) PostgreSQL gets the dashboard's statements in
+    one round trip: each value must be what its statement reads alone."""
+    from django.utils import timezone
+
+    from cards.core import scheduling
+    from cards.selectors import progress
+    from cards.selectors.study import study_today
+    from tests.factories import CourseFactory, DeckFactory, UserFactory, make_question
+
+    deck = DeckFactory()
+    for kind in ("single", "multiple", "short", "flashcard"):
+        make_question(deck, kind)
+    course = CourseFactory()
+    course.decks.add(deck)
+    user = UserFactory()
+    enroll_student(user=user, course=course)
+    study_all(user, days=3)
+    now = timezone.now()
+    start, end = scheduling.study_day_bounds(now, "UTC")
+    today = scheduling.study_day(now, "UTC")
+    board = progress.dashboard(
+        user_id=user.pk, tz_name="UTC", now=now, day=(start, end), today=today, forecast_days=30, history_days=90
+    )
+    assert board.today == study_today(user_id=user.pk, now=now, day_start=start, day_end=end)
+    assert board.due == progress.due_per_day(user_id=user.pk, tz_name="UTC", today=today, days=30)
+    assert board.streak == progress.streak(user_id=user.pk, tz_name="UTC", now=now)
+    assert (board.recalled, board.reviewed) == progress.true_retention(user_id=user.pk, since=now - timedelta(days=30))
+    assert board.mastery == progress.topic_mastery(user_id=user.pk, now=now)
+    assert board.weakest == progress.weakest_items(user_id=user.pk, now=now)
+    assert board.leeches == progress.leeches(user_id=user.pk)
+    since = end - timedelta(days=91)
+    assert board.history == progress.reviews_per_day(user_id=user.pk, tz_name="UTC", since=since, until=end)

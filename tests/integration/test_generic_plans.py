@@ -74,3 +74,15 @@ def test_fetch_each_outside_a_transaction_leaves_none_open_and_a_failure_leaves_
         fetch_each([("SELECT %s", [1]), ("SELECT * FROM no_such_table WHERE id = %s", [1]), ("SELECT 1", [])])
     assert fetch_each(statements) == [[(1,)], [(2,), (3,)]]
     assert plan_mode() in ("auto", "n/a") and idle()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_sent_together_outside_a_transaction_keep_their_order_and_plan_mode():
+    from cards.db.dialect import fetch_together
+
+    statements = [("SELECT %s AS a", [1]), ("SELECT %s AS b UNION ALL SELECT %s", [2, 3])]
+    assert fetch_together(statements) == [[{"a": 1}], [{"b": 2}, {"b": 3}]]
+    assert plan_mode() in ("auto", "n/a") and idle()
+    with pytest.raises(DatabaseError):
+        fetch_together([("SELECT %s AS a", [1]), ("SELECT * FROM no_such_table WHERE id = %s", [1])])
+    assert fetch_together(statements) == [[{"a": 1}], [{"b": 2}, {"b": 3}]] and idle()
