@@ -17,6 +17,7 @@ from django.db import connection
 from cards.core import analytics, scheduling
 from cards.core.days import day_start, local_date, local_day_spans
 from cards.db.dialect import Statement, db_moment
+from cards.db.done_today import live_review
 
 _PROBE = {
     "exists": "EXISTS (SELECT 1 {live})",
@@ -26,10 +27,9 @@ _PROBE = {
                WHERE c.user_id = %(user)s AND c.due >= d.s AND c.due < d.e AND c.last_review IS NOT NULL
                  AND NOT c.suspended AND q.status = 'published')""",
 }
-_LIVE_IN_SPAN = """
+_LIVE_IN_SPAN = f"""
     FROM cards_reviewlog r
-    WHERE r.user_id = %(user)s AND r.kind = 'review' AND r.reviewed_at >= d.s AND r.reviewed_at < d.e
-      AND NOT EXISTS (SELECT 1 FROM cards_reviewlog u WHERE u.undoes_id = r.id)
+    WHERE r.user_id = %(user)s AND r.reviewed_at >= d.s AND r.reviewed_at < d.e AND {live_review()}
 """
 
 

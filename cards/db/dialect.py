@@ -31,10 +31,6 @@ JSON_SQL = {
 GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 
 
-def json_sql(name: str) -> str:
-    return JSON_SQL[connection.vendor][name]
-
-
 def db_moment(value: datetime | None):
     """A datetime as a raw statement's parameter (SQLite stores naive UTC text)."""
     return None if value is None else connection.ops.adapt_datetimefield_value(value)

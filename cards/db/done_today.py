@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from cards.db.dialect import JSON_SQL
 
+
+def live_review(alias: str = "r") -> str:
+    """The condition that a review-log row (as `alias`) counts: an answer, not an undo row,
+    and not undone since: the SQL twin of selectors.study.live_reviews."""
+    undone = f"SELECT 1 FROM cards_reviewlog u WHERE u.undoes_id = {alias}.id"  # noqa: S608  # nosec B608 - an alias
+    return f"{alias}.kind = 'review' AND NOT EXISTS ({undone})"
+
+
 LIVE_REVIEWS_SINCE = """
     FROM cards_reviewlog r
-    WHERE r.user_id = %(user)s AND r.kind = 'review' AND r.reviewed_at >= %(day_start)s
+    WHERE r.user_id = %(user)s AND r.reviewed_at >= %(day_start)s
       AND (SELECT rc.course_id FROM cards_card rc WHERE rc.id = r.card_id) = {course}
-      AND NOT EXISTS (SELECT 1 FROM cards_reviewlog u WHERE u.undoes_id = r.id)
+      AND {live}
 """
 DONE_NEW = "r.was_new"
 DONE_REVIEW = "NOT r.was_new AND {state_before} = 2"
@@ -23,7 +31,7 @@ DONE_REVIEW = "NOT r.was_new AND {state_before} = 2"
 
 def live_reviews_since(course: str) -> str:
     """The FROM/WHERE of today's live reviews of the course `course` (an SQL expression)."""
-    return LIVE_REVIEWS_SINCE.replace("{course}", course)
+    return LIVE_REVIEWS_SINCE.replace("{course}", course).replace("{live}", live_review())
 
 
 def done_review(vendor: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from cards.db.dialect import named_rows
+from cards.db.done_today import live_review
 
 _ITEM_STATS = """
 WITH known AS (
@@ -30,8 +31,7 @@ answers AS (
     FROM cards_card c
     JOIN cards_reviewlog l ON l.card_id = c.id AND l.was_new
     JOIN cards_question q ON q.id = c.question_id
-    WHERE c.course_id = %(course)s AND c.cloze <= 1 AND q.kind <> 'flashcard' AND l.kind = 'review'
-      AND NOT EXISTS (SELECT 1 FROM cards_reviewlog u WHERE u.undoes_id = l.id)
+    WHERE c.course_id = %(course)s AND c.cloze <= 1 AND q.kind <> 'flashcard' AND {live}
       AND c.question_id IN (SELECT id FROM known)
 ),
 numbered AS (
@@ -106,7 +106,9 @@ def item_sums(course_id: int) -> tuple[dict[int, ItemSums], dict[int, dict[int, 
     items: dict[int, ItemSums] = {}
     picks: dict[int, dict[int, int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_ITEM_STATS.format(picks=_PICKS[connection.vendor]), {"course": course_id})
+        cursor.execute(
+            _ITEM_STATS.format(picks=_PICKS[connection.vendor], live=live_review("l")), {"course": course_id}
+        )
         for row in named_rows(cursor):
             if row["what"] == "item":
                 items[row["question"]] = ItemSums(

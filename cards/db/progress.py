@@ -18,6 +18,7 @@ from django.db import connection
 
 from cards.core import scheduling
 from cards.db.dialect import JSON_SQL, Statement, db_moment
+from cards.db.done_today import live_review
 
 # Days since the last review, as a float, per vendor (the ORM's DaysBetween).
 _DAYS_SINCE = {
@@ -38,8 +39,7 @@ _STUDYABLE = """
 _TRUE_RETENTION = """
     SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN r.rating > 1 THEN 1 ELSE 0 END), 0) AS recalled
     FROM cards_reviewlog r
-    WHERE r.user_id = %(user)s AND r.kind = 'review' AND r.reviewed_at >= %(since)s AND {state_before} = 2
-      AND NOT EXISTS (SELECT 1 FROM cards_reviewlog u WHERE u.undoes_id = r.id)
+    WHERE r.user_id = %(user)s AND r.reviewed_at >= %(since)s AND {state_before} = 2 AND {live}
 """
 _LEECHES = """
     SELECT c.id AS card_id, q.prompt AS prompt, c.lapses AS lapses
@@ -70,7 +70,7 @@ def _sql(vendor: str) -> dict[str, str]:
     return {
         "mastery": _TOPIC_MASTERY.format(recall=recall, studyable=_STUDYABLE),
         "weakest": _WEAKEST.format(recall=recall, studyable=_STUDYABLE),
-        "retention": _TRUE_RETENTION.format(state_before=JSON_SQL[vendor]["state_before"]),
+        "retention": _TRUE_RETENTION.format(state_before=JSON_SQL[vendor]["state_before"], live=live_review()),
         "leeches": _LEECHES,
     }
 

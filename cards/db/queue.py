@@ -35,7 +35,7 @@ from cards.db.dialect import (
     py_moment,
     select_list,
 )
-from cards.db.done_today import DONE_NEW, done_review, live_reviews_since
+from cards.db.done_today import DONE_NEW, done_review, live_review, live_reviews_since
 from cards.models import Card, Choice, Course, Deck, Question
 
 # Cards of the user's deck that may be studied: not suspended, question published (a card's
@@ -255,8 +255,7 @@ _DONE_BY_COURSE = """
            COALESCE(SUM(CASE WHEN {done_new} THEN 1 ELSE 0 END), 0) AS new,
            COALESCE(SUM(CASE WHEN {done_review} THEN 1 ELSE 0 END), 0) AS reviews
     FROM cards_reviewlog r JOIN cards_card rc ON rc.id = r.card_id
-    WHERE r.user_id = %(user)s AND r.kind = 'review' AND r.reviewed_at >= %(day_start)s
-      AND NOT EXISTS (SELECT 1 FROM cards_reviewlog u WHERE u.undoes_id = r.id)
+    WHERE r.user_id = %(user)s AND r.reviewed_at >= %(day_start)s AND {live}
     GROUP BY rc.course_id
 """
 
@@ -279,7 +278,7 @@ def deck_counts(**kwargs) -> dict[tuple[int, int], dict]:
 
 @lru_cache(maxsize=4)
 def _done_by_course_sql(vendor: str) -> str:
-    return _DONE_BY_COURSE.format(done_new=DONE_NEW, done_review=done_review(vendor))
+    return _DONE_BY_COURSE.format(done_new=DONE_NEW, done_review=done_review(vendor), live=live_review())
 
 
 def done_by_course_statement(*, user_id: int, day_start: datetime) -> Statement:
