@@ -34,6 +34,8 @@ _READ = """
            s.id AS s__id, s.slug AS s__slug, s.title AS s__title,
            (SELECT e.desired_retention FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_retention,
+           EXISTS (SELECT 1 FROM cards_enrollment e
+             WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS enrolled,
            (SELECT pr.timezone FROM cards_profile pr WHERE pr.user_id = %(user)s) AS student_tz,
            (SELECT r.id FROM cards_reviewlog r WHERE r.user_id = %(user)s AND r.review_id = %(review_id)s) AS replay_of,
            (SELECT {choices} FROM cards_choice ch WHERE ch.question_id = c.question_id) AS choice_rows,
@@ -57,6 +59,7 @@ class AnswerContext:
 
     card: Card
     choices: list[Choice]
+    enrolled: bool  # the student is still enrolled in the card's course
     student_retention: float | None
     timezone: str
     replay_of: int | None
@@ -117,6 +120,7 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
     return AnswerContext(
         card=card,
         choices=choices_from_json(question.pk, json_value(row["choice_rows"])),
+        enrolled=bool(row["enrolled"]),
         student_retention=row["student_retention"],
         timezone=row["student_tz"] or "UTC",
         replay_of=row["replay_of"],

@@ -118,13 +118,17 @@ def answer_card(
     expected_reps: int | None = None,
     rating: int | None = None,
     tz_name: str | None = None,
+    course_id: int | None = None,
+    deck_id: int | None = None,
 ) -> AnswerOutcome:
     """Grade an answer, schedule the card with FSRS and append the review to the log.
 
     Idempotent: the same `review_id` again returns the stored outcome and writes nothing.
     `rating` overrides Good with Hard or Easy after a correct answer (flashcards: it is the answer).
     `tz_name`: the student's time zone when the caller has already read it (saves a query;
-    the profile loaded with the user does the same).
+    the profile loaded with the user does the same). `course_id` / `deck_id`: the study
+    page's course and deck, which the card must be in (checked before anything is written).
+    A card of a course the student is no longer enrolled in is not found.
     """
     # One query reads the card (locked), its question and choices, whether this review id is
     # already recorded, and today's done counts (from the student's day start: the time zone
@@ -132,6 +136,8 @@ def answer_card(
     # costs one small query).
     since = scheduling.study_day_bounds(now, tz_name or user_timezone(user))[0]
     context = card_for_answer(user_id=user.pk, card_id=card_id, review_id=review_id, since=since)
+    if context is not None and not _in_place(context, course_id=course_id, deck_id=deck_id):
+        raise NotFound("No such card in this deck.", code="card_not_found")
     if context is None:
         replay = _existing_review(user=user, review_id=review_id, card_id=card_id)
         if replay:
@@ -163,6 +169,15 @@ def answer_card(
         response_ms=response_ms,
     )
     return AnswerOutcome(card=card, log=outcome.log, replayed=False, choices=tuple(context.choices))
+
+
+def _in_place(context: AnswerContext, *, course_id: int | None, deck_id: int | None) -> bool:
+    card = context.card
+    return (
+        context.enrolled
+        and (course_id is None or card.course_id == course_id)
+        and (deck_id is None or card.deck_id == deck_id)
+    )
 
 
 def _record(

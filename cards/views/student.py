@@ -212,13 +212,20 @@ def _uuid_or_none(value):
 @login_required
 @require_POST
 def answer(request, course_id: int, deck_id: int):
-    place = _place(request, course_id, deck_id)
+    """Record an answer. The service checks, in its one read and before writing anything,
+    that the card is the student's, in this course and deck and course they are enrolled in;
+    the page's course and deck are read only when a panel is rendered (htmx, or an error):
+    the plain form's redirect needs none of them."""
     card_id = parse_id(request.POST.get("card"))
     review_id = _uuid_or_none(request.POST.get("review_id"))
     if card_id is None or review_id is None:
         return _render_panel(
             request,
-            _panel_context(request, place, notice="The answer form was incomplete; here is the card again."),
+            _panel_context(
+                request,
+                _place(request, course_id, deck_id),
+                notice="The answer form was incomplete; here is the card again.",
+            ),
             status=400,
         )
     kind = request.POST.get("kind", "")
@@ -231,25 +238,29 @@ def answer(request, course_id: int, deck_id: int):
             now=timezone.now(),
             response_ms=_response_ms(request.POST.get("response_ms")),
             expected_reps=_int_or_none(request.POST.get("reps")),
-            tz_name=place.timezone,
+            tz_name=user_timezone(request.user),
+            course_id=course_id,
+            deck_id=deck_id,
         )
     except NotFound as exc:
+        _place(request, course_id, deck_id)  # a course or deck not theirs: its own 404
         raise Http404(exc.message) from exc
     except DomainError as exc:
+        place = _place(request, course_id, deck_id)
         return _render_panel(request, _panel_context(request, place, notice=exc.message), status=exc.status)
-    course, deck = place.course, place.deck
-    if outcome.card.deck_id != deck.pk:
-        raise Http404("That card is not in this deck.")
     if kind == "flashcard":  # the student rated it: straight to the next card, as Anki does
-        return _next_card_response(request, place, notice=_rated(outcome), level="success")
+        if not request.htmx:
+            return _next_card_redirect(request, course_id, deck_id, notice=_rated(outcome), level="success")
+        return _next_card_response(request, _place(request, course_id, deck_id), notice=_rated(outcome))
     if request.htmx:
         fresh = (
             None
             if outcome.replayed
             else fresh_feedback(outcome.card, list(outcome.choices), outcome.log, with_rerate=True)
         )
+        place = _place(request, course_id, deck_id)
         return _render_panel(request, _feedback_context(request, place, outcome.log.review_id, fresh=fresh))
-    return redirect("cards:study_feedback", course_id=course.pk, deck_id=deck.pk, review_id=outcome.log.review_id)
+    return redirect("cards:study_feedback", course_id=course_id, deck_id=deck_id, review_id=outcome.log.review_id)
 
 
 def _feedback_context(request, place: StudyPlace, review_id, *, fresh=None) -> dict:
@@ -332,9 +343,15 @@ def _next_card_response(request, place: StudyPlace, *, notice: str = "", level: 
     form's redirect carries it as a message, shown once on the page it lands on."""
     if request.htmx:
         return _render_panel(request, _panel_context(request, place, notice=notice, notice_level=level))
+    return _next_card_redirect(request, place.course.pk, place.deck.pk, notice=notice, level=level)
+
+
+def _next_card_redirect(request, course_id: int, deck_id: int, *, notice: str = "", level: str = "success"):
+    """A plain form's way to the next card: a redirect to the study page, the notice a
+    message shown once there."""
     if notice:
         messages.add_message(request, MESSAGE_LEVELS[level], notice)
-    return redirect("cards:study_session", course_id=place.course.pk, deck_id=place.deck.pk)
+    return redirect("cards:study_session", course_id=course_id, deck_id=deck_id)
 
 
 @login_required

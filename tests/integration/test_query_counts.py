@@ -80,10 +80,11 @@ def test_answer_post_queries_do_not_grow_with_the_deck(django_assert_num_queries
         right = card.question.choices.get(correct=True)
         url = reverse("cards:study_answer", args=[course.pk, deck.pk])
         client.get(reverse("cards:study_session", args=[course.pk, deck.pk]))
-        # session with its user, course + deck + time zone, savepoint; the card locked with its
-        # course, question, choices, retention, time zone, review-id lookup and today's done
-        # counts (one query); insert log; update card; release
-        with django_assert_num_queries(7 + planned_once("answer")):
+        # session with its user and time zone, savepoint; the card locked with its course,
+        # question, choices, enrolment, retention, review-id lookup and today's done counts
+        # (one query, which also checks the page's course and deck); insert log; update card;
+        # release. The page's course and deck are not read for the redirect.
+        with django_assert_num_queries(6 + planned_once("answer")):
             response = client.post(
                 url, {"card": card.pk, "kind": "single", "review_id": str(uuid.uuid4()), "reps": 0, "choice": right.pk}
             )
