@@ -177,3 +177,32 @@ def run_together(statements: list[Statement]) -> list:
     """Each statement's value, the statements sent together (fetch_together)."""
     rows = fetch_together([(s.sql, s.params) for s in statements])
     return [s.value(found) for s, found in zip(statements, rows, strict=True)]
+
+
+def queryset_statement(queryset, value: Callable[[list[dict]], object] = list) -> Statement:
+    """A QuerySet's own SQL as a Statement, to send with others (`run_together`): `value`
+    gets its rows as its `.values()` would give them (dicts by column name, each value
+    converted as the ORM converts it). For `.values()` querysets, whose column names are the
+    names asked for."""
+    compiler = queryset.query.get_compiler(queryset.db)
+    sql, params = compiler.as_sql()
+    converters = compiler.get_converters([expression for expression, *_ in compiler.select])
+
+    def rows(found: list[dict]):
+        if not found or not converters:
+            return value(found)
+        names = list(found[0])
+        converted = compiler.apply_converters([list(r.values()) for r in found], converters)
+        return value([dict(zip(names, r, strict=True)) for r in converted])
+
+    return Statement(sql, params, rows)
+
+
+def count_statement(queryset) -> Statement:
+    """The number of rows of a QuerySet as a Statement (what `.count()` reads)."""
+    sql, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
+    return Statement(
+        f"SELECT COUNT(*) AS n FROM ({sql}) counted",  # noqa: S608  # nosec B608 - the ORM's own SQL
+        params,
+        lambda rows: rows[0]["n"],
+    )

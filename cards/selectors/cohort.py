@@ -12,6 +12,7 @@ from django.db.models import Avg, Case, Count, ExpressionWrapper, F, FloatField,
 from django.utils import timezone
 
 from cards.core import analytics
+from cards.db.dialect import count_statement, queryset_statement, run_together
 from cards.db.functions import retrievability_expression
 from cards.db.item_stats import item_sums
 from cards.models import Attempt, Card, Choice, ClassStats, Course, Question, Response, ReviewLog, StudentStats
@@ -182,6 +183,45 @@ def snapshot(course: Course, *, now: datetime | None = None) -> Snapshot:
     now = now or timezone.now()
     stats = class_stats_header(course_id=course.pk)
     return Snapshot(stats=stats, fresh=stats is not None and now - stats.computed_at <= max_age())
+
+
+@dataclass(frozen=True)
+class AnalyticsReads:
+    """What the analytics page reads besides the snapshot's deferred tables."""
+
+    snapshot: Snapshot
+    students: int  # rows of the snapshot's per-student table
+    attempts: int  # attempts at the course's quizzes
+    attempt_rows: list[dict]  # a page of them: the columns asked for, from the offset asked for
+
+
+def analytics_reads(
+    course: Course, *, attempt_columns: tuple[str, ...], offset: int, limit: int, now: datetime | None = None
+) -> AnalyticsReads:
+    """The snapshot's header, the two counts of the page's tables and a page of quiz attempts,
+    sent together (cards.db.dialect.run_together: one round trip on PostgreSQL, where the four
+    statements one after another left the page at 11.0x the reference view against a 10x
+    target)."""
+    now = now or timezone.now()
+    header_names = [f.attname for f in ClassStats._meta.concrete_fields if f.attname in SNAPSHOT_HEADER]
+
+    def header(rows):
+        if not rows:
+            return None
+        return ClassStats.from_db(ClassStats.objects.db, header_names, [rows[0][n] for n in header_names])
+
+    stats, students, attempts, rows = run_together(
+        [
+            queryset_statement(
+                ClassStats.objects.filter(course_id=course.pk).order_by("id").values(*header_names)[:1], header
+            ),
+            count_statement(StudentStats.objects.filter(course_id=course.pk)),
+            count_statement(_quiz_attempts(course.pk)),
+            queryset_statement(quiz_attempts(course, *attempt_columns)[offset : offset + limit]),
+        ]
+    )
+    fresh = stats is not None and now - stats.computed_at <= max_age()
+    return AnalyticsReads(Snapshot(stats=stats, fresh=fresh), students, attempts, rows)
 
 
 def item_rows(stats: ClassStats) -> list[tuple[SimpleNamespace, analytics.ItemStats]]:

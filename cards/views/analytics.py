@@ -9,7 +9,7 @@ import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,10 +21,8 @@ from cards.permissions import COHORT_PERMISSION, instructor_course, instructor_r
 from cards.selectors import cohort
 from cards.selectors.cohort import (
     course_item_analysis,
-    quiz_attempt_count,
     quiz_attempts,
     student_progress,
-    student_rows,
 )
 from cards.services import class_stats
 from cards.templatetags.authored import score_text
@@ -115,6 +113,14 @@ def _attempt_rows(page):
     return page
 
 
+def _page_number(value) -> int:
+    """A page number from the query string (1 unless it is a whole number)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 1
+
+
 @instructor_required
 @require_GET
 def course_analytics(request, course_id: int):
@@ -122,14 +128,19 @@ def course_analytics(request, course_id: int):
     snapshot (cards.services.class_stats, shown with its age); students and quiz attempts a
     page at a time."""
     course = _cohort_course(request, course_id)
-    snapshot = cohort.snapshot(course)
+    number = _page_number(request.GET.get("attempts"))
+    offset = (min(max(number, 1), 10**9) - 1) * PAGE_ROWS  # clamped; out of range reads again below
+    reads = cohort.analytics_reads(course, attempt_columns=ATTEMPT_PAGE_COLUMNS, offset=offset, limit=PAGE_ROWS)
+    snapshot = reads.snapshot
     stats = snapshot.stats
     sort = request.GET.get("sort", "flags")
     students = Paginator(StudentStats.objects.filter(course=course).order_by("username", "user_id"), PAGE_ROWS)
-    students.count = student_rows(course_id=course.pk)
+    students.count = reads.students
     attempts = Paginator(quiz_attempts(course, *ATTEMPT_PAGE_COLUMNS), PAGE_ROWS)
-    attempts.count = quiz_attempt_count(course_id=course.pk)
-    page = attempts.get_page(request.GET.get("attempts"))
+    attempts.count = reads.attempts
+    # Out of range: the page Paginator.get_page gives (the last), read again.
+    in_range = 1 <= number <= attempts.num_pages
+    page = Page(reads.attempt_rows, number, attempts) if in_range else attempts.get_page(number)
     context = {
         "course": course,
         "snapshot": snapshot,

@@ -86,3 +86,33 @@ def test_statements_sent_together_outside_a_transaction_keep_their_order_and_pla
     with pytest.raises(DatabaseError):
         fetch_together([("SELECT %s AS a", [1]), ("SELECT * FROM no_such_table WHERE id = %s", [1])])
     assert fetch_together(statements) == [[{"a": 1}], [{"b": 2}, {"b": 3}]] and idle()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_querysets_sent_together_read_as_the_orm_reads_them():
+    """queryset_statement / count_statement (the analytics page's batch): outside a
+    transaction (pipelined on PostgreSQL) each gives what the QuerySet itself gives, values
+    converted as the ORM converts them (datetimes aware, booleans as bool)."""
+    from cards.db.dialect import count_statement, queryset_statement, run_together
+    from cards.models import Course
+    from tests.factories import CourseFactory
+
+    CourseFactory(title="B", is_open=False)
+    CourseFactory(title="A", is_open=True)
+    try:
+        courses = Course.objects.order_by("title").values("title", "is_open")
+        stamped = Course.objects.filter(title="A").values("title")
+        rows, count, none = run_together(
+            [
+                queryset_statement(courses),
+                count_statement(Course.objects.filter(is_open=True)),
+                queryset_statement(Course.objects.filter(title="nothing").values("title")[:1]),
+            ]
+        )
+        assert rows == list(courses) == [{"title": "A", "is_open": True}, {"title": "B", "is_open": False}]
+        assert all(type(r["is_open"]) is bool for r in rows)
+        assert count == 1 and none == []
+        assert run_together([queryset_statement(stamped, lambda found: [r["title"] for r in found])]) == [["A"]]
+        assert plan_mode() in ("auto", "n/a") and idle()
+    finally:
+        Course.objects.all().delete()
