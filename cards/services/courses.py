@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from cards.core.queue import NewCard, fact_of, mixed_new_order
 from cards.errors import NotFound
 from cards.models import Card, Course, Enrollment, Profile, Question
 
@@ -14,21 +15,32 @@ CARD_BATCH = 2000
 
 
 def _card_rows(*, user_ids, questions, course_id_for, now: datetime):
-    for question in questions:
-        clozes = range(1, question.card_count + 1) if question.kind == "cloze" else (0,)
-        for user_id in user_ids:
-            course_id = course_id_for(user_id, question)
-            if course_id is None:
-                continue
-            for cloze in clozes:
-                yield Card(
-                    user_id=user_id,
-                    question_id=question.pk,
-                    deck_id=question.deck_id,
-                    course_id=course_id,
-                    cloze=cloze,
-                    due=now,
-                )
+    """Each student's missing cards, their new cards in the order they will be introduced
+    (core.queue.mixed_new_order, seeded by the student): a new card's due date is its place
+    in that order, a second apart from `now` on, as Anki's new-card position is."""
+    questions = list(questions)
+    for user_id in user_ids:
+        new = [
+            NewCard(
+                key=(question, cloze, course_id),
+                topic=question.topic_id,
+                kind=question.kind,
+                fact=fact_of(question_id=question.pk, passage_id=question.passage_id),
+            )
+            for question in questions
+            if (course_id := course_id_for(user_id, question)) is not None
+            for cloze in (range(1, question.card_count + 1) if question.kind == "cloze" else (0,))
+        ]
+        for position, card in enumerate(mixed_new_order(new, seed=user_id)):
+            question, cloze, course_id = card.key
+            yield Card(
+                user_id=user_id,
+                question_id=question.pk,
+                deck_id=question.deck_id,
+                course_id=course_id,
+                cloze=cloze,
+                due=now + timedelta(seconds=position),
+            )
 
 
 def _bulk_create(rows) -> int:
@@ -51,8 +63,10 @@ def ensure_cards_for_course(*, course: Course, user_ids=None, now: datetime | No
         user_ids = list(Enrollment.objects.filter(course=course).values_list("user_id", flat=True))
     if not user_ids:
         return
-    questions = Question.objects.filter(deck__in=course.decks.all(), status=Question.Status.PUBLISHED).only(
-        "id", "deck_id", "kind", "card_count"
+    questions = (
+        Question.objects.filter(deck__in=course.decks.all(), status=Question.Status.PUBLISHED)
+        .order_by("id")
+        .only("id", "deck_id", "kind", "card_count", "topic_id", "passage_id")
     )
     _bulk_create(_card_rows(user_ids=user_ids, questions=questions, course_id_for=lambda _u, _q: course.pk, now=now))
 

@@ -210,7 +210,7 @@ def test_students_cannot_see_analytics_and_other_instructors_get_404(student_cli
 
 def _just_lapsed_and_one_in_review(student, now):
     """A card answered wrong three minutes ago (relearning) and one in review 10 days on."""
-    cards = list(Card.objects.filter(user=student).select_related("question").order_by("id"))
+    cards = list(Card.objects.filter(user=student).select_related("question").order_by("question_id", "cloze"))
     lapsed = cards[0]
     reviewed = next(c for c in cards if c.question_id != lapsed.question_id)
     Card.objects.filter(pk=lapsed.pk).update(
