@@ -367,6 +367,13 @@ def review_notes(questions: list) -> dict[str, list[Problem]]:
     for q in comparable:
         if found := house_rule_problems(q, uid=q["uid"]):
             notes.setdefault(q["uid"], []).extend(found)
-    for problem in near_duplicates(comparable):
-        notes.setdefault(problem.where, []).append(problem)
+    twins: dict[str, list[str]] = {}
+    prepared = [(q["uid"], normalize(q["prompt"]), answer_key(q)) for q in comparable]
+    for i, (uid, prompt, key) in enumerate(prepared):
+        for other, other_prompt, other_key in prepared[:i]:
+            if key == other_key and fuzz.ratio(prompt, other_prompt) >= NEAR_DUPLICATE_RATIO:
+                twins.setdefault(uid, []).append(other)
+    for uid, earlier in twins.items():
+        shown = ", ".join(earlier[:3]) + (f" and {len(earlier) - 3} more" if len(earlier) > 3 else "")
+        notes.setdefault(uid, []).append(Problem(uid, f"near duplicate of {shown} (same stem and answer)"))
     return notes
