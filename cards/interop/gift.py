@@ -182,7 +182,8 @@ class _Reader:
         for comment in comments:
             if match := syntax.SOURCE_COMMENT.match(comment):
                 source = {"source": match["source"], "passage": match["passage"], "quote": match["quote"]}
-        idnumber, tags = syntax.moodle_marks(comments)
+        # Moodle's marks, not from quizapp's own comment lines (a quoted text may hold anything)
+        idnumber, tags = syntax.moodle_marks([c for c in comments if not syntax.OWN_COMMENT.match(c)])
         q["uid"] = syntax.uid_from_name(idnumber or name) if (idnumber or name).strip() else ""
         q["uid"] = q["uid"] or syntax.uid_from_text(q["prompt"])
         self.topic = self.topics.setdefault(self.topic["slug"], self.topic)

@@ -33,6 +33,7 @@ TOPIC_COMMENT = re.compile(r"^//\s*topic:\s*(?P<slug>\S+)\s*$")
 CLOZE_COMMENT = re.compile(r'^//\s*cloze:\s*(?P<uid>[-\w]+):\s*(?P<prompt>".*")\s*$')
 DECK_COMMENT = re.compile(r"^//\s*quizapp deck (?P<slug>[-\w]+):\s*(?P<title>.*)$")
 CATEGORY = re.compile(r"^\$CATEGORY:\s*(?P<path>.*)$")
+OWN_COMMENT = re.compile(r"^//\s*(?:source|cloze|topic|quizapp deck)\b")
 # Moodle 3.x: `[tag:name]` and `[id:idnumber]` anywhere in the comments before a question, one
 # line each (a tag never spans lines), `\]` for a literal bracket, spaces inside trimmed.
 _MOODLE_MARK = re.compile(r"\[(?P<what>tag|id):(?P<value>(?:\\.|[^\]\\\n])*)\]")

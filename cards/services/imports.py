@@ -252,11 +252,14 @@ def _uids_of_other_decks(questions: list, deck: Deck | None, slug: str, where: d
         return []
     renamed = []
     used = set(uids)
+    wanted = {short_uid(f"{slug}-{uid}") for uid in taken}
+    elsewhere = Question.objects.filter(uid__in=wanted)
+    used |= set((elsewhere.exclude(deck=deck) if deck is not None else elsewhere).values_list("uid", flat=True))
     for q in questions:
         if isinstance(q, dict) and q.get("uid") in taken:
             new = base = short_uid(f"{slug}-{q['uid']}")
             n = 1
-            while new in used or Question.objects.filter(uid=new).exclude(deck=deck).exists():
+            while new in used or (n > 1 and Question.objects.filter(uid=new).exclude(deck=deck).exists()):
                 n += 1
                 new = f"{base}-{n}"
             renamed.append(f"{q['uid']} -> {new}")

@@ -303,3 +303,8 @@ def test_moodles_fixture_file_reads_its_nine_questions():
     assert (
         q1["prompt"] == '42 is the Absolute Answer to everything._____";'
     )  # text after the block: a blank, as Moodle reads it
+
+
+def test_5_marks_inside_quizapps_own_comments_are_not_tags():
+    text = '// source: s#p: "see [tag:not-a-tag]"\n// [tag:real]\n::q::Q? {T}'
+    assert gift.parse(text).questions[0]["tags"] == ["real"]
