@@ -1,7 +1,7 @@
 from django.urls import path
 
 import cards.converters  # noqa: F401 - registers the <id:...> path converter
-from cards.views import accounts, analytics, dashboard, instructor, quizzes, student
+from cards.views import accounts, analytics, dashboard, imports, instructor, quizzes, student
 
 app_name = "cards"
 
@@ -42,14 +42,16 @@ urlpatterns = [
     path("teach/courses/<id:course_id>/analytics/students.csv", analytics.export_students, name="export_students"),
     path("teach/courses/<id:course_id>/analytics/attempts.csv", analytics.export_attempts, name="export_attempts"),
     path("teach/decks/new/", instructor.deck_new, name="deck_new"),
+    path("teach/import/", imports.bank_import, name="bank_import"),
+    path("teach/import/confirm/", imports.bank_import_confirm, name="bank_import_confirm"),
     path("teach/decks/<id:deck_id>/", instructor.deck_detail, name="deck_detail"),
     path("teach/decks/<id:deck_id>/coverage/", instructor.deck_coverage, name="deck_coverage"),
     path("teach/decks/<id:deck_id>/sources/new/", instructor.source_new, name="source_new"),
     path("teach/decks/<id:deck_id>/questions/new/", instructor.question_new, name="question_new"),
     path("teach/decks/<id:deck_id>/preview/", instructor.question_preview, name="question_preview"),
-    path("teach/decks/<id:deck_id>/import/", instructor.deck_import, name="deck_import"),
-    path("teach/decks/<id:deck_id>/import/confirm/", instructor.deck_import_confirm, name="deck_import_confirm"),
-    path("teach/decks/<id:deck_id>/export/<str:fmt>/", instructor.deck_export, name="deck_export"),
+    path("teach/decks/<id:deck_id>/import/", imports.deck_import, name="deck_import"),
+    path("teach/decks/<id:deck_id>/import/confirm/", imports.deck_import_confirm, name="deck_import_confirm"),
+    path("teach/decks/<id:deck_id>/export/<str:fmt>/", imports.deck_export, name="deck_export"),
     path("teach/sources/<id:source_id>/", instructor.source_detail, name="source_detail"),
     path("teach/questions/<id:question_id>/", instructor.question_edit, name="question_edit"),
     path("teach/questions/<id:question_id>/status/", instructor.question_status, name="question_status"),

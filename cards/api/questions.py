@@ -184,7 +184,9 @@ def question_detail(request, question_id: int):
     return Response(_question_out(question))
 
 
-@extend_schema(request=None, responses={200: QuestionOut, 403: ErrorSerializer, 404: ErrorSerializer})
+@extend_schema(
+    request=None, responses={200: QuestionOut, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+)
 @api_view(["POST"])
 def question_publish(request, question_id: int):
     _require_instructor(request)

@@ -1,60 +1,60 @@
-"""Moodle GIFT import and export, pure (no Django).
+"""Moodle GIFT import (and, from `gift_export`, export), pure (no Django).
 
-`parse(text)` turns a GIFT file into bank-format question dicts (see `json_bank`), `dump(bank)`
-writes a bank as GIFT. docs/formats.md is the user-facing description; the short version:
+`parse(text)` turns a GIFT file into bank-format question dicts (see `json_bank`), reading
+each question as Moodle's own GIFT importer does wherever the bank can hold it;
+`dump(bank)` writes a bank as GIFT. docs/formats.md is the user-facing description; the
+short version:
 
 - single / multiple / truefalse / short round-trip (prompt, choices, answers, explanation,
-  topic, uid, and the citation through a `// source:` comment);
+  topic, uid, tags, and the citation through a `// source:` comment);
+- a block with an `=` answer is a single-answer question, as in Moodle: only its 100% answer is
+  correct, partial-credit answers count as wrong (their feedback kept, a warning saying so);
+  a block of `~` answers is select-all when two or more carry a positive weight;
 - a flashcard is an essay whose general feedback is the back, then a blank line, then the
   explanation (parse splits the general feedback at its first blank line);
-- a cloze question is written as one short-answer question per deletion, the deletion's text
-  first and its alternatives as further `=` answers (one way only: it reads back as those
-  short-answer questions, with every answer kept);
-- matching, numerical, description, essays without general feedback and missing-word
-  questions without a correct answer are skipped with a warning (errors with strict=True).
+- a cloze question is written as one short-answer question per deletion after a
+  `// cloze:` comment holding its prompt, and read back as the one cloze question;
+- Moodle's `// [tag:...]` comments are the question's tags, its `[id:...]` its uid;
+- unnamed questions take their uid from their text; a uid used twice in a file (two
+  "Who's buried in Grant's tomb?", two questions named alike) gets `-2`, `-3`, ... with a warning;
+- matching, numerical, description, essays without general feedback, missing-word questions
+  without a correct answer and single-answer questions with two 100% answers are skipped with a
+  warning naming their line (errors with strict=True). Only what Moodle would refuse too is an
+  error, and an error refuses the whole file.
 
-quizapp reads two comment lines of its own, ignored by Moodle: `// topic: <slug>` right after a
-`$CATEGORY:` line keeps the topic slug, and `// source: <source>#<passage>: "<quote>"` just
-before a question keeps its citation.
+quizapp reads comment lines of its own, ignored by Moodle: `// quizapp deck <slug>: <title>`
+(the deck an export came from), `// topic: <slug>` right after a `$CATEGORY:` line keeps the
+topic slug, `// source: <source>#<passage>: "<quote>"` just before a question keeps its
+citation, `// cloze: <uid>: "<prompt>"` puts a cloze question back together.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from cards.core.grading import CLOZE_PATTERN, cloze_alternatives, cloze_deletions, normalize
+from cards.core.grading import cloze_deletions, cloze_key
+from cards.interop import gift_syntax as syntax
+from cards.interop.gift_export import dump
+from cards.interop.gift_syntax import BLANK, DEFAULT_TOPIC, escape, slugify
 from cards.interop.json_bank import STATUSES, BankError, Problem
 
-BLANK = "_____"
-DEFAULT_TOPIC = {"slug": "general", "name": "General"}
+__all__ = ["BLANK", "DEFAULT_TOPIC", "GiftResult", "dump", "escape", "parse", "slugify"]
+
 TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
-
-# While parsing, each escaped character is swapped for a Unicode noncharacter (U+FDD0..,
-# reserved for internal use), so the structure can be read with plain string operations on
-# the unescaped markers; the characters are put back in the texts at the end.
-_ESCAPABLE = "~=#{}:\\"
-_HIDE = {ch: chr(0xFDD0 + i) for i, ch in enumerate(_ESCAPABLE)}
-_HIDDEN_NEWLINE = chr(0xFDD0 + len(_ESCAPABLE))
-_REVEAL = str.maketrans({hidden: ch for ch, hidden in _HIDE.items()} | {_HIDDEN_NEWLINE: "\n"})
-_ESCAPE_SEQUENCE = re.compile(r"\\([~=#{}:\\n])")
-_SPECIAL = re.compile(r"[~=#{}:\\]")
-
-_FORMAT_PREFIX = re.compile(r"^\s*\[(?:markdown|html|plain|moodle)\]", re.IGNORECASE)
-_SOURCE_COMMENT = re.compile(r'^//\s*source:\s*(?P<source>[^#\s]+)#(?P<passage>[^:\s]+):\s*"(?P<quote>.*)"\s*$')
-_TOPIC_COMMENT = re.compile(r"^//\s*topic:\s*(?P<slug>\S+)\s*$")
-_CATEGORY = re.compile(r"^\$CATEGORY:\s*(?P<path>.*)$")
 _MARKERS = re.compile(r"([=~])")
+_PART_NAME = re.compile(r"^(?P<uid>.+)-c(?P<number>[1-9]\d*)$")
 
 
 @dataclass
 class GiftResult:
     questions: list[dict] = field(default_factory=list)
     topics: list[dict] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # everything to tell, the skips included
+    skipped: list[Problem] = field(default_factory=list)  # the questions left out
+    lines: dict[str, int] = field(default_factory=dict)  # uid -> the line its question starts on
+    deck: dict = field(default_factory=dict)  # {"slug", "title"} the file names, {} if none
 
 
 class _Malformed(Exception):
@@ -66,35 +66,6 @@ class _Skipped(Exception):
 
     def __init__(self, gift_type: str, label: str, why: str):
         super().__init__(f"skipped {gift_type} question '{label}': {why}")
-
-
-def slugify(value: str) -> str:
-    """'Mechanism of action' -> 'mechanism-of-action' (ASCII letters, digits, '_' and '-')."""
-    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9_]+", "-", value.lower()).strip("-")
-
-
-def escape(text: str) -> str:
-    """Text as GIFT writes it: special characters and the backslash escaped, newlines as \\n."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _SPECIAL.sub(lambda m: "\\" + m.group(), text).replace("\n", "\\n")
-
-
-def _hide_escapes(text: str) -> str:
-    def hide(match: re.Match) -> str:
-        ch = match.group(1)
-        return _HIDDEN_NEWLINE if ch == "n" else _HIDE[ch]
-
-    return _ESCAPE_SEQUENCE.sub(hide, text)
-
-
-def _reveal(text: str) -> str:
-    return text.translate(_REVEAL)
-
-
-def _stable_uid(prompt: str) -> str:
-    digest = hashlib.sha1(normalize(prompt).encode("utf-8"), usedforsecurity=False).hexdigest()
-    return "gift-" + digest[:10]
 
 
 def _blocks(text: str) -> list[list[tuple[int, str]]]:
@@ -112,11 +83,146 @@ def _blocks(text: str) -> list[list[tuple[int, str]]]:
     return blocks
 
 
-def _category_name(path: str) -> str:
-    """Last segment of a Moodle category path; '//' is a literal slash inside a name."""
-    segments = [s.replace("//", "/").strip() for s in re.split(r"(?<!/)/(?!/)", path)]
-    segments = [s for s in segments if s]
-    return segments[-1] if segments else ""
+@dataclass
+class _Cloze:
+    """A cloze question being put back together from its short-answer parts."""
+
+    uid: str
+    prompt: str
+    first: dict
+    line: int
+    parts: dict[int, list[str]] = field(default_factory=dict)
+
+    def takes(self, q: dict) -> int:
+        """The deletion number `q` is a part of, 0 if it is not one of this question's parts."""
+        match = _PART_NAME.match(q["uid"]) if q["kind"] == "short" else None
+        if match is None or match["uid"] != self.uid:
+            return 0
+        number = int(match["number"])
+        return number if number in cloze_deletions(self.prompt) and number not in self.parts else 0
+
+    def question(self) -> dict:
+        answers = {}
+        for number, (text, _hint) in sorted(cloze_deletions(self.prompt).items()):
+            alternatives = [a for a in self.parts.get(number, []) if a != text]
+            if alternatives:
+                answers[cloze_key(number)] = alternatives
+        return {**self.first, "uid": self.uid, "kind": "cloze", "prompt": self.prompt, "answers": answers or []}
+
+
+class _Reader:
+    def __init__(self, name: str, strict: bool, status: str):
+        self.name, self.strict, self.status = name, strict, status
+        self.result = GiftResult()
+        self.errors: list[Problem] = []
+        self.topics: dict[str, dict] = {}
+        self.topic = DEFAULT_TOPIC
+        self.cloze: _Cloze | None = None
+
+    def where(self, line: int) -> str:
+        return f"{self.name}:{line}"
+
+    def warn(self, line: int, message: str) -> None:
+        self.result.warnings.append(Problem(self.where(line), message))
+
+    def block(self, block: list[tuple[int, str]]) -> None:
+        question_lines: list[tuple[int, str]] = []
+        comments: list[str] = []
+        category_in_block = False
+        for number, line in block:
+            stripped = line.strip()
+            if stripped.startswith("//"):
+                if not question_lines:
+                    comments.append(stripped)
+                    self._comment(stripped, category_in_block)
+                continue
+            if not question_lines and (match := syntax.CATEGORY.match(stripped)):
+                category_in_block = self._category(number, match["path"]) or category_in_block
+                comments = []
+                continue
+            question_lines.append((number, line))
+        if category_in_block:
+            self.topic = self.topics.setdefault(self.topic["slug"], self.topic)
+        if question_lines:
+            self._question(question_lines, comments)
+
+    def _comment(self, line: str, category_in_block: bool) -> None:
+        if (match := syntax.TOPIC_COMMENT.match(line)) and category_in_block and slugify(match["slug"]):
+            self.topic = {"slug": slugify(match["slug"]), "name": self.topic["name"]}
+        elif (match := syntax.DECK_COMMENT.match(line)) and not self.result.deck:
+            self.result.deck = {"slug": match["slug"], "title": match["title"].strip() or match["slug"]}
+
+    def _category(self, number: int, path: str) -> bool:
+        segments = syntax.category_segments(path)
+        if not segments or not slugify(segments[-1]):
+            self.errors.append(Problem(self.where(number), f"$CATEGORY {path!r} names no topic"))
+            return False
+        if not self.result.deck and slugify(segments[0]):
+            self.result.deck = {"slug": slugify(segments[0]), "title": segments[0]}
+        self.topic = {"slug": slugify(segments[-1]), "name": segments[-1]}
+        return True
+
+    def _question(self, question_lines: list[tuple[int, str]], comments: list[str]) -> None:
+        line = question_lines[0][0]
+        try:
+            raw = "\n".join(text.strip() for _n, text in question_lines)
+            q, name = _parse_question(raw, lambda message: self.warn(line, message))
+        except _Malformed as exc:
+            self.errors += [Problem(self.where(line), message) for message in exc.args]
+            return
+        except _Skipped as exc:
+            problem = Problem(self.where(line), str(exc))
+            if self.strict:
+                self.errors.append(problem)
+            else:
+                self.result.warnings.append(problem)
+                self.result.skipped.append(problem)
+            return
+        source = {}
+        for comment in comments:
+            if match := syntax.SOURCE_COMMENT.match(comment):
+                source = {"source": match["source"], "passage": match["passage"], "quote": match["quote"]}
+        # Moodle's marks, not from quizapp's own comment lines (a quoted text may hold anything)
+        idnumber, tags = syntax.moodle_marks([c for c in comments if not syntax.OWN_COMMENT.match(c)])
+        q["uid"] = syntax.uid_from_name(idnumber or name) if (idnumber or name).strip() else ""
+        q["uid"] = q["uid"] or syntax.uid_from_text(q["prompt"])
+        self.topic = self.topics.setdefault(self.topic["slug"], self.topic)
+        q.update(topic=self.topic["slug"], source=source, status=self.status, tags=tags)
+        self._place(q, line, comments)
+
+    def _place(self, q: dict, line: int, comments: list[str]) -> None:
+        """A part of the cloze question being read, the start of one, or a question of its own."""
+        if self.cloze is not None and (number := self.cloze.takes(q)):
+            self.cloze.parts[number] = q["answers"]
+            return
+        self.close_cloze()
+        note = next(filter(None, map(syntax.read_cloze_comment, comments)), None)
+        if note is not None:
+            self.cloze = _Cloze(uid=note[0], prompt=note[1], first=q, line=line)
+            if number := self.cloze.takes(q):
+                self.cloze.parts[number] = q["answers"]
+                return
+            self.cloze = None
+            self.warn(line, f"the cloze comment names {note[0]!r}, not this question: read as it is written")
+        self._add(q, line)
+
+    def close_cloze(self) -> None:
+        if self.cloze is not None:
+            cloze, self.cloze = self.cloze, None
+            self._add(cloze.question(), cloze.line)
+
+    def _add(self, q: dict, line: int) -> None:
+        uid = base = q["uid"]
+        taken = self.result.lines
+        suffix = 1
+        while uid in taken:
+            suffix += 1
+            uid = f"{base}-{suffix}"
+        if uid != base:
+            self.warn(line, f"uid {base!r} is already used on line {taken[base]}: this question is imported as {uid!r}")
+        q["uid"] = uid
+        taken[uid] = line
+        self.result.questions.append(_ordered(q))
 
 
 def parse(text: str, *, name: str = "bank.gift", strict: bool = False, status: str = "draft") -> GiftResult:
@@ -124,76 +230,14 @@ def parse(text: str, *, name: str = "bank.gift", strict: bool = False, status: s
     if status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    result = GiftResult()
-    errors: list[Problem] = []
-    topics: dict[str, dict] = {}
-    topic = DEFAULT_TOPIC
-    uid_lines: dict[str, int] = {}
-
+    reader = _Reader(name, strict, status)
     for block in _blocks(text):
-        question_lines: list[tuple[int, str]] = []
-        source: dict = {}
-        category_in_block = False
-        for number, line in block:
-            stripped = line.strip()
-            if stripped.startswith("//"):
-                if question_lines:
-                    continue
-                if match := _SOURCE_COMMENT.match(stripped):
-                    source = {"source": match["source"], "passage": match["passage"], "quote": match["quote"]}
-                elif (match := _TOPIC_COMMENT.match(stripped)) and category_in_block and slugify(match["slug"]):
-                    topic = {"slug": slugify(match["slug"]), "name": topic["name"]}
-                continue
-            if not question_lines and (match := _CATEGORY.match(stripped)):
-                topic_name = _category_name(match["path"])
-                if not slugify(topic_name):
-                    errors.append(Problem(f"{name}:{number}", f"$CATEGORY {match['path']!r} names no topic"))
-                    continue
-                topic = {"slug": slugify(topic_name), "name": topic_name}
-                category_in_block = True
-                source = {}
-                continue
-            question_lines.append((number, line))
-        if category_in_block:
-            topic = topics.setdefault(topic["slug"], topic)
-        if not question_lines:
-            continue
-
-        line_no = question_lines[0][0]
-        where = f"{name}:{line_no}"
-        try:
-            raw = "\n".join(line.strip() for _n, line in question_lines)
-            question = _parse_question(raw, where, result.warnings)
-        except _Malformed as exc:
-            errors += [Problem(where, message) for message in exc.args]
-            if uid := _name_uid(question_lines[0][1]):
-                uid_lines.setdefault(uid, line_no)
-            continue
-        except _Skipped as exc:
-            (errors if strict else result.warnings).append(Problem(where, str(exc)))
-            continue
-        uid = question["uid"]
-        if uid in uid_lines:
-            errors.append(
-                Problem(where, f"duplicate uid {uid!r}, already used on line {uid_lines[uid]}: rename the question")
-            )
-            continue
-        uid_lines[uid] = line_no
-        topic = topics.setdefault(topic["slug"], topic)
-        question.update(topic=topic["slug"], source=source, status=status)
-        result.questions.append(_ordered(question))
-
-    if errors:
-        raise BankError(errors)
-    result.topics = [dict(t) for t in topics.values()]
-    return result
-
-
-def _name_uid(first_line: str) -> str:
-    """The uid a `::name::` on the question's first line gives, '' without one."""
-    text = _hide_escapes(first_line).strip()
-    end = text.find("::", 2)
-    return slugify(_reveal(text[2:end])) if text.startswith("::") and end > 0 else ""
+        reader.block(block)
+    reader.close_cloze()
+    if reader.errors:
+        raise BankError(reader.errors)
+    reader.result.topics = [dict(t) for t in reader.topics.values()]
+    return reader.result
 
 
 def _ordered(q: dict) -> dict:
@@ -201,24 +245,24 @@ def _ordered(q: dict) -> dict:
     return {key: q.get(key, "") for key in keys}
 
 
-def _parse_question(raw: str, where: str, warnings: list[Problem]) -> dict:
-    text = _hide_escapes(raw).strip()
-    label = ""
+def _parse_question(raw: str, warn) -> tuple[dict, str]:
+    """The question (without uid, topic, source) and its name ('' if it has none)."""
+    text = syntax.hide_escapes(raw).strip()
+    name = ""
     if text.startswith("::"):
         end = text.find("::", 2)
         if end < 0:
             raise _Malformed("the question name is not closed with '::'")
-        label = _reveal(text[2:end]).strip()
+        name = syntax.reveal(text[2:end]).strip()
         text = text[end + 2 :]
-    text = _FORMAT_PREFIX.sub("", text, count=1)
+    text = syntax.drop_format(text)
 
     opening = text.find("{")
     closing = text.find("}")
     if opening < 0:
         if closing >= 0:
             raise _Malformed("'}' without an opening '{' (write \\} for a literal brace)")
-        prompt = _reveal(text).strip()
-        raise _Skipped("description", label or _excerpt(prompt), "it has no answer block {...}")
+        raise _Skipped("description", name or _excerpt(syntax.reveal(text)), "it has no answer block {...}")
     if 0 <= closing < opening:
         raise _Malformed("'}' without an opening '{' (write \\} for a literal brace)")
     closing = text.find("}", opening + 1)
@@ -233,24 +277,13 @@ def _parse_question(raw: str, where: str, warnings: list[Problem]) -> dict:
     if "}" in after:
         raise _Malformed("'}' without an opening '{' (write \\} for a literal brace)")
     mid_text = bool(after.strip())
-    prompt = _reveal(before + BLANK + after if mid_text else before).strip()
+    prompt = syntax.reveal(before + BLANK + after if mid_text else before).strip()
     if not prompt:
         raise _Malformed("the question has no text")
 
-    uid = slugify(label) or _stable_uid(prompt)
-    label = label or _excerpt(prompt)
-    question = {
-        "uid": uid,
-        "kind": "",
-        "prompt": prompt,
-        "back": "",
-        "choices": [],
-        "answers": [],
-        "explanation": "",
-        "tags": [],
-    }
-    _read_answer_block(inner, mid_text, label, question, where, warnings)
-    return question
+    question = {"kind": "", "prompt": prompt, "back": "", "choices": [], "answers": [], "explanation": ""}
+    _read_answer_block(inner, mid_text, name or _excerpt(prompt), question, warn)
+    return question, name
 
 
 def _excerpt(text: str, size: int = 40) -> str:
@@ -258,9 +291,9 @@ def _excerpt(text: str, size: int = 40) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def _read_answer_block(inner: str, mid_text: bool, label: str, q: dict, where: str, warnings: list[Problem]) -> None:
+def _read_answer_block(inner: str, mid_text: bool, label: str, q: dict, warn) -> None:
     content, marker, general = inner.partition("####")
-    q["explanation"] = _reveal(_FORMAT_PREFIX.sub("", general, count=1)).strip() if marker else ""
+    q["explanation"] = syntax.plain(general) if marker else ""
     content = content.strip()
 
     if not content:
@@ -275,7 +308,7 @@ def _read_answer_block(inner: str, mid_text: bool, label: str, q: dict, where: s
     head, _sep, feedbacks = content.partition("#")
     if head.strip().upper() in TRUE_FALSE:
         truth = TRUE_FALSE[head.strip().upper()]
-        wrong, _sep, right = (_reveal(part).strip() for part in feedbacks.partition("#"))
+        wrong, _sep, right = (syntax.plain(part) for part in feedbacks.partition("#"))
         q["kind"] = "truefalse"
         q["choices"] = [
             {"text": "True", "correct": truth, "feedback": right if truth else wrong},
@@ -285,26 +318,40 @@ def _read_answer_block(inner: str, mid_text: bool, label: str, q: dict, where: s
 
     parts = _MARKERS.split(content)
     if parts[0].strip():
-        raise _Malformed(f"text {_excerpt(_reveal(parts[0]))!r} before the first answer: answers start with = or ~")
+        raise _Malformed(
+            f"text {_excerpt(syntax.reveal(parts[0]))!r} before the first answer: answers start with = or ~"
+        )
     raw_answers = list(zip(parts[1::2], parts[2::2], strict=True))
     if all(m == "=" for m, _body in raw_answers) and all("->" in body for _m, body in raw_answers):
         raise _Skipped("matching", label, "matching pairs are not supported")
 
     answers = _read_answers(raw_answers)
     if all(m == "=" for m, *_rest in answers):
-        _short_answer(answers, label, q, where, warnings)
-        return
+        _short_answer(answers, label, q, warn)
+    else:
+        _choices(answers, mid_text, label, q, warn)
 
-    plain_equals = sum(1 for m, weight, _t, _f in answers if m == "=" and weight is None)
-    if plain_equals > 1:
-        raise _Malformed(
-            f"{plain_equals} answers are marked correct with '=': a single-answer question takes one, "
-            "use ~%50% weights for several correct answers"
-        )
-    weighted = any(weight is not None for _m, weight, _t, _f in answers)
-    correct = [weight > 0 if weight is not None else m == "=" for m, weight, _t, _f in answers]
+
+def _choices(answers: list, mid_text: bool, label: str, q: dict, warn) -> None:
+    """Moodle's rule: a block with an `=` answer is a single-answer question whose 100% answers
+    are right; a block of `~` answers is select-all, each positive weight a right answer (one
+    alone makes a single-answer question here, since select-all needs two)."""
+    if any(m == "=" for m, *_rest in answers):
+        correct = [weight == 100 if weight is not None else m == "=" for m, weight, _t, _f in answers]
+        for (_m, weight, text, _f), ok in zip(answers, correct, strict=True):
+            if not ok and weight is not None and weight > 0:
+                warn(
+                    f"question '{label}': answer {text!r} is worth {weight:g}%; quizapp has no partial credit, "
+                    "so it counts as wrong (its feedback is kept)"
+                )
+        if sum(correct) > 1:
+            raise _Skipped(
+                "multiple choice", label, f"{sum(correct)} answers are fully correct; a single-answer question has one"
+            )
+    else:
+        correct = [weight is not None and weight > 0 for _m, weight, _t, _f in answers]
     if not any(correct):
-        if mid_text and not weighted:
+        if mid_text and all(weight is None for _m, weight, _t, _f in answers):
             raise _Skipped("missing-word", label, "no answer is marked correct with '='")
         raise _Malformed("the multiple choice question has no correct answer: mark one with = or a positive %weight%")
     q["kind"] = "multiple" if sum(correct) >= 2 else "single"
@@ -332,154 +379,36 @@ def _read_answers(raw_answers: list[tuple[str, str]]) -> list[tuple[str, float |
                 weight = math.nan
             if not -100 <= weight <= 100:
                 problems.append(
-                    f"answer {number} has weight {_reveal(body[: end + 1])!r}, not a number between -100 and 100"
+                    f"answer {number} has weight {syntax.reveal(body[: end + 1])!r}, not a number between -100 and 100"
                 )
                 continue
             body = body[end + 1 :]
         text, _sep, feedback = body.partition("#")
-        text = _reveal(_FORMAT_PREFIX.sub("", text, count=1)).strip()
+        text = syntax.plain(text)
         if not text:
             problems.append(f"answer {number} is empty")
             continue
-        answers.append((marker, weight, text, _reveal(_FORMAT_PREFIX.sub("", feedback, count=1)).strip()))
+        answers.append((marker, weight, text, syntax.plain(feedback)))
     if problems:
         raise _Malformed(*problems)
     return answers
 
 
-def _short_answer(answers: list, label: str, q: dict, where: str, warnings: list[Problem]) -> None:
+def _short_answer(answers: list, label: str, q: dict, warn) -> None:
     accepted = []
     for _m, weight, text, feedback in answers:
         if weight is not None and weight != 100:
-            warnings.append(
-                Problem(
-                    where,
-                    f"short-answer question '{label}': dropped answer {text!r} worth {weight:g}% "
-                    "(only 100% answers are accepted)",
-                )
+            warn(
+                f"short-answer question '{label}': dropped answer {text!r} worth {weight:g}% "
+                "(only 100% answers are accepted)"
             )
             continue
         if feedback:
-            warnings.append(
-                Problem(
-                    where,
-                    f"short-answer question '{label}': dropped the feedback of answer {text!r} "
-                    "(typed answers have no feedback)",
-                )
+            warn(
+                f"short-answer question '{label}': dropped the feedback of answer {text!r} "
+                "(typed answers have no feedback)"
             )
         accepted.append(text)
     if not accepted:
         raise _Malformed("the short-answer question has no 100% answer")
     q.update(kind="short", answers=accepted)
-
-
-# ---------------------------------------------------------------------------------------------
-# Export
-
-
-def dump(bank: dict) -> str:
-    """The bank as GIFT: one $CATEGORY block per topic (bank order), retired questions left out.
-
-    Raises BankError for questions of a kind GIFT cannot hold."""
-    deck = bank.get("deck") or {}
-    lines = [f"// quizapp deck {_one_line(deck.get('slug', ''))}: {_one_line(deck.get('title', ''))}", ""]
-    names = {t["slug"]: t.get("name") or t["slug"] for t in bank.get("topics", [])}
-    by_topic: dict[str, list[dict]] = {slug: [] for slug in names}
-    for q in bank.get("questions", []):
-        if q.get("status") != "retired":
-            by_topic.setdefault(q.get("topic", DEFAULT_TOPIC["slug"]), []).append(q)
-    problems: list[Problem] = []
-    for slug, questions in by_topic.items():
-        if not questions:
-            continue
-        category = _one_line(names.get(slug, slug)).replace("/", "//")
-        lines += [f"$CATEGORY: {category}", f"// topic: {slug}", ""]
-        for q in questions:
-            try:
-                lines += _dump_question(q)
-            except ValueError as exc:
-                problems.append(Problem(q.get("uid", "?"), str(exc)))
-    if problems:
-        raise BankError(problems)
-    return "\n".join(lines)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def _source_comment(q: dict) -> list[str]:
-    source = q.get("source") or {}
-    if not source.get("source"):
-        return []
-    quote = _one_line(source.get("quote", ""))
-    return [f'// source: {source["source"]}#{source.get("passage", "")}: "{quote}"']
-
-
-def _question(uid: str, prompt: str, block: list[str], explanation: str) -> list[str]:
-    """`::uid::[markdown]prompt {` + answer lines + general feedback + `}` and a blank line."""
-    lines = [f"::{escape(uid)}::[markdown]{escape(prompt)} {{", *block]
-    if explanation:
-        lines.append(f"\t####{escape(explanation)}")
-    return [*lines, "}", ""]
-
-
-def _weight(value: float) -> str:
-    return f"{value:.5f}".rstrip("0").rstrip(".")
-
-
-def _with_feedback(text: str, feedback: str) -> str:
-    return escape(text) + (f"#{escape(feedback)}" if feedback else "")
-
-
-def _dump_question(q: dict) -> list[str]:
-    kind, uid, prompt = q.get("kind"), q["uid"], q.get("prompt", "")
-    explanation = q.get("explanation", "") or ""
-    choices = q.get("choices", [])
-    head = _source_comment(q)
-    if kind == "single":
-        block = [f"\t{'=' if c['correct'] else '~'}{_with_feedback(c['text'], c.get('feedback', ''))}" for c in choices]
-        return head + _question(uid, prompt, block, explanation)
-    if kind == "multiple":
-        right = sum(1 for c in choices if c["correct"]) or 1
-        block = [
-            f"\t~%{_weight(100 / right if c['correct'] else -100 / right)}%"
-            + _with_feedback(c["text"], c.get("feedback", ""))
-            for c in choices
-        ]
-        return head + _question(uid, prompt, block, explanation)
-    if kind == "truefalse":
-        by_text = {normalize(c["text"]): c for c in choices}
-        truth = bool(by_text.get("true", {}).get("correct"))
-        right = by_text.get("true" if truth else "false", {}).get("feedback", "")
-        wrong = by_text.get("false" if truth else "true", {}).get("feedback", "")
-        answer = "TRUE" if truth else "FALSE"
-        if right or wrong:
-            answer += f"#{escape(wrong)}#{escape(right)}"
-        return head + _question(uid, prompt, [f"\t{answer}"], explanation)
-    if kind == "short":
-        block = [f"\t={escape(a)}" for a in q.get("answers", [])]
-        return head + _question(uid, prompt, block, explanation)
-    if kind == "flashcard":
-        general = q.get("back", "") + (f"\n\n{explanation}" if explanation else "")
-        return head + _question(uid, prompt, [], general)
-    if kind == "cloze":
-        lines = []
-        alternatives = cloze_alternatives(q.get("answers"))
-        for number, (answer, _hint) in sorted(cloze_deletions(prompt).items()):
-            accepted = [answer, *(a for a in alternatives.get(number, ()) if a != answer)]
-            block = [f"\t={escape(a)}" for a in accepted]
-            lines += head + _question(f"{uid}-c{number}", _cloze_blank(prompt, number), block, explanation)
-        return lines
-    raise ValueError(f"a {kind!r} question cannot be written as GIFT")
-
-
-def _cloze_blank(prompt: str, number: int) -> str:
-    """Deletion `number` as a blank (its hint, if any, in parentheses), the other deletions filled in."""
-
-    def render(match: re.Match) -> str:
-        if int(match.group(1)) != number:
-            return match.group(2)
-        return f"{BLANK} ({match.group(3)})" if match.group(3) else BLANK
-
-    return CLOZE_PATTERN.sub(render, prompt)

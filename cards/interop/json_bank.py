@@ -62,14 +62,10 @@ def _check_choices(uid: str, kind: str, choices, problems: list[Problem]) -> Non
         if not _is_str(choice.get("feedback", "")):
             problems.append(Problem(uid, f"choice {n} feedback must be text", "choices"))
     correct = sum(1 for c in choices if c["correct"])
-    texts = [normalize(c["text"]) for c in choices]
+    texts = [choice_key(c["text"]) for c in choices]
     if len(set(texts)) != len(texts):
         problems.append(Problem(uid, "two choices have the same text", "choices"))
     if kind == "single":
-        if len(choices) < 3:
-            problems.append(
-                Problem(uid, f"a single-answer question needs at least 3 choices, has {len(choices)}", "choices")
-            )
         if correct != 1:
             problems.append(
                 Problem(uid, f"a single-answer question needs exactly one correct choice, has {correct}", "choices")
@@ -88,12 +84,34 @@ def _check_choices(uid: str, kind: str, choices, problems: list[Problem]) -> Non
             )
     elif choices:
         problems.append(Problem(uid, f"a {kind} question has no choices", "choices"))
-    if kind in ("single", "multiple", "truefalse"):
-        for n, choice in enumerate(choices, start=1):
-            if not choice["correct"] and not str(choice.get("feedback", "")).strip():
-                problems.append(
-                    Problem(uid, f"wrong choice {n} ({choice['text'][:40]!r}) needs feedback saying why", "choices")
-                )
+
+
+def choice_key(text: str) -> str:
+    """What makes two choices the same: their letters and digits ('GABA-B' is 'gaba b'), or, for a
+    choice with neither (Moodle's `\\~`, `\\=`, `\\#` choices), its symbols."""
+    return normalize(text) or "".join(text.split())
+
+
+def house_rule_problems(q: dict, *, uid: str) -> list[Problem]:
+    """quizapp's own rules for its published bank and its editor, which a valid question from
+    another tool may break: a wrong choice says why it is wrong, a single-answer question offers
+    at least 3 choices. An import takes such questions as drafts to review."""
+    choices = q.get("choices")
+    if q.get("kind") not in ("single", "multiple", "truefalse") or not isinstance(choices, list):
+        return []
+    if not all(isinstance(c, dict) and _is_str(c.get("text")) for c in choices):
+        return []  # question_problems names what is wrong with them
+    problems = []
+    if q["kind"] == "single" and len(choices) < 3:
+        problems.append(
+            Problem(uid, f"a single-answer question needs at least 3 choices, has {len(choices)}", "choices")
+        )
+    for n, choice in enumerate(choices, start=1):
+        if not choice.get("correct") and not str(choice.get("feedback", "")).strip():
+            problems.append(
+                Problem(uid, f"wrong choice {n} ({choice['text'][:40]!r}) needs feedback saying why", "choices")
+            )
+    return problems
 
 
 def _check_cloze_alternatives(uid: str, answers, prompt: str, problems: list[Problem]) -> None:
@@ -148,9 +166,15 @@ def _check_kind_fields(uid: str, q: dict, problems: list[Problem]) -> None:
 
 
 def question_problems(
-    q: dict, *, uid: str, passages: dict[tuple[str, str], str], topic_slugs: set | None = None
+    q: dict,
+    *,
+    uid: str,
+    passages: dict[tuple[str, str], str],
+    topic_slugs: set | None = None,
+    house_rules: bool = True,
 ) -> list[Problem]:
-    """Every problem of one question; each names the field at fault (used by the editor too)."""
+    """Every problem of one question; each names the field at fault (used by the editor too).
+    With house_rules=False, only what makes the question unusable (see house_rule_problems)."""
     problems: list[Problem] = []
     if q.get("kind") not in KINDS:
         return [Problem(uid, f"kind must be one of {', '.join(KINDS)}, not {q.get('kind')!r}", "kind")]
@@ -165,6 +189,8 @@ def question_problems(
     if not _is_str(q.get("explanation", "")):
         problems.append(Problem(uid, "explanation must be text", "explanation"))
     _check_choices(uid, q["kind"], q.get("choices", []), problems)
+    if house_rules:
+        problems += house_rule_problems(q, uid=uid)
     _check_kind_fields(uid, q, problems)
     _check_citation(uid, q.get("source"), passages, problems)
     return problems
@@ -178,11 +204,14 @@ def validate(
     min_per_kind: int = 0,
     topics: tuple[str, ...] = (),
     style: StyleLimits | None = None,
+    drafts_follow_house_rules: bool = True,
 ) -> list[Problem]:
     """Every problem of a bank, in file order. Empty list: the bank is valid.
 
     With `style`, also the publishing checks of `bank_checks` (key positions, true/false
-    share, wording, longest option, items per fact) on the published questions."""
+    share, wording, longest option, items per fact) on the published questions. With
+    drafts_follow_house_rules=False (an import), drafts are held only to what makes a question
+    usable: the house rules (`house_rule_problems`, near duplicates) are for published ones."""
     problems: list[Problem] = []
     if data.get("format") != FORMAT:
         problems.append(Problem("format", f'must be "{FORMAT}"'))
@@ -235,9 +264,12 @@ def validate(
         if uid in seen_uids:
             problems.append(Problem(uid, "duplicate uid"))
         seen_uids.add(uid)
-        problems += question_problems(q, uid=uid, passages=passages, topic_slugs=topic_slugs)
+        strict = drafts_follow_house_rules or q.get("status") == "published"
+        problems += question_problems(q, uid=uid, passages=passages, topic_slugs=topic_slugs, house_rules=strict)
         if len(problems) == before:
             valid.append(q)
+    if not drafts_follow_house_rules:
+        valid = [q for q in valid if q.get("status") == "published"]
     problems += near_duplicates(valid)
     problems += _count_problems(questions, min_questions, min_per_topic, min_per_kind, topics)
     if style is not None:
@@ -310,3 +342,38 @@ def _count_problems(questions, min_questions, min_per_topic, min_per_kind, topic
                     )
                 )
     return problems
+
+
+def _comparable(q) -> bool:
+    """Shaped well enough for near_duplicates to compare (the validator names anything else)."""
+    return (
+        isinstance(q, dict)
+        and q.get("kind") in KINDS
+        and _is_str(q.get("uid"))
+        and _is_str(q.get("prompt"))
+        and _is_str(q.get("back", ""))
+        and isinstance(q.get("choices", []), list)
+        and all(isinstance(c, dict) and _is_str(c.get("text")) for c in q.get("choices", []))
+        and (q["kind"] == "cloze" or isinstance(q.get("answers", []), list))
+        and all(_is_str(a) for a in (q.get("answers") if isinstance(q.get("answers"), list) else []))
+    )
+
+
+def review_notes(questions: list) -> dict[str, list[Problem]]:
+    """{uid: the house rules it breaks} for the questions of an import: each comes in as a draft,
+    with this list of what to review before publishing it."""
+    notes: dict[str, list[Problem]] = {}
+    comparable = [q for q in questions if _comparable(q)]
+    for q in comparable:
+        if found := house_rule_problems(q, uid=q["uid"]):
+            notes.setdefault(q["uid"], []).extend(found)
+    twins: dict[str, list[str]] = {}
+    prepared = [(q["uid"], normalize(q["prompt"]), answer_key(q)) for q in comparable]
+    for i, (uid, prompt, key) in enumerate(prepared):
+        for other, other_prompt, other_key in prepared[:i]:
+            if key == other_key and fuzz.ratio(prompt, other_prompt) >= NEAR_DUPLICATE_RATIO:
+                twins.setdefault(uid, []).append(other)
+    for uid, earlier in twins.items():
+        shown = ", ".join(earlier[:3]) + (f" and {len(earlier) - 3} more" if len(earlier) > 3 else "")
+        notes.setdefault(uid, []).append(Problem(uid, f"near duplicate of {shown} (same stem and answer)"))
+    return notes

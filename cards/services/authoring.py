@@ -271,11 +271,19 @@ def question_save(
     return question
 
 
+def review_before_publishing(question: Question) -> list[json_bank.Problem]:
+    """The house rules a question breaks (an imported draft may): what to fix before it is
+    published. Empty for a question the editor saved."""
+    return json_bank.house_rule_problems(question_data(question, list(question.choices.all())), uid=question.uid)
+
+
 @transaction.atomic
 def question_set_status(*, question: Question, status: str) -> Question:
     if status not in Question.Status.values:
         raise InvalidInput(f"Unknown status {status!r}.", field="status")
     question = Question.objects.select_for_update().get(pk=question.pk)
+    if status == Question.Status.PUBLISHED and (problems := review_before_publishing(question)):
+        raise QuestionInvalid(problems)
     question.status = status
     question.save(update_fields=["status", "updated_at"])
     cache.delete(deck_terms_cache_key(question.deck_id))

@@ -26,6 +26,8 @@ class LoadReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
+    deck: str = ""  # the slug of the deck loaded into
+    deck_created: bool = False  # the load made that deck
 
     def summary(self) -> str:
         return (
@@ -187,12 +189,18 @@ def snapshot_revision(question: Question, choices: list[Choice], *, author=None)
 
 
 @transaction.atomic
-def load_bank(*, data: dict, owner=None, retire_missing: bool = True) -> LoadReport:
-    problems = json_bank.validate(data)
+def load_bank(
+    *, data: dict, owner=None, retire_missing: bool = True, drafts_follow_house_rules: bool = True
+) -> LoadReport:
+    """The bank's deck (made if missing), topics, sources and questions, in one transaction.
+    drafts_follow_house_rules=False (an import) holds drafts only to what makes them usable."""
+    problems = json_bank.validate(data, drafts_follow_house_rules=drafts_follow_house_rules)
     if problems:
         raise BankError(problems)
     deck_info = data["deck"]
-    deck, _ = Deck.objects.get_or_create(slug=deck_info["slug"], defaults={"title": deck_info["title"], "owner": owner})
+    deck, created = Deck.objects.get_or_create(
+        slug=deck_info["slug"], defaults={"title": deck_info["title"], "owner": owner}
+    )
     if deck.title != deck_info["title"] or deck.description != deck_info.get("description", deck.description):
         deck.title = deck_info["title"]
         deck.description = deck_info.get("description", deck.description)
@@ -218,7 +226,7 @@ def load_bank(*, data: dict, owner=None, retire_missing: bool = True) -> LoadRep
     if clash:
         raise BankError([Problem(uid, "uid already belongs to another deck") for uid in clash])
 
-    report = LoadReport()
+    report = LoadReport(deck=deck.slug, deck_created=created)
     touched: list[Question] = []
     for q in data["questions"]:
         wanted = normalized_question(q)

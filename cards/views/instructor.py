@@ -5,19 +5,15 @@ through the `instructor_*` helpers (another instructor's objects are 404)."""
 
 from __future__ import annotations
 
-import base64
-import tempfile
-
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cards.converters import parse_id
 from cards.core import grading
 from cards.errors import InvalidInput
-from cards.forms import CoInstructorForm, CourseForm, DeckForm, ImportForm, QuestionForm, QuizForm, SourceForm
-from cards.interop.json_bank import BankError
+from cards.forms import CoInstructorForm, CourseForm, DeckForm, QuestionForm, QuizForm, SourceForm
 from cards.models import Choice, Question, QuestionReport
 from cards.permissions import (
     authored_decks,
@@ -31,7 +27,7 @@ from cards.permissions import (
 )
 from cards.selectors.content import coverage, deck_questions, deck_summary, open_reports, question_revisions
 from cards.selectors.feedback import ChoiceResult, correct_answer_text
-from cards.services import authoring, imports
+from cards.services import authoring
 from cards.services import quizzes as quiz_services
 from cards.services.banks import question_data
 
@@ -291,6 +287,9 @@ def _editor(request, deck, question=None):
                 request, f"Saved {saved.uid} (revision {saved.revision}, {saved.get_status_display().lower()})."
             )
             return redirect("cards:question_edit", question_id=saved.pk)
+    if question is not None and not form.is_bound and (review := authoring.review_before_publishing(question)):
+        # an imported draft that breaks a house rule: what to fix before publishing (shown once, not stored)
+        messages.warning(request, "Before publishing: " + "; ".join(p.message for p in review) + ".")
     context = {"deck": deck, "question": question, "form": form}
     if form.is_bound and form.is_valid():
         context["preview"] = _preview_objects(form, deck)
@@ -370,100 +369,6 @@ def report_resolve(request, report_id: int):
     else:
         messages.success(request, "Report updated.")
     return redirect("cards:reports")
-
-
-# --- import and export -----------------------------------------------------------------
-
-IMPORT_SESSION_KEY = "pending_import"
-
-
-@instructor_required
-@require_http_methods(["GET", "POST"])
-def deck_import(request, deck_id: int):
-    """Upload -> dry-run preview (created / updated / unchanged / skipped) -> confirm."""
-    deck = instructor_deck(request.user, deck_id)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"deck": deck, "form": form}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["upload"]
-        content = upload.read(imports.MAX_IMPORT_BYTES + 1)
-        try:
-            parsed = imports.read_bank_file(
-                name=upload.name,
-                content=content,
-                fmt=form.cleaned_data["format"],
-                strict=form.cleaned_data["strict"],
-                deck=deck,
-            )
-            plan = imports.plan_import(bank=parsed.bank, owner=request.user)
-        except BankError as exc:
-            context["problems"] = exc.problems
-        else:
-            request.session[IMPORT_SESSION_KEY] = {
-                "deck": deck.pk,
-                "name": upload.name,
-                "content": base64.b64encode(content).decode(),
-                "format": form.cleaned_data["format"],
-                "strict": form.cleaned_data["strict"],
-                "digest": parsed.digest,
-            }
-            context.update(
-                {
-                    "plan": plan,
-                    "warnings": parsed.warnings,
-                    "digest": parsed.digest,
-                    "name": upload.name,
-                    "import_count": len(plan.created) + len(plan.updated),
-                }
-            )
-    return render(request, "cards/instructor/import.html", context)
-
-
-@instructor_required
-@require_POST
-def deck_import_confirm(request, deck_id: int):
-    deck = instructor_deck(request.user, deck_id)
-    pending = request.session.get(IMPORT_SESSION_KEY)
-    if not pending or pending["deck"] != deck.pk or pending["digest"] != request.POST.get("digest"):
-        messages.error(request, "That import preview has expired; upload the file again.")
-        return redirect("cards:deck_import", deck_id=deck.pk)
-    try:
-        parsed = imports.read_bank_file(
-            name=pending["name"],
-            content=base64.b64decode(pending["content"]),
-            fmt=pending["format"],
-            strict=pending["strict"],
-            deck=deck,
-        )
-        report = imports.apply_import(bank=parsed.bank, owner=request.user)
-    except BankError as exc:
-        messages.error(request, f"Nothing was imported: {exc.problems[0]}")
-        return redirect("cards:deck_import", deck_id=deck.pk)
-    finally:
-        request.session.pop(IMPORT_SESSION_KEY, None)
-    messages.success(request, f"Imported {pending['name']}: {report.summary()}.")
-    return redirect("cards:deck_detail", deck_id=deck.pk)
-
-
-@instructor_required
-@require_GET
-def deck_export(request, deck_id: int, fmt: str):
-    deck = instructor_deck(request.user, deck_id)
-    if fmt not in imports.EXPORT_FORMATS:
-        raise Http404("Unknown export format.")
-    if fmt == "apkg":
-        handle = tempfile.NamedTemporaryFile(suffix=".apkg")  # noqa: SIM115 - FileResponse closes it
-        imports.export_deck(deck=deck, fmt="apkg", path=handle.name)
-        handle.seek(0)
-        return FileResponse(
-            handle, as_attachment=True, filename=f"{deck.slug}.apkg", content_type="application/octet-stream"
-        )
-    text = imports.export_deck(deck=deck, fmt=fmt)
-    content_types = {"json": "application/json", "gift": "text/plain", "csv": "text/csv"}
-    extension = {"json": "json", "gift": "gift.txt", "csv": "csv"}[fmt]
-    response = HttpResponse(text, content_type=f"{content_types[fmt]}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{deck.slug}.{extension}"'
-    return response
 
 
 @instructor_required

@@ -125,8 +125,8 @@ def test_instructor_imports_gift_and_exports_apkg(page, base_url, axe, tmp_path)
     plan = upload_for_preview(page, base_url, deck, axe)
     expect(page.locator("#plan-heading")).to_contain_text("nothing is written yet")
     counts = [int(x) for x in plan.locator("ul.plan li strong").all_inner_texts()]
-    created, updated, unchanged, skipped = counts
-    assert (created, updated, unchanged, skipped) == (4, 0, 0, 1), counts
+    created, updated, unchanged, to_review, skipped = counts
+    assert (created, updated, unchanged, to_review, skipped) == (4, 0, 0, 0, 1), counts
     expect(plan).to_contain_text("numerical answers are not supported")
     assert deck.questions.count() == before, "the preview must not write anything"
     axe.check(page, "import preview")

@@ -76,6 +76,8 @@ MATRIX = {
     "cards:export_students": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     "cards:export_attempts": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     "cards:deck_new": ("GET", lambda o: [], TEACH),
+    "cards:bank_import": ("GET", lambda o: [], TEACH),
+    "cards:bank_import_confirm": ("POST", lambda o: [], TEACH),
     "cards:deck_detail": ("GET", lambda o: [o["deck"].pk], TEACH_OBJ),
     "cards:deck_coverage": ("GET", lambda o: [o["deck"].pk], TEACH_OBJ),
     "cards:source_new": ("GET", lambda o: [o["deck"].pk], TEACH_OBJ),

@@ -97,6 +97,15 @@ def test_gift_writes_each_alternative_as_another_right_answer_and_reads_them_bac
     assert "::cns-1-c1::[markdown]Baclofen opens _____ (ion) channels in the central nervous system. {" in text
     assert "\t=K+\n\t=potassium\n\t=K⁺\n}" in text
     assert "\t=central nervous system\n\t=CNS\n\t=brain and spinal cord\n}" in text
+    # Moodle reads the parts as short-answer questions; quizapp, from the `// cloze:` comment,
+    # as the one cloze question they came from, its alternatives per blank
+    assert '// cloze: cns-1: "Baclofen opens {{c1::K+::ion}} channels in the {{c2::central nervous system}}."' in text
+    back = gift.parse(text, status="published").questions
+    assert back == [CLOZE_ITEM]
+
+
+def test_gift_parts_without_their_cloze_comment_come_back_as_short_answers():
+    text = gift.dump(SMALL_BANK).replace("// cloze:", "// once a cloze:")
     back = {q["uid"]: q for q in gift.parse(text).questions}
     assert back["cns-1-c1"]["kind"] == "short"
     assert back["cns-1-c1"]["answers"] == ["K+", "potassium", "K⁺"]

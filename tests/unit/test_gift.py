@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from cards.core.grading import cloze_deletions, normalize
+from cards.core.grading import normalize
 from cards.interop import gift, json_bank
 from cards.interop.json_bank import BankError, Problem
 
@@ -217,7 +217,15 @@ def test_weighted_single_and_multiple_with_equals():
     single = gift.parse("::s::Q? {~%100%right ~%0%wrong ~%-50%bad}").questions[0]
     assert single["kind"] == "single"
     assert [c["correct"] for c in single["choices"]] == [True, False, False]
-    multiple = gift.parse("::m::Q? {=right ~%50%half ~wrong}").questions[0]
+    # an `=` answer makes it single-answer, as in Moodle: the 50% one counts as wrong
+    result = gift.parse("::m::Q? {=right ~%50%half ~wrong}")
+    assert result.questions[0]["kind"] == "single"
+    assert [c["correct"] for c in result.questions[0]["choices"]] == [True, False, False]
+    assert [w.message for w in result.warnings] == [
+        "question 'm': answer 'half' is worth 50%; quizapp has no partial credit, so it counts as wrong "
+        "(its feedback is kept)"
+    ]
+    multiple = gift.parse("::m::Q? {~%50%right ~%50%also ~wrong}").questions[0]
     assert multiple["kind"] == "multiple"
     assert [c["correct"] for c in multiple["choices"]] == [True, True, False]
 
@@ -271,15 +279,9 @@ def test_malformed_file_reports_every_problem_with_its_line():
             "malformed.gift:7",
             "the multiple choice question has no correct answer: mark one with = or a positive %weight%",
         ),
-        Problem(
-            "malformed.gift:9",
-            "2 answers are marked correct with '=': a single-answer question takes one, "
-            "use ~%50% weights for several correct answers",
-        ),
         Problem("malformed.gift:11", "answer 1 has weight '%fifty%', not a number between -100 and 100"),
         Problem("malformed.gift:11", "answer 4 has a weight that is not closed with '%'"),
         Problem("malformed.gift:13", "answer 2 is empty"),
-        Problem("malformed.gift:15", "duplicate uid 'two-equals', already used on line 9: rename the question"),
         Problem("malformed.gift:17", "the question name is not closed with '::'"),
         Problem("malformed.gift:19", "'}' without an opening '{' (write \\} for a literal brace)"),
         Problem("malformed.gift:21", "more than one answer block {...} (write \\{ and \\} for literal braces)"),
@@ -314,11 +316,24 @@ def test_malformed_question(text, message):
     assert errors_of(text) == [Problem("t.gift:1", message)]
 
 
-def test_duplicate_unnamed_questions_and_names_differing_only_in_case():
-    text = "Same prompt? {T}\n\nSame prompt? {F}\n\n::Name::One {T}\n\n::NAME::Two {T}"
-    problems = errors_of(text)
-    assert [p.where for p in problems] == ["t.gift:3", "t.gift:7"]
-    assert problems[1].message == "duplicate uid 'name', already used on line 5: rename the question"
+def test_duplicate_unnamed_questions_and_names_differing_only_in_case_are_numbered():
+    text = "Same prompt? {T}\n\nSame prompt? {F}\n\n::Name::One {T}\n\n::NAME::Two {T}\n\n::name-2::Three {T}"
+    result = gift.parse(text, name="t.gift")
+    first = gift_uid("Same prompt?")
+    assert [q["uid"] for q in result.questions] == [first, f"{first}-2", "name", "name-2", "name-2-2"]
+    assert [str(w) for w in result.warnings] == [
+        f"t.gift:3: uid '{first}' is already used on line 1: this question is imported as '{first}-2'",
+        "t.gift:7: uid 'name' is already used on line 5: this question is imported as 'name-2'",
+        "t.gift:9: uid 'name-2' is already used on line 7: this question is imported as 'name-2-2'",
+    ]
+
+
+def test_two_fully_correct_answers_in_a_single_answer_question_are_skipped():
+    result = gift.parse("::Two equals:: Which receptor? {=GABA-B =GABA-A ~NMDA}")
+    assert result.questions == []
+    assert [w.message for w in result.skipped] == [
+        "skipped multiple choice question 'Two equals': 2 answers are fully correct; a single-answer question has one"
+    ]
 
 
 def test_errors_come_with_line_of_question_after_comments():
@@ -366,22 +381,31 @@ def test_flashcards_round_trip_through_general_feedback(reimported):
         assert (again["kind"], again["back"], again["explanation"]) == ("flashcard", q["back"], q["explanation"])
 
 
-def test_cloze_becomes_one_short_answer_per_deletion(reimported):
-    back = by_uid(reimported)
-    assert back["bac-mechanism-027-c1"]["prompt"] == "Baclofen is categorized as a _____ and antispasmodic agent."
-    # the blank's text first, then its alternatives from the bank
-    assert back["bac-mechanism-027-c1"]["answers"] == ["skeletal muscle relaxant", "muscle relaxant"]
-    assert back["bac-mechanism-027-c2"]["prompt"] == (
-        "Baclofen is categorized as a skeletal muscle relaxant and _____ agent."
+def test_cloze_is_written_as_short_answers_and_read_back_as_the_cloze(exported, reimported):
+    lines = exported.splitlines()
+    first = lines.index(
+        "::bac-mechanism-027-c1::[markdown]Baclofen is categorized as a _____ and antispasmodic agent. {"
     )
-    assert back["bac-mechanism-027-c2"]["answers"] == ["antispasmodic", "spasmolytic"]
-    assert back["bac-mechanism-027-c2"]["kind"] == "short"
-    assert "bac-mechanism-027" not in back
-    hinted = [q for q in reimported.questions if q["prompt"].startswith("_____ (route)")]
-    assert [q["answers"] for q in hinted] == [["Intrathecal", "ITB", "intrathecally"]]
+    assert lines[first - 3].startswith('// cloze: bac-mechanism-027: "Baclofen is categorized as a {{c1::')
+    # the blank's text first, then its alternatives from the bank
+    assert lines[first + 1 : first + 3] == ["\t=skeletal muscle relaxant", "\t=muscle relaxant"]
+    assert (
+        "::bac-mechanism-027-c2::[markdown]Baclofen is categorized as a skeletal muscle relaxant and _____ agent. {"
+        in lines
+    )
+    back = by_uid(reimported)
+    assert not any(uid.startswith("bac-mechanism-027-c") for uid in back)
     clozes = [q for q in BANK["questions"] if q["kind"] == "cloze"]
-    deletions = sum(len(cloze_deletions(q["prompt"])) for q in clozes)
-    assert len(reimported.questions) == len(BANK["questions"]) - len(clozes) + deletions
+    assert len(clozes) >= 5
+    for q in clozes:
+        assert back[q["uid"]] == {**q, "status": "published"}, q["uid"]
+    assert len(reimported.questions) == len(BANK["questions"])
+
+
+def test_every_question_of_the_shipped_bank_comes_back_as_it_was(reimported):
+    assert reimported.questions == [
+        q for topic in BANK["topics"] for q in BANK["questions"] if q["topic"] == topic["slug"]
+    ]
 
 
 def test_dump_layout(exported):
@@ -394,9 +418,10 @@ def test_dump_layout(exported):
         "::bac-mechanism-006::[markdown]Baclofen produces its effects primarily by binding to and "
         "activating which receptor? {"
     )
-    assert lines[start - 1] == (
+    assert lines[start - 2] == (
         '// source: baclofen-article#understanding-baclofen-1: "binding to and activating GABA-B receptors"'
     )
+    assert lines[start - 1] == "// [tag:gaba-b] [tag:receptor] [tag:fact:gaba-b-receptor]"
     # choices in bank order: the key is stored third
     assert lines[start + 1].startswith("\t~GABA-A receptors#GABA-A receptors are ligand-gated chloride channels;")
     assert lines[start + 3].startswith("\t=GABA-B receptors#Correct. Baclofen mimics GABA")
