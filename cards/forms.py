@@ -3,6 +3,7 @@ import zoneinfo
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.db.models import Q
 from django.utils import timezone
 
 from cards.core.grading import CLOZE_KEY, cloze_back
@@ -249,8 +250,14 @@ class QuestionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.deck = deck
         self.question = question
+        # The deck's sources' passages, and the one the question cites even if its source is
+        # not (or no longer) the deck's: an edit must not lose the citation.
+        cited = Q(pk=question.passage_id) if question is not None and question.passage_id else Q(pk__in=[])
         self.fields["passage"].queryset = (
-            Passage.objects.filter(source__decks=deck).select_related("source").order_by("source__title", "order")
+            Passage.objects.filter(Q(source__decks=deck) | cited)
+            .distinct()
+            .select_related("source")
+            .order_by("source__title", "order")
         )
         self.fields["passage"].label_from_instance = lambda p: f"{p.source.title}: {p.label}"
         for i in range(1, MAX_CHOICES + 1):
