@@ -1,26 +1,20 @@
+import zoneinfo
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.db.models import Q
+from django.utils import timezone
 
-from cards.core.grading import CLOZE_KEY
+from cards.core.grading import CLOZE_KEY, cloze_back
+from cards.core.rendering import plain_line
 from cards.models import Course, Passage, Question, Quiz, Topic
 
-COMMON_TIMEZONES = [
-    "UTC",
-    "Europe/London",
-    "Europe/Paris",
-    "Europe/Berlin",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Asia/Kolkata",
-    "Asia/Shanghai",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Africa/Johannesburg",
-]
+# Every zone the time zone database knows (as Django's own checks accept), by name; not the
+# "localtime" and "Factory" placeholders.
+ALL_TIMEZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory", "posixrules"})
+# A datetime picker in the browser's own format; Django reads its ISO value.
+LOCAL_TIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class SignUpForm(UserCreationForm):
@@ -30,14 +24,22 @@ class SignUpForm(UserCreationForm):
 
     email = forms.EmailField(required=True)
     timezone = forms.ChoiceField(
-        choices=[(tz, tz) for tz in COMMON_TIMEZONES],
+        choices=[(tz, tz) for tz in ALL_TIMEZONES],
         initial="UTC",
-        help_text="Your study day starts at 04:00 in this time zone.",
+        label="Time zone",
+        help_text="Your study day starts at 04:00 in this time zone, and times are shown in it.",
+        # cards/timezone.js picks the browser's zone; without JavaScript, choose it here.
+        widget=forms.Select(attrs={"data-browser-zone": ""}),
     )
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:  # the zone the student chose stays chosen when the form comes back
+            self.fields["timezone"].widget.attrs.pop("data-browser-zone", None)
 
     def registration(self) -> dict:
         """The validated sign-up, as register_student's keyword arguments."""
@@ -76,7 +78,39 @@ def _steps(value: str, label: str) -> list[int]:
     return steps
 
 
+class RetentionPercent(forms.IntegerField):
+    """Desired retention as people say it, a whole percentage (70-99), stored as a share."""
+
+    MIN, MAX = 70, 99
+    MESSAGE = f"Desired retention is a whole percentage from {MIN} to {MAX}, e.g. 90."
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Desired retention (%)")
+        super().__init__(
+            min_value=self.MIN,
+            max_value=self.MAX,
+            widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
+            error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), self.MESSAGE),
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        # The stored share (0.9) shown as the percentage (90); a typed value stays as typed.
+        if isinstance(value, float) and value <= 1:
+            return round(value * 100)
+        return value
+
+    def clean(self, value):
+        percent = super().clean(value)
+        return None if percent is None else round(percent / 100, 4)
+
+
 class CourseForm(forms.ModelForm):
+    desired_retention = RetentionPercent(
+        initial=0.9,
+        help_text="The share of reviews the scheduler aims for students to remember, as a percentage "
+        "(70-99; 90 is a good start). Higher means more reviews. Students may set their own.",
+    )
     learning_steps = forms.CharField(initial="1 10", help_text="Minutes, e.g. '1 10'.")
     relearning_steps = forms.CharField(initial="10", help_text="Minutes after a lapse, e.g. '10'.")
 
@@ -93,8 +127,15 @@ class CourseForm(forms.ModelForm):
             "maximum_interval",
             "enable_fuzz",
         ]
+        labels = {
+            "is_open": "Open to every student",
+            "new_per_day": "New cards per day",
+            "reviews_per_day": "Reviews per day",
+            "maximum_interval": "Longest interval (days)",
+            "enable_fuzz": "Spread due dates a little",
+        }
         help_texts = {
-            "desired_retention": "Share of reviews the scheduler aims for students to recall (0.70-0.99).",
+            "is_open": "Students find an open course without a join code.",
             "enable_fuzz": "Spread reviews a little so cards learnt together do not all come back the same day.",
         }
 
@@ -188,7 +229,13 @@ class QuestionForm(forms.Form):
         help_text="Why the answer is right: students see it after answering.",
     )
     tags = forms.CharField(required=False, help_text="Comma-separated.")
-    passage = forms.ModelChoiceField(queryset=Passage.objects.none(), required=False, label="Cited passage")
+    passage = forms.ModelChoiceField(
+        queryset=Passage.objects.none(),
+        required=False,
+        label="Cited passage",
+        empty_label="No passage cited",
+        help_text="Where the answer is in the source material: students see it, quoted, after answering.",
+    )
     quote = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
@@ -203,14 +250,24 @@ class QuestionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.deck = deck
         self.question = question
+        # The deck's sources' passages, and the one the question cites even if its source is
+        # not (or no longer) the deck's: an edit must not lose the citation.
+        cited = Q(pk=question.passage_id) if question is not None and question.passage_id else Q(pk__in=[])
         self.fields["passage"].queryset = (
-            Passage.objects.filter(source__decks=deck).select_related("source").order_by("source__title", "order")
+            Passage.objects.filter(Q(source__decks=deck) | cited)
+            .distinct()
+            .select_related("source")
+            .order_by("source__title", "order")
         )
-        self.fields["passage"].label_from_instance = lambda p: f"{p.source.title} §{p.key}"
+        self.fields["passage"].label_from_instance = lambda p: f"{p.source.title}: {p.label}"
         for i in range(1, MAX_CHOICES + 1):
             self.fields[f"choice_{i}_text"] = forms.CharField(required=False, label=f"Choice {i}")
             self.fields[f"choice_{i}_correct"] = forms.BooleanField(required=False, label=f"Choice {i} is correct")
-            self.fields[f"choice_{i}_feedback"] = forms.CharField(required=False, label=f"Feedback for choice {i}")
+            self.fields[f"choice_{i}_feedback"] = forms.CharField(
+                required=False,
+                label=f"Why (choice {i})",
+                widget=forms.TextInput(attrs={"placeholder": "Shown after answering: why it is right or wrong"}),
+            )
         if initial_data:
             self._set_initial(initial_data)
         self.choice_errors: list[str] = []
@@ -236,6 +293,15 @@ class QuestionForm(forms.Form):
             self.initial[f"choice_{i}_text"] = choice["text"]
             self.initial[f"choice_{i}_correct"] = choice["correct"]
             self.initial[f"choice_{i}_feedback"] = choice.get("feedback", "")
+
+    def initial_as_data(self) -> dict:
+        """The form's initial values as posted data: the saved question, to preview it."""
+        data = {}
+        for name in self.fields:
+            value = self[name].value()
+            if value not in (None, False, ""):
+                data[name] = value
+        return data
 
     def clean_alternatives(self) -> dict[str, list[str]]:
         """'c1: CNS; brain and spinal cord' lines -> {"c1": ["CNS", "brain and spinal cord"]}."""
@@ -318,33 +384,62 @@ class ImportForm(forms.Form):
 
 
 class QuizForm(forms.Form):
+    """A quiz's settings. Times are read in the instructor's own time zone (the request's
+    active zone: cards.accounts.zones) and stored in UTC."""
+
     title = forms.CharField(max_length=200)
     topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Draw from these topics (none: all), unless you pick questions.",
+        help_text="Draw from these topics (none ticked: all), unless you pick questions.",
     )
     questions = forms.ModelMultipleChoiceField(
-        queryset=Question.objects.none(), required=False, help_text="Hand-picked questions (optional)."
+        queryset=Question.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Hand-picked questions",
+        help_text="Optional: when you tick any, the quiz draws only from these.",
     )
-    num_questions = forms.IntegerField(min_value=1, max_value=100, initial=10)
+    num_questions = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        initial=10,
+        label="Questions per attempt",
+        help_text="Drawn at random from the pool.",
+    )
     time_limit_minutes = forms.IntegerField(
-        min_value=1, max_value=600, required=False, help_text="Leave empty for no time limit."
+        min_value=1, max_value=600, required=False, label="Time limit (minutes)", help_text="Empty: no time limit."
     )
-    opens_at = forms.DateTimeField(required=False, help_text="UTC, e.g. 2026-12-01 09:00")
-    closes_at = forms.DateTimeField(required=False, help_text="UTC")
-    attempts_allowed = forms.IntegerField(min_value=0, max_value=50, initial=1, help_text="0 means unlimited.")
+    opens_at = forms.DateTimeField(required=False, label="Opens", widget=LOCAL_TIME)
+    closes_at = forms.DateTimeField(required=False, label="Closes", widget=LOCAL_TIME)
+    attempts_allowed = forms.IntegerField(
+        min_value=0, max_value=50, initial=1, label="Attempts per student", help_text="0 means unlimited."
+    )
     show_score = forms.ChoiceField(choices=Quiz.Reveal.choices, initial=Quiz.Reveal.AFTER_SUBMISSION)
     show_correct = forms.ChoiceField(
         choices=Quiz.Reveal.choices, initial=Quiz.Reveal.AFTER_SUBMISSION, label="Show correct answers"
     )
     show_explanations = forms.ChoiceField(choices=Quiz.Reveal.choices, initial=Quiz.Reveal.AFTER_SUBMISSION)
 
-    def __init__(self, *args, course, **kwargs):
+    def __init__(self, *args, course, quiz=None, **kwargs):
+        if quiz is not None:
+            kwargs.setdefault("initial", self.initial_of(quiz))
         super().__init__(*args, **kwargs)
         self.fields["questions"].queryset = (
             Question.objects.filter(deck__courses=course, status=Question.Status.PUBLISHED)
             .exclude(kind="flashcard")
-            .order_by("uid")
+            .select_related("topic")
+            .order_by("topic__name", "uid")
         )
+        self.fields["questions"].label_from_instance = lambda q: plain_line(cloze_back(q.prompt))
+        zone = timezone.get_current_timezone_name()
+        self.fields["opens_at"].help_text = f"In your time zone ({zone}). Empty: open now."
+        self.fields["closes_at"].help_text = f"In your time zone ({zone}). Empty: never closes."
+
+    @staticmethod
+    def initial_of(quiz) -> dict:
+        initial = {name: getattr(quiz, name) for name in Quiz.SETTINGS}
+        for name in ("opens_at", "closes_at"):
+            initial[name] = timezone.localtime(initial[name]) if initial[name] else None
+        return {**initial, "topics": list(quiz.topics.all()), "questions": list(quiz.questions.all())}

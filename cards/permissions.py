@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from cards.models import Course, Deck, Question, QuestionReport, Source
+from cards.models import Course, Deck, Question, QuestionReport, Quiz, Source
 
 AUTHOR_PERMISSION = "cards.author_content"
 COHORT_PERMISSION = "cards.view_cohort_stats"
@@ -116,3 +116,15 @@ def instructor_report(user, report_id: int) -> QuestionReport:
     if report is None:
         raise Http404("No such report among yours.")
     return report
+
+
+def instructor_quiz(user, quiz_id: int) -> Quiz:
+    """A quiz (not a student's practice quiz) of a course the user owns or co-teaches, or 404."""
+    quiz = (
+        Quiz.objects.filter(pk=quiz_id, is_practice=False, course__in=taught_courses(user))
+        .select_related("course")
+        .first()
+    )
+    if quiz is None:
+        raise Http404("No such quiz among yours.")
+    return quiz

@@ -1,7 +1,17 @@
 from django.urls import path
 
 import cards.converters  # noqa: F401 - registers the <id:...> path converter
-from cards.views import accounts, analytics, dashboard, imports, instructor, quizzes, student
+from cards.views import (
+    accounts,
+    analytics,
+    dashboard,
+    imports,
+    instructor,
+    quizzes,
+    student,
+    teach_courses,
+    teach_quizzes,
+)
 
 app_name = "cards"
 
@@ -29,12 +39,17 @@ urlpatterns = [
     path("attempts/<id:attempt_id>/result/", quizzes.attempt_result, name="attempt_result"),
     # instructors
     path("teach/", instructor.teach_home, name="teach_home"),
-    path("teach/courses/new/", instructor.course_new, name="course_new"),
-    path("teach/courses/<id:course_id>/", instructor.course_detail, name="course_detail"),
-    path("teach/courses/<id:course_id>/code/", instructor.course_code, name="course_code"),
-    path("teach/courses/<id:course_id>/decks/", instructor.course_decks, name="course_decks"),
-    path("teach/courses/<id:course_id>/instructors/", instructor.course_instructors, name="course_instructors"),
-    path("teach/courses/<id:course_id>/quizzes/new/", instructor.quiz_new, name="quiz_new"),
+    path("teach/courses/new/", teach_courses.course_new, name="course_new"),
+    path("teach/courses/<id:course_id>/", teach_courses.course_detail, name="course_detail"),
+    path("teach/courses/<id:course_id>/code/", teach_courses.course_code, name="course_code"),
+    path("teach/courses/<id:course_id>/decks/", teach_courses.course_decks, name="course_decks"),
+    path("teach/courses/<id:course_id>/instructors/", teach_courses.course_instructors, name="course_instructors"),
+    path("teach/courses/<id:course_id>/quizzes/", teach_quizzes.course_quizzes_page, name="course_quizzes"),
+    path("teach/courses/<id:course_id>/quizzes/new/", teach_quizzes.quiz_new, name="quiz_new"),
+    path("teach/quizzes/<id:quiz_id>/", teach_quizzes.quiz_edit, name="quiz_edit"),
+    path("teach/quizzes/<id:quiz_id>/close/", teach_quizzes.quiz_close, name="quiz_close"),
+    path("teach/quizzes/<id:quiz_id>/archive/", teach_quizzes.quiz_archive, name="quiz_archive"),
+    path("teach/quizzes/<id:quiz_id>/delete/", teach_quizzes.quiz_delete, name="quiz_delete"),
     path("teach/courses/<id:course_id>/analytics/", analytics.course_analytics, name="course_analytics"),
     path("teach/courses/<id:course_id>/analytics/refresh/", analytics.refresh_analytics, name="refresh_analytics"),
     path("teach/courses/<id:course_id>/analytics/items/<id:question_id>/", analytics.item_detail, name="item_detail"),

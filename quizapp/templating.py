@@ -25,7 +25,17 @@ from django.utils.timezone import template_localtime
 from jinja2 import Environment, pass_context
 from markupsafe import Markup
 
-from cards.templatetags.authored import cloze_back, cloze_front1, fixed2, flag_label, md, md_inline, split_pairs
+from cards.templatetags.authored import (
+    cloze_back,
+    cloze_front1,
+    fixed2,
+    flag_label,
+    md,
+    md_inline,
+    short,
+    split_pairs,
+    whole_sentences,
+)
 
 # -- links and static files -----------------------------------------------------------------
 
@@ -130,6 +140,8 @@ def environment(**options) -> Environment:
         cloze_back=cloze_back,
         cloze_front1=cloze_front1,
         split_pairs=split_pairs,
+        short=short,
+        whole_sentences=whole_sentences,
         flag_label=flag_label,
         fixed2=fixed2,
         percent=percent,

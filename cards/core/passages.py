@@ -80,3 +80,38 @@ def split_passages(text: str, *, intro_heading: str = "introduction") -> list[Pa
         else:
             passages.append(PassageText(base_key, block, len(passages), heading))
     return passages
+
+
+def quote_in_sentences(passage: str, quote: str) -> str:
+    """The quote widened to the whole sentences of the passage it sits in: a quote cut
+    mid-sentence ("... intrathecal baclofen is reserved") reads as the source's sentence. The
+    quote as it is when the passage does not contain it (edited since) or it has no text."""
+    quote = (quote or "").strip()
+    text = passage or ""
+    if not quote:
+        return quote
+    start = text.find(quote)
+    if start < 0:
+        start = text.casefold().find(quote.casefold())
+    if start < 0:
+        return quote
+    end = start + len(quote)
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text) + 1]
+    first = max(b for b in bounds if b <= start)
+    last = min(b for b in bounds if b >= end)
+    return text[first:last].strip()
+
+
+def passage_label(key: str, heading: str) -> str:
+    """A passage as a reader names it: its section heading and paragraph number
+    ("Approved medical applications, paragraph 1"), not its key
+    ("approved-medical-applications-1"). The key's own words when there is no heading."""
+    match = re.search(r"-(\d+)(?:-s(\d+))?$", key or "")
+    place = ""
+    if match:
+        place = f"paragraph {match.group(1)}" + (f", sentence {match.group(2)}" if match.group(2) else "")
+    name = (heading or "").lstrip("#").strip()
+    if not name:
+        name = (key[: match.start()] if match else key or "").replace("-", " ").strip()
+    name = name[:1].upper() + name[1:]
+    return ", ".join(part for part in (name, place) if part)

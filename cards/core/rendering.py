@@ -58,3 +58,16 @@ def _render(text: str, inline: bool) -> str:
         url_schemes=ALLOWED_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
+
+
+_MARKS = re.compile(r"[*_`~^]+")
+
+
+def plain_line(text: str, limit: int = 90) -> str:
+    """Authored text as one short plain line for a list (not the question itself): Markdown
+    marks and extra spaces gone, cut at a word with an ellipsis. A cloze is filled in by the
+    caller (cards.core.grading.cloze_back)."""
+    plain = " ".join(_MARKS.sub("", text or "").split())
+    if len(plain) <= limit:
+        return plain
+    return plain[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

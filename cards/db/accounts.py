@@ -30,7 +30,11 @@ _API_KEY_USER = """
     LEFT JOIN cards_profile p ON p.user_id = u.id
     WHERE t.key = %(key)s
 """
-_USER_BY_ID = "SELECT {user} FROM {user_table} u WHERE u.id = %(id)s"
+_USER_BY_ID = """
+    SELECT {user}, p.id AS p__id, p.timezone AS p__timezone
+    FROM {user_table} u LEFT JOIN cards_profile p ON p.user_id = u.id
+    WHERE u.id = %(id)s
+"""
 _PERMISSIONS = """
     SELECT ct.app_label, p.codename FROM auth_permission p
     JOIN django_content_type ct ON ct.id = p.content_type_id
@@ -64,9 +68,10 @@ def _user_with_profile(row: dict):
 
 
 def user_by_id(user_id):
-    """The user with this id, or None: the signed-in user of a web request (cards.accounts)."""
+    """The user with this id and their profile, or None: the signed-in user of a web request
+    whose session came from a cache (cards.accounts), whose time zone every page uses."""
     rows = fetch(_user_sql(_USER_BY_ID), {"id": user_id})
-    return instance(get_user_model(), rows[0], prefix="u") if rows else None
+    return _user_with_profile(rows[0]) if rows else None
 
 
 def session_with_user(session_key: str, *, now: datetime):

@@ -30,7 +30,7 @@ _QUESTION = ("id", "deck_id", "kind", "prompt", "back", "answers", "explanation"
              "passage_id")  # fmt: skip
 _READ = """
     SELECT {card}, {course}, {question},
-           p.id AS p__id, p.key AS p__key, p.text AS p__text, p.source_id AS p__source_id,
+           p.id AS p__id, p.key AS p__key, p.text AS p__text, p.heading AS p__heading, p.source_id AS p__source_id,
            s.id AS s__id, s.slug AS s__slug, s.title AS s__title,
            (SELECT e.desired_retention FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_retention,
@@ -113,7 +113,7 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
     if question.passage_id is None:
         question.passage = None
     else:
-        question.passage = instance(Passage, row, prefix="p", names=("id", "key", "text", "source_id"))
+        question.passage = instance(Passage, row, prefix="p", names=("id", "key", "text", "heading", "source_id"))
         question.passage.source = instance(Source, row, prefix="s", names=("id", "slug", "title"))
     card.question = question
     done_new, done_reviews = json_value(row["done_today"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from cards.core.passages import passage_label
+
 
 class Source(models.Model):
     """Material questions are derived from (an article, lecture notes)."""
@@ -58,6 +60,11 @@ class Passage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.slug}#{self.key}"
+
+    @property
+    def label(self) -> str:
+        """How students and the editor name it: "Approved medical applications, paragraph 1"."""
+        return passage_label(self.key, self.heading)
 
 
 class Topic(models.Model):

@@ -13,6 +13,19 @@ class Quiz(models.Model):
         AFTER_CLOSE = "after_close", "After the quiz closes"
         NEVER = "never", "Never"
 
+    # What an instructor sets (the quiz form, cards.services.quizzes.quiz_update).
+    SETTINGS = (
+        "title",
+        "num_questions",
+        "time_limit_minutes",
+        "opens_at",
+        "closes_at",
+        "attempts_allowed",
+        "show_score",
+        "show_correct",
+        "show_explanations",
+    )
+
     course = models.ForeignKey("cards.Course", related_name="quizzes", on_delete=models.CASCADE)
     title = models.CharField(max_length=200)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
@@ -27,6 +40,9 @@ class Quiz(models.Model):
     show_score = models.CharField(max_length=20, choices=Reveal.choices, default=Reveal.AFTER_SUBMISSION)
     show_correct = models.CharField(max_length=20, choices=Reveal.choices, default=Reveal.AFTER_SUBMISSION)
     show_explanations = models.CharField(max_length=20, choices=Reveal.choices, default=Reveal.AFTER_SUBMISSION)
+    # Taken off the students' list but kept with its attempts and results: a quiz that was
+    # taken is archived, never deleted (cards.services.quizzes.quiz_delete refuses it).
+    archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

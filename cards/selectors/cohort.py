@@ -226,10 +226,11 @@ def analytics_reads(
 
 def item_rows(stats: ClassStats) -> list[tuple[SimpleNamespace, analytics.ItemStats]]:
     """The snapshot's items as (question, statistics) pairs, the shape of
-    course_item_analysis (the question carries pk, uid and kind)."""
+    course_item_analysis (the question carries pk, uid, kind and prompt: "" in a snapshot made
+    before prompts were kept, until it is recalculated)."""
     return [
         (
-            SimpleNamespace(pk=e["id"], uid=e["uid"], kind=e["kind"]),
+            SimpleNamespace(pk=e["id"], uid=e["uid"], kind=e["kind"], prompt=e.get("prompt", "")),
             analytics.ItemStats(
                 question_id=e["id"],
                 responses=e["responses"],

@@ -71,7 +71,8 @@ def coverage(deck: Deck) -> list[PassageCoverage]:
         by_kind: dict[str, int] = {}
         by_topic: dict[str, int] = {}
         for q in qs:
-            by_kind[q.kind] = by_kind.get(q.kind, 0) + 1
+            kind = q.get_kind_display()  # "True / false", not "truefalse"
+            by_kind[kind] = by_kind.get(kind, 0) + 1
             by_topic[q.topic.name] = by_topic.get(q.topic.name, 0) + 1
         rows.append(PassageCoverage(passage=p, questions=qs, by_kind=by_kind, by_topic=by_topic))
     return rows

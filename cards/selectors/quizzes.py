@@ -27,12 +27,33 @@ def reveal_allowed(option: str, *, attempt, now: datetime) -> bool:
 
 def quizzes_for_student(user):
     return (
-        Quiz.objects.filter(course__enrollments__user=user)
+        Quiz.objects.filter(course__enrollments__user=user, archived=False)
         .filter(Q(is_practice=False) | Q(created_by=user))
         .select_related("course")
         .annotate(my_attempts=Count("attempts", filter=Q(attempts__user=user), distinct=True))
         .order_by("-created_at")
     )
+
+
+def course_quizzes(course):
+    """The course's quizzes (not students' practice quizzes) for its instructors, newest
+    first, archived ones last, each with its number of attempts and of students who tried it."""
+    return (
+        Quiz.objects.filter(course=course, is_practice=False)
+        .annotate(attempt_count=Count("attempts"), student_count=Count("attempts__user", distinct=True))
+        .order_by("archived", "-created_at", "-id")
+    )
+
+
+def quiz_state(quiz, *, now: datetime) -> str:
+    """'archived', 'scheduled' (opens later), 'closed' or 'open', as the quiz list shows it."""
+    if quiz.archived:
+        return "archived"
+    if quiz.opens_at and now < quiz.opens_at:
+        return "scheduled"
+    if quiz.closes_at and now >= quiz.closes_at:
+        return "closed"
+    return "open"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ def _item_entry(question, stats: analytics.ItemStats) -> dict:
         "id": question.pk,
         "uid": question.uid,
         "kind": question.kind,
+        "prompt": question.prompt,
         "responses": stats.responses,
         "facility": stats.facility,
         "discrimination": stats.discrimination,

@@ -135,5 +135,5 @@ def preferences_save(*, user, timezone_name: str, retention_by_course: dict[int,
     Profile.objects.update_or_create(user=user, defaults={"timezone": timezone_name})
     for course_id, retention in retention_by_course.items():
         if retention is not None and not 0.7 <= retention <= 0.99:
-            raise InvalidInput("Desired retention is between 0.70 and 0.99.", field=f"retention_{course_id}")
+            raise InvalidInput("Desired retention is a whole percentage from 70 to 99.", field=f"retention_{course_id}")
         Enrollment.objects.filter(user=user, course_id=course_id).update(desired_retention=retention)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from cards.core import grading
 from cards.errors import AnswerRejected, InvalidInput, NotFound
@@ -43,12 +44,9 @@ def quiz_create(
     show_explanations: str = Quiz.Reveal.AFTER_SUBMISSION,
     is_practice: bool = False,
 ) -> Quiz:
-    if not 1 <= num_questions <= MAX_QUESTIONS:
-        raise InvalidInput(f"A quiz has 1 to {MAX_QUESTIONS} questions.", field="num_questions")
-    if opens_at and closes_at and closes_at <= opens_at:
-        raise InvalidInput("The quiz must close after it opens.", field="closes_at")
-    if time_limit_minutes is not None and not 1 <= time_limit_minutes <= 600:
-        raise InvalidInput("A time limit is 1 to 600 minutes.", field="time_limit_minutes")
+    _check_settings(
+        num_questions=num_questions, time_limit_minutes=time_limit_minutes, opens_at=opens_at, closes_at=closes_at
+    )
     quiz = Quiz.objects.create(
         course=course,
         created_by=created_by,
@@ -68,6 +66,78 @@ def quiz_create(
     if not _pool(quiz).exists():
         raise InvalidInput("No published question matches these topics.", code="empty_quiz", field="topics")
     return quiz
+
+
+def _check_settings(*, num_questions: int, time_limit_minutes: int | None, opens_at, closes_at) -> None:
+    if not 1 <= num_questions <= MAX_QUESTIONS:
+        raise InvalidInput(f"A quiz has 1 to {MAX_QUESTIONS} questions.", field="num_questions")
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise InvalidInput("The quiz must close after it opens.", field="closes_at")
+    if time_limit_minutes is not None and not 1 <= time_limit_minutes <= 600:
+        raise InvalidInput("A time limit is 1 to 600 minutes.", field="time_limit_minutes")
+
+
+@transaction.atomic
+def quiz_update(*, quiz: Quiz, topics=(), questions=(), **fields) -> Quiz:
+    """An instructor's edit of their quiz: attempts already started keep the questions,
+    deadline and order they drew; new attempts draw under the new settings."""
+    unknown = set(fields) - set(Quiz.SETTINGS)
+    if unknown:
+        raise InvalidInput(f"Not a quiz setting: {', '.join(sorted(unknown))}.")
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    values = {name: fields.get(name, getattr(quiz, name)) for name in Quiz.SETTINGS}
+    _check_settings(
+        num_questions=values["num_questions"],
+        time_limit_minutes=values["time_limit_minutes"],
+        opens_at=values["opens_at"],
+        closes_at=values["closes_at"],
+    )
+    values["title"] = values["title"].strip() or "Quiz"
+    for name, value in values.items():
+        setattr(quiz, name, value)
+    quiz.save(update_fields=list(Quiz.SETTINGS))
+    quiz.topics.set(topics)
+    quiz.questions.set(questions)
+    if not _pool(quiz).exists():
+        raise InvalidInput("No published question matches these topics.", code="empty_quiz", field="topics")
+    return quiz
+
+
+@transaction.atomic
+def quiz_close(*, quiz: Quiz, now: datetime) -> Quiz:
+    """Close the quiz now: no new attempt starts, and attempts in progress end at `now` (their
+    deadline is the closing time, as when it was set ahead)."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    if quiz.closes_at is not None and quiz.closes_at <= now:
+        return quiz
+    quiz.closes_at = now
+    if quiz.opens_at is not None and quiz.opens_at > now:
+        quiz.opens_at = None
+    quiz.save(update_fields=["closes_at", "opens_at"])
+    Attempt.objects.filter(quiz=quiz, status=Attempt.Status.IN_PROGRESS).exclude(deadline__lte=now).update(deadline=now)
+    return quiz
+
+
+@transaction.atomic
+def quiz_archive(*, quiz: Quiz, archived: bool = True) -> Quiz:
+    """Take the quiz off the students' list (or put it back); its attempts and results stay."""
+    Quiz.objects.filter(pk=quiz.pk).update(archived=archived)
+    quiz.archived = archived
+    return quiz
+
+
+@transaction.atomic
+def quiz_delete(*, quiz: Quiz) -> None:
+    """Delete a quiz nobody has attempted. One with attempts holds students' results (and their
+    answers reached their cards' history): it is refused, to be archived instead."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
+    if quiz.attempts.exists():
+        raise InvalidInput(
+            f"“{quiz.title}” has attempts, so it cannot be deleted: archive it instead (students no "
+            "longer see it; their results stay).",
+            code="quiz_has_attempts",
+        )
+    quiz.delete()
 
 
 def practice_quiz_create(*, user, course: Course, topic_slugs: list[str], length: int) -> Quiz:
@@ -103,7 +173,8 @@ def _pool(quiz: Quiz):
 
 def _check_window(quiz: Quiz, now: datetime) -> None:
     if quiz.opens_at and now < quiz.opens_at:
-        raise AnswerRejected(f"This quiz opens at {quiz.opens_at:%Y-%m-%d %H:%M} UTC.", code="not_open")
+        opens = timezone.localtime(quiz.opens_at)  # the reader's zone (cards.accounts.zones)
+        raise AnswerRejected(f"This quiz opens at {opens:%Y-%m-%d %H:%M} ({opens.tzname()}).", code="not_open")
     if quiz.closes_at and now >= quiz.closes_at:
         raise AnswerRejected("This quiz is closed.", code="closed")
 

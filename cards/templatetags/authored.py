@@ -7,7 +7,8 @@ from django.utils.safestring import SafeString
 
 from cards.core.grading import cloze_back as fill_cloze
 from cards.core.grading import cloze_front
-from cards.core.rendering import render_markdown
+from cards.core.passages import quote_in_sentences
+from cards.core.rendering import plain_line, render_markdown
 
 
 def md(text: str) -> str:
@@ -29,6 +30,16 @@ def cloze_back(text: str) -> str:
 def cloze_front1(text: str) -> str:
     """A cloze prompt as a quiz asks it: the first deletion hidden."""
     return cloze_front(text, 1)
+
+
+def short(text: str, limit: int = 90) -> str:
+    """A question's text as a short plain line (a cloze filled in) for a list of questions."""
+    return plain_line(fill_cloze(text or ""), limit)
+
+
+def whole_sentences(quote: str, passage_text: str) -> str:
+    """A cited quote widened to the whole sentences of its passage (cards.core.passages)."""
+    return quote_in_sentences(passage_text or "", quote or "")
 
 
 def split_pairs(spec: str) -> list[tuple[str, str]]:

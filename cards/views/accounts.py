@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cards.errors import InvalidInput
-from cards.forms import COMMON_TIMEZONES
+from cards.forms import ALL_TIMEZONES, RetentionPercent
 from cards.models import Profile
 from cards.services.courses import preferences_save
 
@@ -36,21 +36,34 @@ def lockout_response(request, original_response=None, credentials=None):
     return response
 
 
+def _retention(raw: str, course_title: str) -> tuple[float | None, str]:
+    """A typed desired retention (a whole percentage, RetentionPercent's range) as a share,
+    or the error that names the course and what was typed."""
+    if not raw:
+        return None, ""
+    try:
+        percent = float(raw)
+    except ValueError:
+        percent = None
+    if percent is None or not percent.is_integer() or not RetentionPercent.MIN <= percent <= RetentionPercent.MAX:
+        return None, f"{course_title}: {RetentionPercent.MESSAGE} You entered “{raw}”."
+    return round(percent / 100, 4), ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    """Time zone, and per course a desired retention of the student's own."""
+    """Time zone, and per course a desired retention of the student's own (a percentage)."""
     enrollments = list(request.user.enrollments.select_related("course").order_by("course__title"))
     profile = Profile.objects.filter(user=request.user).first()
     errors: dict[str, str] = {}
+    typed = {e.course_id: request.POST.get(f"retention_{e.course_id}", "").strip() for e in enrollments}
     if request.method == "POST":
         retention = {}
         for e in enrollments:
-            raw = request.POST.get(f"retention_{e.course_id}", "").strip()
-            try:
-                retention[e.course_id] = round(float(raw) / 100, 4) if raw else None
-            except ValueError:
-                errors[f"retention_{e.course_id}"] = "Enter a percentage, e.g. 90."
+            retention[e.course_id], error = _retention(typed[e.course_id], e.course.title)
+            if error:
+                errors[f"retention_{e.course_id}"] = error
         if not errors:
             try:
                 preferences_save(
@@ -65,17 +78,22 @@ def preferences(request):
         {
             "enrollment": e,
             "course_default": round(e.course.desired_retention * 100),
-            "mine": round(e.desired_retention * 100) if e.desired_retention else "",
+            # What was typed stays on the page when it is refused; else the stored value.
+            "mine": typed[e.course_id]
+            if request.method == "POST"
+            else (round(e.desired_retention * 100) if e.desired_retention else ""),
+            "error": errors.get(f"retention_{e.course_id}", ""),
         }
         for e in enrollments
     ]
+    current_tz = request.POST.get("timezone") if request.method == "POST" else None
     return render(
         request,
         "registration/preferences.html",
         {
             "rows": rows,
-            "timezones": COMMON_TIMEZONES,
+            "timezones": ALL_TIMEZONES,
             "errors": errors,
-            "current_tz": profile.timezone if profile else "UTC",
+            "current_tz": current_tz or (profile.timezone if profile else "UTC"),
         },
     )

@@ -160,6 +160,7 @@ def course_analytics(request, course_id: int):
         "dir": request.GET.get("dir", "asc"),
         "students": students.get_page(request.GET.get("students")),
         "attempts": _attempt_rows(page),
+        "zone": timezone.get_current_timezone_name(),  # the rendered rows' dates are in it
     }
     return render(request, "cards/instructor/analytics.html", context)
 

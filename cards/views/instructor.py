@@ -6,18 +6,15 @@ through the `instructor_*` helpers (another instructor's objects are 404)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cards.converters import parse_id
 from cards.core import grading
 from cards.errors import InvalidInput
-from cards.forms import CoInstructorForm, CourseForm, DeckForm, QuestionForm, QuizForm, SourceForm
+from cards.forms import DeckForm, QuestionForm, SourceForm
 from cards.models import Choice, Question, QuestionReport
 from cards.permissions import (
     authored_decks,
-    instructor_course,
     instructor_deck,
     instructor_question,
     instructor_report,
@@ -28,7 +25,6 @@ from cards.permissions import (
 from cards.selectors.content import coverage, deck_questions, deck_summary, open_reports, question_revisions
 from cards.selectors.feedback import ChoiceResult, correct_answer_text
 from cards.services import authoring
-from cards.services import quizzes as quiz_services
 from cards.services.banks import question_data
 
 
@@ -42,81 +38,6 @@ def teach_home(request):
         "open_report_count": open_reports(decks).filter(status=QuestionReport.Status.OPEN).count(),
     }
     return render(request, "cards/instructor/home.html", context)
-
-
-# --- courses ---------------------------------------------------------------------------
-
-
-@instructor_required
-@require_http_methods(["GET", "POST"])
-def course_new(request):
-    form = CourseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        course = authoring.course_create(owner=request.user, **form.cleaned_data)
-        messages.success(request, f"Course created. Students join with the code {course.join_code}.")
-        return redirect("cards:course_detail", course_id=course.pk)
-    return render(request, "cards/instructor/course_form.html", {"form": form})
-
-
-@instructor_required
-@require_http_methods(["GET", "POST"])
-def course_detail(request, course_id: int):
-    course = instructor_course(request.user, course_id)
-    form = CourseForm(request.POST or None, instance=course)
-    if request.method == "POST" and form.is_valid():
-        authoring.course_update(course=course, **{name: form.cleaned_data[name] for name in CourseForm.Meta.fields})
-        messages.success(request, "Course settings saved.")
-        return redirect("cards:course_detail", course_id=course.pk)
-    context = {
-        "course": course,
-        "form": form,
-        "instructor_form": CoInstructorForm(),
-        "attached": course.decks.order_by("title"),
-        "attachable": authored_decks(request.user).exclude(courses=course).order_by("title"),
-        "instructors": course.instructors.order_by("username"),
-        "student_count": course.enrollments.count(),
-    }
-    return render(request, "cards/instructor/course_detail.html", context)
-
-
-@instructor_required
-@require_POST
-def course_code(request, course_id: int):
-    course = authoring.course_regenerate_code(course=instructor_course(request.user, course_id))
-    messages.success(request, f"New join code: {course.join_code}. The old one no longer works.")
-    return redirect("cards:course_detail", course_id=course.pk)
-
-
-@instructor_required
-@require_POST
-def course_decks(request, course_id: int):
-    course = instructor_course(request.user, course_id)
-    deck_id = parse_id(request.POST.get("deck"))
-    if deck_id is None:
-        raise Http404("No such deck.")
-    deck = instructor_deck(request.user, deck_id)
-    if request.POST.get("action") == "detach":
-        authoring.course_detach_deck(course=course, deck=deck)
-        messages.success(request, f"{deck.title} removed from the course; students keep their history.")
-    else:
-        authoring.course_attach_deck(course=course, deck=deck)
-        messages.success(request, f"{deck.title} added: enrolled students get its published questions.")
-    return redirect("cards:course_detail", course_id=course.pk)
-
-
-@instructor_required
-@require_POST
-def course_instructors(request, course_id: int):
-    course = instructor_course(request.user, course_id)
-    form = CoInstructorForm(request.POST)
-    if form.is_valid():
-        try:
-            authoring.course_add_instructor(course=course, username=form.cleaned_data["username"])
-        except InvalidInput as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "Co-instructor added.")
-    return redirect("cards:course_detail", course_id=course.pk)
 
 
 # --- decks and sources -----------------------------------------------------------------
@@ -293,6 +214,11 @@ def _editor(request, deck, question=None):
     context = {"deck": deck, "question": question, "form": form}
     if form.is_bound and form.is_valid():
         context["preview"] = _preview_objects(form, deck)
+    elif question is not None and not form.is_bound:
+        # Opened for editing: the preview shows the question as saved, before any typing.
+        saved = QuestionForm(form.initial_as_data(), deck=deck, question=question)
+        if saved.is_valid():
+            context["preview"] = _preview_objects(saved, deck)
     return render(request, "cards/instructor/question_form.html", context)
 
 
@@ -369,20 +295,3 @@ def report_resolve(request, report_id: int):
     else:
         messages.success(request, "Report updated.")
     return redirect("cards:reports")
-
-
-@instructor_required
-@require_http_methods(["GET", "POST"])
-def quiz_new(request, course_id: int):
-    course = instructor_course(request.user, course_id)
-    form = QuizForm(request.POST or None, course=course)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            quiz = quiz_services.quiz_create(course=course, created_by=request.user, **data)
-        except InvalidInput as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, f"Quiz “{quiz.title}” created: students see it on their Quizzes page.")
-            return redirect("cards:course_analytics", course_id=course.pk)
-    return render(request, "cards/instructor/quiz_form.html", {"course": course, "form": form})

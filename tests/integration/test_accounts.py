@@ -151,7 +151,13 @@ def test_preferences_refuse_out_of_range_retention(student, student_client, cour
     from cards.models import Enrollment
 
     response = student_client.post(reverse("cards:preferences"), {"timezone": "UTC", f"retention_{course.pk}": "50"})
-    assert "between 0.70 and 0.99" in response.content.decode()
+    html = response.content.decode()
+    # One unit: the page asks for a percentage, and so does the error, which names the course
+    # and keeps what was typed in the field (issue 17 #19).
+    assert "a whole percentage from 70 to 99" in html and "0.70" not in html
+    assert f"{course.title}: Desired retention" in html and "You entered “50”" in html
+    assert f'name="retention_{course.pk}" type="number" min="70" max="99" step="1" value="50"' in html
+    assert 'aria-invalid="true"' in html
     assert Enrollment.objects.get(user=student, course=course).desired_retention is None
 
 

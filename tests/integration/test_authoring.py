@@ -251,7 +251,7 @@ def test_course_creation_join_code_and_co_instructor(instructor_client, other_in
         reverse("cards:course_new"),
         {
             "title": "Pharm 2",
-            "desired_retention": "0.9",
+            "desired_retention": "90",
             "new_per_day": "15",
             "reviews_per_day": "150",
             "learning_steps": "1 10",
@@ -262,8 +262,9 @@ def test_course_creation_join_code_and_co_instructor(instructor_client, other_in
     )
     course = Course.objects.get(title="Pharm 2")
     assert response.status_code == 302 and course.learning_steps == [1, 10] and course.new_per_day == 15
+    assert course.desired_retention == 0.9
     old_code = course.join_code
-    instructor_client.post(reverse("cards:course_code", args=[course.pk]))
+    instructor_client.post(reverse("cards:course_code", args=[course.pk]), {"confirmed": "yes"})
     course.refresh_from_db()
     assert course.join_code != old_code
     instructor_client.post(reverse("cards:course_instructors", args=[course.pk]), {"username": "other-teacher"})
@@ -277,7 +278,7 @@ def test_bad_learning_steps_are_explained(instructor_client):
         reverse("cards:course_new"),
         {
             "title": "Pharm 3",
-            "desired_retention": "0.9",
+            "desired_retention": "90",
             "new_per_day": "15",
             "reviews_per_day": "150",
             "learning_steps": "one ten",
@@ -335,7 +336,7 @@ def test_coverage_lists_passages_and_flags_uncovered_ones(instructor, instructor
     )
     html = instructor_client.get(reverse("cards:deck_coverage", args=[my_deck.pk])).content.decode()
     assert "2 with no question" in html
-    assert 'id="passage-mechanism-1"' in html and "flashcard 1" in html
+    assert 'id="passage-mechanism-1"' in html and "Flashcard: 1" in html
 
 
 # --- permissions -------------------------------------------------------------------------
