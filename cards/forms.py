@@ -250,11 +250,10 @@ class QuestionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.deck = deck
         self.question = question
-        # The deck's sources' passages, and the one the question cites even if its source is
-        # not (or no longer) the deck's: an edit must not lose the citation.
-        cited = Q(pk=question.passage_id) if question is not None and question.passage_id else Q(pk__in=[])
+        # The deck's sources' passages, and those its questions cite even if their source is
+        # not (or no longer) the deck's: an edit, and its live preview, keep the citation.
         self.fields["passage"].queryset = (
-            Passage.objects.filter(Q(source__decks=deck) | cited)
+            Passage.objects.filter(Q(source__decks=deck) | Q(questions__deck=deck))
             .distinct()
             .select_related("source")
             .order_by("source__title", "order")
@@ -265,7 +264,7 @@ class QuestionForm(forms.Form):
             self.fields[f"choice_{i}_correct"] = forms.BooleanField(required=False, label=f"Choice {i} is correct")
             self.fields[f"choice_{i}_feedback"] = forms.CharField(
                 required=False,
-                label=f"Why (choice {i})",
+                label=f"Feedback for choice {i}",
                 widget=forms.TextInput(attrs={"placeholder": "Shown after answering: why it is right or wrong"}),
             )
         if initial_data:

@@ -64,7 +64,7 @@ def test_instructor_writes_and_publishes_a_question_a_student_then_studies(brows
     page.get_by_label("Topic").select_option("mechanism")
     page.get_by_label("Prompt").fill(PROMPT)
     page.get_by_label("Choice 1", exact=True).fill("GABA-B receptors")
-    page.get_by_label("Choice 1 is correct").check()
+    page.get_by_label("Correct (choice 1)").check()
     page.get_by_label("Feedback for choice 1").fill("Right: baclofen is a GABA-B agonist.")
     page.get_by_label("Choice 2", exact=True).fill("GABA-A receptors")
     page.get_by_label("Feedback for choice 2").fill("That is where benzodiazepines act.")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cards.core.grading import cloze_deletions
+from cards.core.passages import quote_in_sentences
 from cards.models import Attempt, Course, Question, Quiz, Response, ReviewLog, Topic
 from cards.services.courses import enroll_student
 from cards.services.quizzes import quiz_create
@@ -203,9 +204,13 @@ def test_student_takes_a_timed_quiz_reloads_halfway_and_reviews_the_result(page,
             expect(item).to_contain_text(f"Your answer: {given[question.pk]}")
             expect(item).to_contain_text("Correct answer:")
         expect(item.locator(".explanation")).to_contain_text(question.explanation[:40])
-        expect(item.locator("figure.source blockquote")).to_have_text(question.quote)
-        expect(item.locator("figure.source figcaption")).to_have_text(
-            f"Source: {question.passage.source.title}, §{question.passage.key}"
+        # the quote widened to whole sentences, the passage named by heading and paragraph
+        expect(item.locator("figure.source blockquote")).to_have_text(
+            quote_in_sentences(question.passage.text, question.quote)
+        )
+        expect(item.locator("figure.source blockquote")).to_contain_text(question.quote)
+        expect(item.locator("figure.source figcaption")).to_contain_text(
+            f"Source: {question.passage.source.title}, {question.passage.label}"
         )
     axe.check(page, "quiz result")
     screenshots(page, "quiz-result")

@@ -39,7 +39,7 @@ def test_new_student_signs_up_joins_and_studies_ten_cards_by_keyboard(page, base
     page.get_by_label("Email").fill("newstudent@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
-    page.get_by_label("Timezone").select_option("Europe/Paris")
+    page.get_by_label("Time zone").select_option("Europe/Paris")
     page.get_by_role("button", name="Sign up").click()
     expect(page).to_have_url(f"{base_url}/study/")
     expect(page.locator(".messages")).to_contain_text("Welcome")

@@ -64,7 +64,7 @@ def test_the_editor_labels_its_choice_boxes_and_previews_no_text_box_without_cho
     _instructor, deck, _course = teaching_setup()
     log_in(page, base_url, "teacher", PASSWORD)
     page.goto(f"{base_url}/teach/decks/{deck.pk}/questions/new/?kind=single")
-    for name in ("Choice 1", "Why (choice 1)"):
+    for name in ("Choice 1", "Feedback for choice 1"):
         box = page.get_by_label(name, exact=True)
         expect(box).to_be_visible()
         label = page.locator(f"label[for='{box.get_attribute('id')}']")

@@ -179,7 +179,7 @@ def test_a_choice_question_without_choices_previews_no_answer_box(instructor_cli
 def test_the_choice_rows_have_visible_labels(instructor_client, course, deck):
     html = instructor_client.get(reverse("cards:question_new", args=[deck.pk]) + "?kind=single").content.decode()
     assert '<label for="id_choice_1_text">Choice 1</label>' in html
-    assert '<label for="id_choice_1_feedback">Why (choice 1)</label>' in html
+    assert '<label for="id_choice_1_feedback">Feedback for choice 1</label>' in html
     assert '<label class="check" for="id_choice_1_correct">' in html
     assert 'class="sr-only">Choice 1</label>' not in html
 
