@@ -6,15 +6,15 @@ through the `instructor_*` helpers (another instructor's objects are 404)."""
 from __future__ import annotations
 
 import base64
-import tempfile
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cards.converters import parse_id
 from cards.core import grading
+from cards.downloads import attachment
 from cards.errors import InvalidInput
 from cards.forms import CoInstructorForm, CourseForm, DeckForm, ImportForm, QuestionForm, QuizForm, SourceForm
 from cards.interop.json_bank import BankError
@@ -31,7 +31,7 @@ from cards.permissions import (
 )
 from cards.selectors.content import coverage, deck_questions, deck_summary, open_reports, question_revisions
 from cards.selectors.feedback import ChoiceResult, correct_answer_text
-from cards.services import authoring, imports
+from cards.services import authoring, bank_files, imports
 from cards.services import quizzes as quiz_services
 from cards.services.banks import question_data
 
@@ -214,7 +214,7 @@ def source_detail(request, source_id: int):
     context = {
         "source": source,
         "form": form,
-        "passages": source.passages.filter(order__lt=100_000).order_by("order"),
+        "passages": source.passages.filter(order__lt=authoring.REMOVED_PASSAGE_ORDER).order_by("order"),
         "flagged": flagged,
         "revisions": source.revisions.order_by("-version"),
     }
@@ -451,19 +451,8 @@ def deck_export(request, deck_id: int, fmt: str):
     deck = instructor_deck(request.user, deck_id)
     if fmt not in imports.EXPORT_FORMATS:
         raise Http404("Unknown export format.")
-    if fmt == "apkg":
-        handle = tempfile.NamedTemporaryFile(suffix=".apkg")  # noqa: SIM115 - FileResponse closes it
-        imports.export_deck(deck=deck, fmt="apkg", path=handle.name)
-        handle.seek(0)
-        return FileResponse(
-            handle, as_attachment=True, filename=f"{deck.slug}.apkg", content_type="application/octet-stream"
-        )
-    text = imports.export_deck(deck=deck, fmt=fmt)
-    content_types = {"json": "application/json", "gift": "text/plain", "csv": "text/csv"}
-    extension = {"json": "json", "gift": "gift.txt", "csv": "csv"}[fmt]
-    response = HttpResponse(text, content_type=f"{content_types[fmt]}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{deck.slug}.{extension}"'
-    return response
+    download = bank_files.deck_download(deck=deck, fmt=fmt)
+    return attachment(download.content, content_type=download.content_type, filename=download.filename)
 
 
 @instructor_required
