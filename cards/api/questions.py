@@ -8,7 +8,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from cards.api.support import ErrorSerializer, page_of, paginated, require_instructor
-from cards.converters import MAX_ID
+from cards.converters import MAX_ID, parse_id
 from cards.core import grading
 from cards.models import Question
 from cards.permissions import authored_decks, instructor_deck, instructor_question
@@ -143,8 +143,9 @@ def questions(request):
             .prefetch_related("choices")
             .order_by("deck_id", "uid")
         )
-        if request.query_params.get("deck", "").isdigit():
-            qs = qs.filter(deck_id=int(request.query_params["deck"]))
+        deck_id = parse_id(request.query_params.get("deck"))
+        if deck_id is not None:
+            qs = qs.filter(deck_id=deck_id)
         if request.query_params.get("needs_review") in ("1", "true"):
             qs = qs.filter(needs_review=True)
         return page_of(request, qs, _question_out)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -24,8 +25,9 @@ ErrorSerializer = inline_serializer("Error", {"code": serializers.CharField(), "
 BankErrorSerializer = inline_serializer(
     "BankError",
     {
-        "code": serializers.CharField(),
+        "code": serializers.CharField(help_text="bank_invalid: the file; invalid: the request's fields"),
         "detail": serializers.CharField(),
+        "fields": serializers.DictField(child=serializers.CharField(), required=False),
         "problems": inline_serializer(
             "BankProblem",
             {
@@ -36,6 +38,7 @@ BankErrorSerializer = inline_serializer(
                 "field": serializers.CharField(),
             },
             many=True,
+            required=False,
         ),
     },
 )
@@ -101,6 +104,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or "You do not have permission.")
+    elif isinstance(exc, ModelValidationError):  # a service's full_clean(): a 400 naming the field, never a 500
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -19,7 +19,11 @@ from cards.services import authoring
 
 def _steps(help_text: str) -> serializers.ListField:
     return serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=1440), max_length=20, required=False, help_text=help_text
+        child=serializers.IntegerField(min_value=1, max_value=1440),
+        min_length=1,
+        max_length=20,
+        required=False,
+        help_text=help_text,
     )
 
 

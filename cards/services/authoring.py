@@ -159,7 +159,10 @@ def deck_create(*, owner, title: str, description: str = "") -> Deck:
 
 @transaction.atomic
 def course_create(*, owner, title: str, **settings) -> Course:
-    course = Course.objects.create(title=title, owner=owner, **settings)
+    """A new course with its owner as its first instructor, validated as the model validates it."""
+    course = Course(title=title, owner=owner, **settings)
+    course.full_clean()
+    course.save()
     course.instructors.add(owner)
     return course
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -488,3 +489,22 @@ def test_lists_cost_the_same_at_one_row_or_many(url, teacher, instructor, django
         grow()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert teacher.get(url).json()["count"] >= 6
+
+
+def test_a_model_validation_error_from_a_service_is_400_naming_the_field(teacher, course, monkeypatch):
+    def refuse(**_):
+        raise ValidationError({"maximum_interval": ["Too long."]})
+
+    monkeypatch.setattr(authoring, "course_update", refuse)
+    response = teacher.patch(f"/api/v1/teach/courses/{course.pk}/", {"maximum_interval": 5}, format="json")
+    assert response.status_code == 400 and response.json()["fields"] == {"maximum_interval": "Too long."}
+
+
+def test_a_course_needs_at_least_one_learning_step(teacher, course):
+    response = teacher.patch(f"/api/v1/teach/courses/{course.pk}/", {"learning_steps": []}, format="json")
+    assert response.status_code == 400 and "learning_steps" in response.json()["fields"]
+
+
+def test_an_absurd_deck_filter_is_ignored_not_a_server_error(teacher, deck):
+    response = teacher.get("/api/v1/questions/?deck=94701171115633539635216384")
+    assert response.status_code == 200 and response.json()["count"] == deck.questions.count()
