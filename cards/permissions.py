@@ -102,10 +102,13 @@ def instructor_question(user, question_id: int) -> Question:
     return question
 
 
+def authored_sources(user):
+    """Sources the user owns, or that are attached to one of their decks."""
+    return Source.objects.filter(Q(owner=user) | Q(decks__in=authored_decks(user))).distinct()
+
+
 def instructor_source(user, source_id: int) -> Source:
-    source = (
-        Source.objects.filter(Q(pk=source_id) & (Q(owner=user) | Q(decks__in=authored_decks(user)))).distinct().first()
-    )
+    source = authored_sources(user).filter(pk=source_id).first()
     if source is None:
         raise Http404("No such source among yours.")
     return source

@@ -264,6 +264,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": os.environ.get("THROTTLE_LOGIN", "20/min"),
         "answer": os.environ.get("THROTTLE_ANSWER", "120/min"),
+        "import": os.environ.get("THROTTLE_IMPORT", "30/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

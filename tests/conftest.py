@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from rest_framework.test import APIClient
 
 from cards.services.accounts import make_instructor
 from cards.services.courses import enroll_student
@@ -79,3 +80,19 @@ def other_student_client(other_student):
 @pytest.fixture
 def instructor_client(instructor):
     return _client_for(instructor)
+
+
+def api_for(user) -> APIClient:
+    """An API client signed in as `user` (None: anonymous)."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def instructor_api(instructor, course, deck):
+    """The course's instructor over the API, owning its deck."""
+    deck.owner = instructor
+    deck.save()
+    return api_for(instructor)

@@ -5,21 +5,15 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 
-from cards.api.support import ErrorSerializer, Pagination, paginated
-from cards.converters import MAX_ID
+from cards.api.support import ErrorSerializer, page_of, paginated, require_instructor
+from cards.converters import MAX_ID, parse_id
 from cards.core import grading
 from cards.models import Question
-from cards.permissions import authored_decks, instructor_deck, instructor_question, is_instructor
+from cards.permissions import authored_decks, instructor_deck, instructor_question
 from cards.services import authoring
 from cards.services.banks import question_data
-
-
-def _require_instructor(request) -> None:
-    if not is_instructor(request.user):
-        raise ApiPermissionDenied("Instructors only.")
 
 
 def _question_out(question: Question) -> dict:
@@ -124,7 +118,10 @@ QuestionOut = inline_serializer("Question", QUESTION_FIELDS)
 @extend_schema(
     methods=["GET"],
     operation_id="v1_questions_list",
-    parameters=[OpenApiParameter("deck", int)],
+    parameters=[
+        OpenApiParameter("deck", int),
+        OpenApiParameter("needs_review", bool, description="Only the questions flagged by a source edit."),
+    ],
     responses={
         200: paginated("Questions", inline_serializer("Question", QUESTION_FIELDS, many=True)),
         403: ErrorSerializer,
@@ -137,8 +134,8 @@ QuestionOut = inline_serializer("Question", QUESTION_FIELDS)
 )
 @api_view(["GET", "POST"])
 def questions(request):
-    """List your questions (filter ?deck=), or create one (same validation as the editor)."""
-    _require_instructor(request)
+    """List your questions (filter ?deck=, ?needs_review=true), or create one (same validation as the editor)."""
+    require_instructor(request)
     if request.method == "GET":
         qs = (
             Question.objects.filter(deck__in=authored_decks(request.user))
@@ -146,11 +143,12 @@ def questions(request):
             .prefetch_related("choices")
             .order_by("deck_id", "uid")
         )
-        if request.query_params.get("deck", "").isdigit():
-            qs = qs.filter(deck_id=int(request.query_params["deck"]))
-        paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request)
-        return paginator.get_paginated_response([_question_out(q) for q in page])
+        deck_id = parse_id(request.query_params.get("deck"))
+        if deck_id is not None:
+            qs = qs.filter(deck_id=deck_id)
+        if request.query_params.get("needs_review") in ("1", "true"):
+            qs = qs.filter(needs_review=True)
+        return page_of(request, qs, _question_out)
     data = QuestionInSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     v = dict(data.validated_data)
@@ -168,7 +166,7 @@ def questions(request):
 )
 @api_view(["GET", "PATCH"])
 def question_detail(request, question_id: int):
-    _require_instructor(request)
+    require_instructor(request)
     question = instructor_question(request.user, question_id)
     if request.method == "GET":
         return Response(_question_out(question))
@@ -189,8 +187,17 @@ def question_detail(request, question_id: int):
 )
 @api_view(["POST"])
 def question_publish(request, question_id: int):
-    _require_instructor(request)
+    require_instructor(request)
     question = authoring.question_set_status(
         question=instructor_question(request.user, question_id), status=Question.Status.PUBLISHED
     )
+    return Response(_question_out(question))
+
+
+@extend_schema(request=None, responses={200: QuestionOut, 403: ErrorSerializer, 404: ErrorSerializer})
+@api_view(["POST"])
+def question_reviewed(request, question_id: int):
+    """You checked the question against its passage's new text: clear its needs_review flag."""
+    require_instructor(request)
+    question = authoring.question_mark_reviewed(question=instructor_question(request.user, question_id))
     return Response(_question_out(question))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -17,8 +18,36 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from cards.db.accounts import token_user
 from cards.errors import DomainError
+from cards.interop.json_bank import BankError
+from cards.permissions import is_instructor
 
 ErrorSerializer = inline_serializer("Error", {"code": serializers.CharField(), "detail": serializers.CharField()})
+BankErrorSerializer = inline_serializer(
+    "BankError",
+    {
+        "code": serializers.CharField(help_text="bank_invalid: the file; invalid: the request's fields"),
+        "detail": serializers.CharField(),
+        "fields": serializers.DictField(child=serializers.CharField(), required=False),
+        "problems": inline_serializer(
+            "BankProblem",
+            {
+                "where": serializers.CharField(
+                    help_text="file:line (GIFT), file:row N (CSV) or the question uid (JSON)"
+                ),
+                "message": serializers.CharField(),
+                "field": serializers.CharField(),
+            },
+            many=True,
+            required=False,
+        ),
+    },
+)
+
+
+def require_instructor(request) -> None:
+    """403 for a signed-in user who is not an instructor (anonymous users never get here)."""
+    if not is_instructor(request.user):
+        raise exceptions.PermissionDenied("Instructors only.")
 
 
 class Pagination(PageNumberPagination):
@@ -39,11 +68,12 @@ def paginated(name: str, item) -> serializers.Serializer:
     )
 
 
-def page_of(request, items: list) -> Response:
-    """One page of `items` in the paginated envelope."""
+def page_of(request, items, render=None) -> Response:
+    """One page of `items` (a list or a QuerySet: only the page is read) in the paginated
+    envelope, each item passed through `render` when given."""
     paginator = Pagination()
     page = paginator.paginate_queryset(items, request)
-    return paginator.get_paginated_response(page)
+    return paginator.get_paginated_response([render(item) for item in page] if render else page)
 
 
 def _flatten(detail, prefix="") -> dict[str, str]:
@@ -65,10 +95,17 @@ def _flatten(detail, prefix="") -> dict[str, str]:
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, BankError):
+        # Every problem of a refused bank file, each where it is (file:line, file:row N, uid).
+        problems = [{"where": p.where, "message": p.message, "field": p.field} for p in exc.problems]
+        detail = str(exc.problems[0]) if exc.problems else "The file cannot be imported."
+        return Response({"code": "bank_invalid", "detail": detail, "problems": problems}, status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or "You do not have permission.")
+    elif isinstance(exc, ModelValidationError):  # a service's full_clean(): a 400 naming the field, never a 500
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -99,15 +136,23 @@ class LoginThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class AnswerThrottle(SimpleRateThrottle):
-    """Per user, never per address."""
-
-    scope = "answer"
+class PerUserThrottle(SimpleRateThrottle):
+    """Per user, never per address (a class behind one school network is many users)."""
 
     def get_cache_key(self, request, view):
         if not request.user or not request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class AnswerThrottle(PerUserThrottle):
+    scope = "answer"
+
+
+class ImportThrottle(PerUserThrottle):
+    """An import reads and plans up to 5 MB of questions; so does an export of a large deck."""
+
+    scope = "import"
 
 
 class TokenAndProfileAuthentication(TokenAuthentication):

@@ -10,6 +10,7 @@ from cards.models.content import (
     Topic,
 )
 from cards.models.courses import Course, Enrollment, Profile
+from cards.models.imports import PendingImport
 from cards.models.quizzes import Attempt, Quiz, Response
 from cards.models.sessions import UserSession
 from cards.models.stats import ClassStats, StudentStats
@@ -26,6 +27,7 @@ __all__ = [
     "Deck",
     "Enrollment",
     "Passage",
+    "PendingImport",
     "Profile",
     "Question",
     "QuestionReport",

@@ -39,6 +39,22 @@ def deck_summary(deck: Deck) -> dict:
     )
 
 
+STATUS_COUNTS = ("published", "draft", "retired")
+
+
+def with_question_counts(decks):
+    """Decks with deck_summary()'s counts as annotations (n_total, n_published, n_draft,
+    n_retired, n_needs_review): a list of decks in one query, not one per deck."""
+    counts = {
+        f"n_{status}": Count("questions", filter=Q(questions__status=status), distinct=True) for status in STATUS_COUNTS
+    }
+    return decks.annotate(
+        n_total=Count("questions", distinct=True),
+        n_needs_review=Count("questions", filter=Q(questions__needs_review=True), distinct=True),
+        **counts,
+    )
+
+
 @dataclass(frozen=True)
 class PassageCoverage:
     passage: object

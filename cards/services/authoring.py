@@ -40,6 +40,9 @@ from cards.services.banks import (
 from cards.services.courses import ensure_cards_for_course, ensure_cards_for_questions
 
 MAX_SOURCE_CHARS = 500_000
+# A passage an edit removed keeps its row (questions and old reviews cite it) with its order
+# moved past this, out of the reading order.
+REMOVED_PASSAGE_ORDER = 100_000
 _CLOZE_OPEN = re.compile(r"\{\{c\d+::")
 
 
@@ -129,8 +132,7 @@ def source_update(*, source: Source, title: str, text: str, author) -> SourceUpd
         flagged += flag_questions_citing(passage)
     removed = sorted(existing)
     for passage in existing.values():
-        # Keep the row (questions and old reviews cite it) but move it out of the reading order.
-        passage.order = 100_000 + passage.order
+        passage.order = REMOVED_PASSAGE_ORDER + passage.order
         passage.save(update_fields=["order"])
         flagged += Question.objects.filter(passage=passage, needs_review=False).update(needs_review=True)
     return SourceUpdate(source, changed, removed, flagged)
@@ -157,7 +159,10 @@ def deck_create(*, owner, title: str, description: str = "") -> Deck:
 
 @transaction.atomic
 def course_create(*, owner, title: str, **settings) -> Course:
-    course = Course.objects.create(title=title, owner=owner, **settings)
+    """A new course with its owner as its first instructor, validated as the model validates it."""
+    course = Course(title=title, owner=owner, **settings)
+    course.full_clean()
+    course.save()
     course.instructors.add(owner)
     return course
 
@@ -200,6 +205,20 @@ def course_attach_deck(*, course: Course, deck: Deck) -> None:
 def course_detach_deck(*, course: Course, deck: Deck) -> None:
     # Students keep their cards and history; the deck just stops being offered.
     course.decks.remove(deck)
+
+
+@transaction.atomic
+def topic_create(*, name: str, slug: str = "") -> Topic:
+    """A topic questions can be filed under (topics are shared by every deck, as on import)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A topic needs a name.", field="name")
+    slug = slugify(slug or name)[:50]
+    if not slug:
+        raise InvalidInput("Give the topic a slug of letters or digits.", field="slug")
+    if Topic.objects.filter(slug=slug).exists():
+        raise InvalidInput(f"There is already a topic {slug!r}.", code="topic_exists", field="slug")
+    return Topic.objects.create(slug=slug, name=name[:100])
 
 
 # --- questions ----------------------------------------------------------------------

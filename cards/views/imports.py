@@ -4,18 +4,18 @@ or into a new deck the file names, and export in each format."""
 from __future__ import annotations
 
 import base64
-import tempfile
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cards.downloads import attachment
 from cards.forms import ImportForm
 from cards.interop.json_bank import BankError
 from cards.models import Deck
 from cards.permissions import instructor_deck, instructor_required
-from cards.services import imports
+from cards.services import bank_files, imports
 
 IMPORT_SESSION_KEY = "pending_import"
 TEMPLATE = "cards/instructor/import.html"
@@ -120,16 +120,5 @@ def deck_export(request, deck_id: int, fmt: str):
     deck = instructor_deck(request.user, deck_id)
     if fmt not in imports.EXPORT_FORMATS:
         raise Http404("Unknown export format.")
-    if fmt == "apkg":
-        handle = tempfile.NamedTemporaryFile(suffix=".apkg")  # noqa: SIM115 - FileResponse closes it
-        imports.export_deck(deck=deck, fmt="apkg", path=handle.name)
-        handle.seek(0)
-        return FileResponse(
-            handle, as_attachment=True, filename=f"{deck.slug}.apkg", content_type="application/octet-stream"
-        )
-    text = imports.export_deck(deck=deck, fmt=fmt)
-    content_types = {"json": "application/json", "gift": "text/plain", "csv": "text/csv"}
-    extension = {"json": "json", "gift": "gift.txt", "csv": "csv"}[fmt]
-    response = HttpResponse(text, content_type=f"{content_types[fmt]}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{deck.slug}.{extension}"'
-    return response
+    download = bank_files.deck_download(deck=deck, fmt=fmt)
+    return attachment(download.content, content_type=download.content_type, filename=download.filename)

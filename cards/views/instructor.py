@@ -131,7 +131,7 @@ def source_detail(request, source_id: int):
     context = {
         "source": source,
         "form": form,
-        "passages": source.passages.filter(order__lt=100_000).order_by("order"),
+        "passages": source.passages.filter(order__lt=authoring.REMOVED_PASSAGE_ORDER).order_by("order"),
         "flagged": flagged,
         "revisions": source.revisions.order_by("-version"),
     }

@@ -6,13 +6,14 @@
 # is left out: it would revoke the token the rest of the run uses (the suite tests it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY=.venv/bin/python
+VENV=${VENV:-.venv}  # another checkout's venv, e.g. VENV=/work/main/.venv from a worktree
+PY=$VENV/bin/python
 work=$(mktemp -d)
 port=${FUZZ_PORT:-8765}
 examples=${FUZZ_EXAMPLES:-20}
 export DATABASE_URL="sqlite:///$work/db.sqlite3" DEBUG=1
 # Throttles and the lockout would answer 429 to a fuzzer; they are tested in the suite.
-export THROTTLE_ANSWER=1000000/min THROTTLE_LOGIN=1000000/min AXES_FAILURE_LIMIT=1000000
+export THROTTLE_ANSWER=1000000/min THROTTLE_LOGIN=1000000/min THROTTLE_IMPORT=1000000/min AXES_FAILURE_LIMIT=1000000
 
 $PY manage.py migrate -v0
 $PY manage.py setup_roles >/dev/null
@@ -26,7 +27,7 @@ print(Token.objects.get_or_create(user=get_user_model().objects.get(username='$1
 student=$(token student1)
 teacher=$(token instructor)
 
-.venv/bin/gunicorn quizapp.wsgi --bind "127.0.0.1:$port" --workers 2 --pid "$work/gunicorn.pid" \
+"$VENV/bin/gunicorn" quizapp.wsgi --bind "127.0.0.1:$port" --workers 2 --pid "$work/gunicorn.pid" \
   --access-logfile /dev/null --error-logfile "$work/gunicorn.log" --daemon
 cleanup() { [ -f "$work/gunicorn.pid" ] && kill "$(cat "$work/gunicorn.pid")" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
@@ -39,7 +40,7 @@ status=0
 for who in student teacher; do
   key=${!who}
   echo "== schemathesis as the demo $who ($examples examples per operation)"
-  .venv/bin/schemathesis run "http://127.0.0.1:$port/api/v1/schema/" \
+  "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/schema/" \
     --header "Authorization: Token $key" --max-examples "$examples" --generation-deterministic \
     --exclude-path /api/v1/auth/logout/ \
     --checks not_a_server_error,response_schema_conformance,ignored_auth || status=1

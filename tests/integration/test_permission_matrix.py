@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from cards.models import Card, QuestionReport
+from cards.services import bank_files, imports
 from cards.services import quizzes as quiz_services
 from cards.services.authoring import source_create
 from cards.services.study import answer_card
@@ -119,6 +120,22 @@ MATRIX = {
     "api:attempt_answer": ("POST", lambda o: [o["attempt"].pk], OWN),
     "api:attempt_submit": ("POST", lambda o: [o["attempt"].pk], OWN),
     "api:item_analysis": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
+    # API authoring (each write of these URLs for each role: tests/integration/test_api_authoring.py)
+    "api:question_reviewed": ("POST", lambda o: [o["question"].pk], TEACH_OBJ),
+    "api:teach_courses": ("GET", lambda o: [], TEACH),
+    "api:teach_course_detail": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
+    "api:teach_course_code": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
+    "api:teach_course_decks": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
+    "api:teach_course_instructors": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
+    "api:teach_decks": ("GET", lambda o: [], TEACH),
+    "api:teach_deck_detail": ("GET", lambda o: [o["deck"].pk], TEACH_OBJ),
+    "api:teach_deck_import": ("POST", lambda o: [o["deck"].pk], TEACH_OBJ),
+    "api:teach_deck_export": ("GET", lambda o: [o["deck"].pk, "json"], TEACH_OBJ),
+    "api:teach_import_confirm": ("POST", lambda o: [o["pending_import"].pk], TEACH_OBJ),
+    "api:teach_topics": ("GET", lambda o: [], TEACH),
+    "api:teach_sources": ("GET", lambda o: [], TEACH),
+    "api:teach_source_detail": ("GET", lambda o: [o["source"].pk], TEACH_OBJ),
+    "api:teach_source_passages": ("GET", lambda o: [o["source"].pk], TEACH_OBJ),
 }
 # Bodies that make a POST reach its permission check rather than stop at validation.
 BODIES = {
@@ -168,6 +185,14 @@ def objects(student, other_student, instructor, course, deck):
     report = QuestionReport.objects.create(question=question, revision=1, reporter=student, comment="typo")
     quiz = quiz_services.quiz_create(course=course, created_by=instructor, title="Q", num_questions=2)
     attempt = quiz_services.attempt_start(user=student, quiz=quiz, now=datetime.now(UTC))
+    pending_import = bank_files.import_preview_create(
+        user=instructor,
+        deck=deck,
+        name="deck.json",
+        content=str(imports.export_deck(deck=deck, fmt="json")).encode(),
+        fmt="auto",
+        strict=False,
+    ).pending
     return {
         "course": course,
         "deck": deck,
@@ -179,6 +204,7 @@ def objects(student, other_student, instructor, course, deck):
         "report": report,
         "quiz": quiz,
         "attempt": attempt,
+        "pending_import": pending_import,
     }
 
 
