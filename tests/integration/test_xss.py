@@ -61,7 +61,9 @@ def test_markdown_rendering_is_inert(payload):
 
 
 @pytest.fixture
-def hostile_question(instructor, course, deck):
+def hostile_question(instructor, course, deck, student):
+    """The only card the student may study (the student enrolled first: the other cards they
+    get are suspended, whatever order new cards come in)."""
     deck.owner = instructor
     deck.save()
     payload = " ".join(PAYLOADS)
