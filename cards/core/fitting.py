@@ -164,8 +164,12 @@ def _from_z(center: Sequence[float], spread: Sequence[float], z: Sequence[float]
 
 
 def data_loss(parameters: Sequence[float], items: Sequence[rs.FSRSItem]) -> float:
-    """Summed log loss of `items` (fsrs-rs's recency-weighted mean times their number)."""
-    return rs.FSRS(list(parameters)).evaluate(items).log_loss * len(items)
+    """Summed log loss of `items` (fsrs-rs's recency-weighted mean times their number); infinite
+    where fsrs-rs finds no finite loss (it refuses such parameters with a ValueError)."""
+    try:
+        return rs.FSRS(list(parameters)).evaluate(items).log_loss * len(items)
+    except ValueError:
+        return math.inf
 
 
 def map_fit(
