@@ -1,0 +1,387 @@
+"""Fitting FSRS parameters to review logs, pure: no Django, no clock. Wraps fsrs-rs-python.
+
+The review log is the truth: each live review of a card (undone reviews left out) with its
+time and rating. `fit_course` fits one set of parameters to all of a course's students;
+`fit_student` fits one student and combines it with the course's fit (the policy, and why,
+in docs/learning.md). Every result is a `Fit` whose parameters `fsrs.Scheduler` accepts.
+
+Training must count elapsed days as the scheduler does. fsrs 6.3.2 (cards.core.scheduling)
+takes whole 24-hour periods between the UTC moments of two reviews, `(now - last_review).days`,
+whatever the study day: a card due tomorrow evening that the queue offers from 04:00 and is
+answered 20 hours after its last review counts 0 days (a same-day review, FSRS's short-term
+stability), not 1. `elapsed_days` is that count; study days (`study_day`, 04:00 local) only
+decide which reviews are held out together.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import fsrs
+import fsrs_rs_python as rs
+
+from cards.core.scheduling import DAY_ROLLOVER_HOUR
+
+DEFAULT_PARAMETERS: tuple[float, ...] = tuple(fsrs.scheduler.DEFAULT_PARAMETERS)
+LOWER_BOUNDS: tuple[float, ...] = tuple(fsrs.scheduler.LOWER_BOUNDS_PARAMETERS)
+UPPER_BOUNDS: tuple[float, ...] = tuple(fsrs.scheduler.UPPER_BOUNDS_PARAMETERS)
+N_PARAMETERS = len(DEFAULT_PARAMETERS)
+
+# fsrs-rs's own thresholds (fsrs-rs 6.6, training.rs): under MIN_ITEMS training items it returns
+# the defaults; under MIN_FULL_ITEMS it fits only the four initial stabilities.
+MIN_ITEMS = 8
+MIN_FULL_ITEMS = 64
+
+
+@dataclass(frozen=True)
+class Review:
+    """One live review: which card, when (an aware datetime), and the rating (1-4)."""
+
+    card_id: int | str
+    reviewed_at: datetime
+    rating: int
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Parameters and what they rest on: `n_reviews` training items (reviews a day or more after
+    the card's previous one), their log loss and RMSE(bins) on held-out later reviews when
+    measured, and `source` (default, course, student, or student+course when combined)."""
+
+    parameters: tuple[float, ...]
+    n_reviews: int
+    source: str
+    log_loss: float | None = None
+    rmse_bins: float | None = None
+
+
+DEFAULT_FIT = Fit(parameters=DEFAULT_PARAMETERS, n_reviews=0, source="default")
+
+
+def clamp_parameters(values: Iterable[float]) -> tuple[float, ...]:
+    """`values` brought inside fsrs 6.3.2's bounds. fsrs-rs computes in float32: a parameter
+    at its bound (0.8 becomes 0.800000011920929) can sit just outside it, and fsrs.Scheduler
+    refuses the whole vector."""
+    values = [float(v) for v in values]
+    if len(values) != N_PARAMETERS:
+        raise ValueError(f"expected {N_PARAMETERS} parameters, got {len(values)}")
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"parameters must be finite numbers: {values}")
+    return tuple(min(max(v, lo), hi) for v, lo, hi in zip(values, LOWER_BOUNDS, UPPER_BOUNDS, strict=True))
+
+
+def elapsed_days(previous: datetime, current: datetime) -> int:
+    """Days between two reviews as the scheduler counts them: whole 24-hour periods between
+    the UTC moments (fsrs 6.3.2, `Scheduler.review_card`)."""
+    return (current.astimezone(UTC) - previous.astimezone(UTC)).days
+
+
+def study_day(moment: datetime, tz_name: str = "UTC", day_start_hour: int = DAY_ROLLOVER_HOUR) -> date:
+    """The study day of a moment: its local date `day_start_hour` hours earlier."""
+    return (moment.astimezone(ZoneInfo(tz_name)) - timedelta(hours=day_start_hour)).date()
+
+
+def by_card(reviews: Iterable[Review]) -> dict:
+    """{card_id: [Review, ...]} in time order (ties keep their input order)."""
+    cards: dict = {}
+    for review in reviews:
+        cards.setdefault(review.card_id, []).append(review)
+    for history in cards.values():
+        history.sort(key=lambda r: r.reviewed_at)
+    return cards
+
+
+def card_steps(history: Sequence[Review]) -> list[tuple[int, int]]:
+    """A card's reviews (in time order) as (rating, elapsed days): the first counts 0 days."""
+    out, previous = [], None
+    for review in history:
+        out.append((review.rating, 0 if previous is None else elapsed_days(previous, review.reviewed_at)))
+        previous = review.reviewed_at
+    return out
+
+
+def fsrs_item(steps: Sequence[tuple[int, int]]) -> rs.FSRSItem:
+    return rs.FSRSItem([rs.FSRSReview(rating, delta) for rating, delta in steps])
+
+
+@dataclass(frozen=True)
+class Item:
+    """A training item: a card's reviews up to and including one made a day or more after the
+    previous one (what FSRS predicts: was it recalled?), when that review was made, and the
+    card (fsrs-rs weighs recent items more, per card)."""
+
+    item: rs.FSRSItem
+    reviewed_at: datetime
+    card_key: int
+
+
+def items_for(reviews: Iterable[Review], *, card_key_base: int = 0) -> list[Item]:
+    """Training items from one student's reviews (every card's history, any order)."""
+    items = []
+    for index, history in enumerate(by_card(reviews).values()):
+        steps = card_steps(history)
+        for position in range(1, len(steps)):
+            if steps[position][1] > 0:
+                items.append(
+                    Item(fsrs_item(steps[: position + 1]), history[position].reviewed_at, card_key_base + index)
+                )
+    items.sort(key=lambda i: i.reviewed_at)
+    return items
+
+
+def fit_parameters(items: Sequence[Item], *, num_relearning_steps: int = 1) -> tuple[float, ...]:
+    """fsrs-rs's fit of `items`, clamped into fsrs's bounds (the defaults under MIN_ITEMS items;
+    only the initial stabilities under MIN_FULL_ITEMS)."""
+    if len(items) < MIN_ITEMS:
+        return DEFAULT_PARAMETERS
+    ordered = sorted(items, key=lambda i: i.reviewed_at)
+    fitted = rs.FSRS(list(DEFAULT_PARAMETERS)).compute_parameters(
+        [i.item for i in ordered], num_relearning_steps=num_relearning_steps
+    )
+    return clamp_parameters(fitted)
+
+
+# How much people differ, parameter by parameter: fsrs-rs's spread of fitted parameters across
+# Anki users (training.rs PARAMS_STDDEV), its prior; the initial stabilities on a log scale.
+PEOPLE_SPREAD = (1.0, 1.0, 1.0, 1.0, 0.57, 0.28, 0.6, 0.12, 0.39, 0.18, 0.33, 0.3, 0.09, 0.16, 0.57, 0.25)
+PEOPLE_SPREAD += (1.03, 0.31, 0.32, 0.14, 0.27)
+# A parameter whose data curvature and pull (in prior units) are both under this is left alone.
+CARRIED = 0.2
+LOG_SCALED = 4  # parameters 0-3 (initial stabilities) vary on a log scale
+
+
+def _from_z(center: Sequence[float], spread: Sequence[float], z: Sequence[float]) -> tuple[float, ...]:
+    values = [
+        c * math.exp(s * x) if i < LOG_SCALED else c + s * x
+        for i, (c, s, x) in enumerate(zip(center, spread, z, strict=True))
+    ]
+    return clamp_parameters(values)
+
+
+def data_loss(parameters: Sequence[float], items: Sequence[rs.FSRSItem]) -> float:
+    """Summed log loss of `items` (fsrs-rs's recency-weighted mean times their number); infinite
+    where fsrs-rs finds no finite loss (it refuses such parameters with a ValueError)."""
+    try:
+        return rs.FSRS(list(parameters)).evaluate(items).log_loss * len(items)
+    except ValueError:
+        return math.inf
+
+
+def map_fit(
+    items: Sequence[Item],
+    center: Sequence[float],
+    spread: Sequence[float],
+    *,
+    start: Sequence[float] | None = None,
+    sweeps: int = 4,
+) -> tuple[float, ...]:
+    """The parameters that best explain `items` while staying near `center`: the minimum of
+    summed log loss + half the squared distance from `center` in units of `spread` (a Gaussian
+    prior; the initial stabilities on a log scale). A parameter the data say little about keeps
+    its centre; one they determine follows them. From `center` (or `start` if it scores
+    better), one parameter at a time: a Newton step from finite differences, kept only if it
+    lowers the objective."""
+    data = [i.item for i in sorted(items, key=lambda i: i.reviewed_at)]
+    if not data:
+        return clamp_parameters(center)
+
+    def objective(point):
+        return data_loss(_from_z(center, spread, point), data) + 0.5 * sum(x * x for x in point)
+
+    z = [0.0] * N_PARAMETERS
+    value = objective(z)
+    if start is not None:
+        z_start = _to_z(center, spread, clamp_parameters(start))
+        start_value = objective(z_start)
+        if start_value < value:
+            z, value = z_start, start_value
+    h = 0.02
+    active = list(range(N_PARAMETERS))
+    for _ in range(sweeps):
+        moved = 0.0
+        for i in list(active):
+            up, down = list(z), list(z)
+            up[i] += h
+            down[i] -= h
+            f_up, f_down = objective(up), objective(down)
+            curvature = (f_up - 2 * value + f_down) / (h * h)
+            gradient = (f_up - f_down) / (2 * h)
+            if curvature < 1 + CARRIED and abs(gradient) < CARRIED:
+                active.remove(i)  # the data hardly bear on it: it keeps its value
+                continue
+            step = -gradient / curvature if curvature > 0 else -math.copysign(0.5, gradient)
+            step = max(-1.0, min(1.0, step))
+            for _try in range(3):
+                trial = list(z)
+                trial[i] += step
+                trial_value = objective(trial)
+                if trial_value < value:
+                    z, value = trial, trial_value
+                    moved = max(moved, abs(step))
+                    break
+                step /= 3
+        if moved < 0.01:
+            break
+    return _from_z(center, spread, z)
+
+
+def _to_z(center: Sequence[float], spread: Sequence[float], values: Sequence[float]) -> list[float]:
+    return [
+        (math.log(v / c) if i < LOG_SCALED else v - c) / s
+        for i, (c, s, v) in enumerate(zip(center, spread, values, strict=True))
+    ]
+
+
+# A course's students are more alike than all of Anki's users: a student's own fit may move
+# from the course's by half the spread of people (docs/learning.md, the simulation).
+STUDENT_SPREAD = tuple(0.5 * s for s in PEOPLE_SPREAD)
+HELD_OUT_SHARE = 0.2  # of a fit's items, its latest study days, to measure it on
+
+
+def measure(parameters: Sequence[float], items: Sequence[Item]) -> tuple[float, float] | None:
+    """(log loss, RMSE(bins)) of `parameters` on `items` (fsrs-rs's evaluation); None for none."""
+    if not items:
+        return None
+    result = rs.FSRS(list(parameters)).evaluate([i.item for i in items])
+    return float(result.log_loss), float(result.rmse_bins)
+
+
+def split_by_day(items: Sequence[Item], tz_name: str = "UTC", day_start_hour: int = DAY_ROLLOVER_HOUR):
+    """(earlier, later): the items of the latest study days, about HELD_OUT_SHARE of them, held
+    out (a day's reviews stay together); (items, []) when there are too few days."""
+    ordered = sorted(items, key=lambda i: i.reviewed_at)
+    days = sorted({study_day(i.reviewed_at, tz_name, day_start_hour) for i in ordered})
+    if len(days) < 2:
+        return ordered, []
+    target = len(ordered) * (1 - HELD_OUT_SHARE)
+    cut_day = study_day(ordered[min(int(target), len(ordered) - 1)].reviewed_at, tz_name, day_start_hour)
+    cut_day = max(cut_day, days[1])
+    earlier = [i for i in ordered if study_day(i.reviewed_at, tz_name, day_start_hour) < cut_day]
+    return earlier, ordered[len(earlier) :]
+
+
+def _held_out(fit_items, items: Sequence[Item], day: tuple[str, int], **fit_kw) -> tuple:
+    """(log loss, RMSE(bins)) of the same fitting, done on the earlier items, on the later
+    (a time-series split); (None, None) when there is too little to split."""
+    earlier, later = split_by_day(items, *day)
+    if len(earlier) < MIN_ITEMS or not later:
+        return None, None
+    return measure(fit_items(earlier, **fit_kw), later)
+
+
+def course_items(reviews_by_student: Mapping) -> list[Item]:
+    items: list[Item] = []
+    for index, reviews in enumerate(reviews_by_student.values()):
+        items += items_for(reviews, card_key_base=index * 1_000_000)
+    return items
+
+
+def _course_parameters(items: Sequence[Item], *, num_relearning_steps: int = 1) -> tuple[float, ...]:
+    if len(items) < MIN_ITEMS:
+        return DEFAULT_PARAMETERS
+    start = fit_parameters(items, num_relearning_steps=num_relearning_steps)
+    return map_fit(items, DEFAULT_PARAMETERS, PEOPLE_SPREAD, start=start, sweeps=2)
+
+
+def _student_parameters(items: Sequence[Item], *, center, num_relearning_steps: int = 1) -> tuple[float, ...]:
+    if len(items) < MIN_ITEMS:
+        return tuple(center)
+    start = fit_parameters(items, num_relearning_steps=num_relearning_steps)
+    return map_fit(items, center, STUDENT_SPREAD, start=start, sweeps=3)
+
+
+def fit_course(
+    reviews_by_student: Mapping,
+    *,
+    tz_name: str = "UTC",
+    day_start_hour: int = DAY_ROLLOVER_HOUR,
+    num_relearning_steps: int = 1,
+    held_out: bool = True,
+) -> Fit:
+    """One fit from all of a course's students' reviews ({student: [Review, ...]}): fsrs-rs's
+    fit, then the nearest parameters to the defaults that explain the data as well (map_fit,
+    people's spread). Under MIN_ITEMS training items, the defaults. With `held_out`, its log
+    loss and RMSE(bins) are those of the same fitting done without the latest study days, on
+    them."""
+    items = course_items(reviews_by_student)
+    kw = {"num_relearning_steps": num_relearning_steps}
+    parameters = _course_parameters(items, **kw)
+    source = "course" if len(items) >= MIN_ITEMS else "default"
+    log_loss = rmse = None
+    if held_out:
+        log_loss, rmse = _held_out(_course_parameters, items, (tz_name, day_start_hour), **kw)
+    return Fit(parameters, len(items), source, log_loss, rmse)
+
+
+def fit_student(
+    reviews: Sequence[Review],
+    course: Fit,
+    *,
+    tz_name: str = "UTC",
+    day_start_hour: int = DAY_ROLLOVER_HOUR,
+    num_relearning_steps: int = 1,
+    held_out: bool = True,
+) -> Fit:
+    """A student's fit: their own reviews explained by parameters kept near the course's
+    (map_fit with STUDENT_SPREAD), so each parameter moves as far as their data carry it; the
+    course's parameters under MIN_ITEMS training items. Held-out measures as fit_course."""
+    items = items_for(reviews)
+    kw = {"num_relearning_steps": num_relearning_steps, "center": course.parameters}
+    parameters = _student_parameters(items, **kw)
+    source = "student+course" if len(items) >= MIN_ITEMS else course.source
+    log_loss = rmse = None
+    if held_out:
+        log_loss, rmse = _held_out(_student_parameters, items, (tz_name, day_start_hour), **kw)
+    return Fit(parameters, len(items), source, log_loss, rmse)
+
+
+REVLOG_COLUMNS = ("user_id", "card_id", "review_time", "review_rating")
+
+
+class RevlogError(ValueError):
+    """A review log that cannot be read: the message says which file and line, and why."""
+
+
+def read_revlog(lines: Iterable[str], name: str = "REVLOG.csv") -> dict[str, list[Review]]:
+    """{user_id: [Review, ...]} from CSV text: a header naming REVLOG_COLUMNS (any order, other
+    columns ignored), review_time in milliseconds since the Unix epoch (UTC), ratings 1-4,
+    every review including same-day steps, in any order."""
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None:
+        raise RevlogError(f"{name}:1: empty file; expected the header {','.join(REVLOG_COLUMNS)}")
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    missing = [c for c in REVLOG_COLUMNS if c not in header]
+    if missing:
+        raise RevlogError(f"{name}:1: header lacks {', '.join(missing)}; expected {','.join(REVLOG_COLUMNS)}")
+    index = {c: header.index(c) for c in REVLOG_COLUMNS}
+    students: dict[str, list[Review]] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header):
+            raise RevlogError(f"{name}:{line}: {len(row)} fields, expected {len(header)}")
+        user, card, moment, rating = (row[index[c]].strip() for c in REVLOG_COLUMNS)
+        if not user or not card:
+            raise RevlogError(f"{name}:{line}: user_id and card_id must not be empty")
+        try:
+            millis = int(moment)
+            reviewed_at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=millis)
+        except (ValueError, OverflowError):
+            raise RevlogError(
+                f"{name}:{line}: review_time {moment!r} is not a time in milliseconds since the Unix epoch"
+            ) from None
+        if millis < 0:
+            raise RevlogError(f"{name}:{line}: review_time {moment!r} is before 1970")
+        if rating not in ("1", "2", "3", "4"):
+            raise RevlogError(f"{name}:{line}: review_rating {rating!r} is not 1, 2, 3 or 4")
+        students.setdefault(user, []).append(Review(card, reviewed_at, int(rating)))
+    if not students:
+        raise RevlogError(f"{name}: no reviews after the header")
+    return students

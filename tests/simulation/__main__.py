@@ -1,0 +1,98 @@
+"""The table of docs/learning.md: `nice -n 19 python -m tests.simulation [--seeds 1 2 3]`.
+
+Each seed makes one moderate and one wide course (30 students x 90 days); every method is
+scored at the cut-offs on the next 30 days (tests/simulation/scoring.py). Half the courses run
+in one extra process (--serial: none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from multiprocessing import Pool
+
+from cards.core import fitting
+from tests.simulation import scoring
+from tests.simulation.cohort import simulate_course
+
+CUTOFFS = (7, 14, 30, 60)
+METHODS = ("course", "blend 50/50", "policy")
+
+
+def methods_for(seen: dict) -> dict:
+    """{name: {user_id: parameters}} for what was seen before a cut-off."""
+    course = fitting.fit_course(seen, held_out=False)
+    own = {u: fitting.fit_parameters(fitting.items_for(r)) for u, r in seen.items()}
+    return {
+        "course": {u: course.parameters for u in seen},
+        "blend 50/50": {u: tuple((a + b) / 2 for a, b in zip(own[u], course.parameters, strict=True)) for u in seen},
+        "policy": {u: fitting.fit_student(r, course, held_out=False).parameters for u, r in seen.items()},
+    }
+
+
+def run_course(job: tuple[int, str, int, int]) -> list[tuple]:
+    seed, spread, students, days = job
+    course = simulate_course(seed, spread=spread, students=students, days=days)
+    rows = []
+    for cutoff in CUTOFFS:
+        if cutoff + scoring.WINDOW_DAYS > days:
+            continue
+        chosen = methods_for(scoring.training_reviews(course, cutoff))
+        results = scoring.evaluate(course, cutoff, {name: (lambda s, p=p: p) for name, p in chosen.items()})
+        rows += [(seed, spread, cutoff, name, r) for name, r in results.items()]
+    return rows
+
+
+def table(rows: list[tuple]) -> str:
+    lines = [
+        "| cut-off | " + " | ".join(f"{m}: gain captured (min) | {m}: students worse" for m in METHODS) + " |",
+        "|---" * (1 + 2 * len(METHODS)) + "|",
+    ]
+    for cutoff in CUTOFFS:
+        cells = []
+        for method in METHODS:
+            found = [r for (_s, _sp, c, m, r) in rows if c == cutoff and m == method]
+            if not found:
+                continue
+            captured = [r.captured for r in found]
+            worse = sum(r.worse for r in found) / sum(r.students for r in found)
+            cells.append(f"{100 * sum(captured) / len(captured):.0f}% ({100 * min(captured):.0f}%)")
+            cells.append(f"{100 * worse:.0f}%")
+        if cells:
+            lines.append(f"| day {cutoff} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--serial", action="store_true", help="No extra process.")
+    args = parser.parse_args()
+    jobs = [(seed, spread, args.students, args.days) for seed in args.seeds for spread in ("moderate", "wide")]
+    started = time.time()
+    rows = []
+
+    def report(course_rows):
+        rows.extend(course_rows)
+        seed, spread = course_rows[0][:2]
+        line = " ".join(f"{c}:{m}={100 * r.captured:.0f}%/{r.worse}" for (_s, _sp, c, m, r) in course_rows)
+        print(f"seed {seed} {spread}: {line}", flush=True)
+
+    if args.serial:
+        for job in jobs:
+            report(run_course(job))
+    else:
+        with Pool(1) as pool:
+            pending = pool.map_async(run_course, jobs[1::2])
+            for job in jobs[::2]:
+                report(run_course(job))
+            for course_rows in pending.get():
+                report(course_rows)
+    print(table(rows))
+    print(f"{len(jobs)} courses in {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

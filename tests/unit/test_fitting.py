@@ -1,0 +1,148 @@
+"""cards.core.fitting: clamping, counting days as the scheduler does, small data, the policy."""
+
+import math
+import struct
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import fsrs
+import fsrs_rs_python as rs
+import pytest
+
+from cards.core import fitting, scheduling
+from cards.core.scheduling import Rating, SchedulerSettings
+from tests.simulation import scoring
+from tests.simulation.cohort import simulate_course
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def float32(value: float) -> float:
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+def test_clamp_brings_float32_values_inside_fsrs_bounds():
+    values = [float32(v) for v in fitting.DEFAULT_PARAMETERS]
+    values[19] = float32(0.8)  # fsrs-rs's float32 of fsrs's upper bound: 0.800000011920929
+    values[7] = -1e-9
+    assert values[19] > fitting.UPPER_BOUNDS[19]
+    with pytest.raises(ValueError, match="parameters"):
+        fsrs.Scheduler(parameters=values)
+    clamped = fitting.clamp_parameters(values)
+    assert clamped[19] == 0.8
+    assert clamped[7] == fitting.LOWER_BOUNDS[7]
+    assert clamped[0] == pytest.approx(fitting.DEFAULT_PARAMETERS[0])
+    fsrs.Scheduler(parameters=clamped)  # accepted
+
+
+@pytest.mark.parametrize("values", [[0.1] * 20, [math.nan] * 21, [math.inf] + [0.1] * 20])
+def test_clamp_refuses_what_is_not_a_parameter_vector(values):
+    with pytest.raises(ValueError, match="parameters"):
+        fitting.clamp_parameters(values)
+
+
+def test_elapsed_days_are_whole_24_hour_periods_not_study_days():
+    evening = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
+    assert fitting.elapsed_days(evening, evening + timedelta(hours=11)) == 0  # next study day, 0 days
+    assert fitting.elapsed_days(evening, evening + timedelta(hours=24)) == 1
+    assert fitting.elapsed_days(evening, evening + timedelta(hours=47, minutes=59)) == 1
+    # The study day (04:00 local) moved on by one in the first case.
+    assert fitting.study_day(evening + timedelta(hours=11)) != fitting.study_day(evening)
+
+
+def scheduled_history(gaps_hours, ratings):
+    """A card reviewed through the app's scheduler (no fuzz): its reviews and final state."""
+    settings = SchedulerSettings(enable_fuzzing=False)
+    state, now, reviews = scheduling.new_card_state(T0), T0, []
+    for gap, rating in zip(gaps_hours, ratings, strict=True):
+        now += timedelta(hours=gap)
+        state = scheduling.review(state, Rating(rating), now, settings).state
+        reviews.append(fitting.Review("c1", now, rating))
+    return reviews, state
+
+
+def test_training_counts_days_as_the_scheduler_does():
+    # Learning steps, then an evening review answered the next morning (11 h: the next study
+    # day, but 0 days for fsrs), a 30-hour gap, a lapse after 9 days and a 20-hour gap.
+    gaps = [0, 0.02, 0.2, 13, 11, 30, 24 * 9 + 5, 0.2, 20]
+    ratings = [1, 3, 3, 3, 3, 4, 1, 3, 2]
+    reviews, state = scheduled_history(gaps, ratings)
+    steps = fitting.card_steps(reviews)
+    assert [d for _r, d in steps] == [0, 0, 0, 0, 0, 1, 9, 0, 0]
+    memory = rs.FSRS(list(fitting.DEFAULT_PARAMETERS)).memory_state(fitting.fsrs_item(steps))
+    assert memory.stability == pytest.approx(state.stability, rel=1e-4)
+    assert memory.difficulty == pytest.approx(state.difficulty, rel=1e-4)
+    # Counting study days instead (as Anki's export would) tells fsrs-rs another story.
+    by_day = [(r.rating, 0) for r in reviews[:1]] + [
+        (b.rating, (fitting.study_day(b.reviewed_at) - fitting.study_day(a.reviewed_at)).days)
+        for a, b in zip(reviews, reviews[1:], strict=False)
+    ]
+    other = rs.FSRS(list(fitting.DEFAULT_PARAMETERS)).memory_state(fitting.fsrs_item(by_day))
+    assert other.stability != pytest.approx(state.stability, rel=1e-2)
+
+
+def test_items_are_the_reviews_a_day_or_more_after_the_previous_one():
+    reviews, _ = scheduled_history([0, 0.2, 30, 5, 50], [3, 3, 3, 3, 1])
+    items = fitting.items_for(reversed(reviews))  # any order
+    assert [i.reviewed_at for i in items] == [reviews[2].reviewed_at, reviews[4].reviewed_at]
+    assert [len(i.item.reviews) for i in items] == [3, 5]
+
+
+def one_review_items(n, *, rating=3, days=3):
+    """n cards: a first answer, then a review `days` later, recalled except every fifth."""
+    items = []
+    for card in range(n):
+        second = 1 if card % 5 == 0 else 3
+        steps = [(rating, 0), (second, days)]
+        items.append(fitting.Item(fitting.fsrs_item(steps), T0 + timedelta(minutes=card), card))
+    return items
+
+
+def test_under_8_items_the_defaults():
+    assert fitting.fit_parameters(one_review_items(7)) == fitting.DEFAULT_PARAMETERS
+
+
+def test_under_64_items_only_the_initial_stabilities():
+    fitted = fitting.fit_parameters(one_review_items(40))
+    assert fitted[2] != pytest.approx(fitting.DEFAULT_PARAMETERS[2], rel=1e-3)
+    assert fitted[4:] == pytest.approx(fitting.DEFAULT_PARAMETERS[4:], rel=1e-6)
+    fsrs.Scheduler(parameters=fitted)
+
+
+def test_small_data_falls_back_to_the_course_then_the_defaults():
+    reviews, _ = scheduled_history([0, 0.2, 30], [3, 3, 3])
+    course = fitting.fit_course({"a": reviews, "b": []})
+    assert (course.parameters, course.source, course.n_reviews) == (fitting.DEFAULT_PARAMETERS, "default", 1)
+    shifted = replace(course, parameters=(0.5, *fitting.DEFAULT_PARAMETERS[1:]), source="course")
+    student = fitting.fit_student(reviews, shifted)
+    assert (student.parameters, student.source) == (shifted.parameters, "course")
+
+
+def test_map_fit_moves_only_what_the_data_carry():
+    items = one_review_items(200, rating=3, days=3)
+    fitted = fitting.map_fit(items, fitting.DEFAULT_PARAMETERS, fitting.STUDENT_SPREAD)
+    # Only Good first answers reviewed once: the Good initial stability follows the data...
+    assert fitted[2] != pytest.approx(fitting.DEFAULT_PARAMETERS[2], rel=0.05)
+    # ...the Easy one and the lapse parameters keep their centre.
+    assert fitted[3] == pytest.approx(fitting.DEFAULT_PARAMETERS[3])
+    assert fitted[11:15] == pytest.approx(fitting.DEFAULT_PARAMETERS[11:15])
+
+
+def test_read_revlog_reports_file_and_line():
+    lines = ["review_rating,review_time,card_id,user_id", "3,1767600000000,c1,u1", "", "5,1767600060000,c1,u1"]
+    with pytest.raises(fitting.RevlogError, match=r"^log\.csv:4: review_rating '5' is not 1, 2, 3 or 4"):
+        fitting.read_revlog(lines, "log.csv")
+    students = fitting.read_revlog(lines[:3], "log.csv")
+    assert students == {"u1": [fitting.Review("c1", datetime(2026, 1, 5, 8, 0, tzinfo=UTC), 3)]}
+
+
+def test_the_policy_beats_the_defaults_on_a_small_simulated_course():
+    # 6 students, 12 days seen, scored on the next 30 (docs/learning.md has the full table).
+    course = simulate_course(7, spread="wide", students=6, days=42)
+    seen = scoring.training_reviews(course, 12)
+    fit = fitting.fit_course(seen, held_out=False)
+    policy = {u: fitting.fit_student(r, fit, held_out=False).parameters for u, r in seen.items()}
+    result = scoring.evaluate(course, 12, {"policy": lambda _seen: policy})["policy"]
+    assert result.oracle_gain > 0
+    assert result.gain > 0.4 * result.oracle_gain
+    assert result.worse <= 1
