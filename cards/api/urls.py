@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 import cards.converters  # noqa: F401 - registers the <id:...> path converter
-from cards.api import auth, courses, questions, quizzes, study
+from cards.api import auth, courses, questions, quizzes, study, suspended
 
 app_name = "api"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("study/next/", study.study_next, name="study_next"),
     path("study/answer/", study.study_answer, name="study_answer"),
     path("study/undo/", study.study_undo, name="study_undo"),
+    path("study/suspended/", suspended.study_suspended, name="study_suspended"),
+    path("study/suspend/", suspended.study_suspend, name="study_suspend"),
+    path("study/unsuspend/", suspended.study_unsuspend, name="study_unsuspend"),
     path("stats/", study.stats, name="stats"),
     path("questions/", questions.questions, name="questions"),
     path("questions/<id:question_id>/", questions.question_detail, name="question_detail"),

@@ -50,6 +50,7 @@ MATRIX = {
     "cards:study_rerate": ("POST", lambda o: [o["course"].pk, o["deck"].pk], COURSE),
     "cards:study_undo": ("POST", lambda o: [o["course"].pk, o["deck"].pk], COURSE),
     "cards:study_suspend": ("POST", lambda o: [o["course"].pk, o["deck"].pk, o["card"].pk], OWN),
+    "cards:suspended_list": ("GET", lambda o: [o["course"].pk, o["deck"].pk], COURSE),
     "cards:report_problem": ("POST", lambda o: [o["question"].pk], COURSE),
     "cards:dashboard": ("GET", lambda o: [], ANY_USER),
     "cards:preferences": ("GET", lambda o: [], ANY_USER),
@@ -102,6 +103,9 @@ MATRIX = {
     "api:study_next": ("GET", lambda o: [], COURSE, lambda o: f"?deck={o['deck'].pk}"),
     "api:study_answer": ("POST", lambda o: [], ANY_USER),
     "api:study_undo": ("POST", lambda o: [], ANY_USER),
+    "api:study_suspended": ("GET", lambda o: [], COURSE, lambda o: f"?deck={o['deck'].pk}"),
+    "api:study_suspend": ("POST", lambda o: [], ANY_USER),  # the card is in the body: 404 unless one's own
+    "api:study_unsuspend": ("POST", lambda o: [], ANY_USER),
     "api:stats": ("GET", lambda o: [], ANY_USER),
     "api:questions": ("GET", lambda o: [], TEACH),
     "api:question_detail": ("GET", lambda o: [o["question"].pk], TEACH_OBJ),
