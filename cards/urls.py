@@ -15,6 +15,7 @@ urlpatterns = [
     path("study/<id:course_id>/<id:deck_id>/reveal/<id:card_id>/", student.reveal, name="study_reveal"),
     path("study/<id:course_id>/<id:deck_id>/rerate/", student.rerate, name="study_rerate"),
     path("study/<id:course_id>/<id:deck_id>/undo/", student.undo, name="study_undo"),
+    path("study/<id:course_id>/<id:deck_id>/override/", student.override, name="study_override"),
     path("study/<id:course_id>/<id:deck_id>/suspend/<id:card_id>/", student.suspend, name="study_suspend"),
     path("study/<id:course_id>/<id:deck_id>/suspended/", student.suspended_list, name="suspended_list"),
     path("study/questions/<id:question_id>/report/", student.report_problem, name="report_problem"),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("study/next/", study.study_next, name="study_next"),
     path("study/answer/", study.study_answer, name="study_answer"),
     path("study/undo/", study.study_undo, name="study_undo"),
+    path("study/override/", study.study_override, name="study_override"),
     path("study/suspended/", suspended.study_suspended, name="study_suspended"),
     path("study/suspend/", suspended.study_suspend, name="study_suspend"),
     path("study/unsuspend/", suspended.study_unsuspend, name="study_unsuspend"),

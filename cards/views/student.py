@@ -320,6 +320,27 @@ def rerate(request, course_id: int, deck_id: int):
     return _next_card_response(request, place, notice=_rated(outcome))
 
 
+@login_required
+@require_POST
+def override(request, course_id: int, deck_id: int):
+    """ "I was right": the student counts a typed answer graded wrong as correct."""
+    place = _place(request, course_id, deck_id)
+    review_id = _uuid_or_none(request.POST.get("review_id"))
+    new_review_id = _uuid_or_none(request.POST.get("new_review_id"))
+    if review_id is None or new_review_id is None:
+        return _next_card_response(request, place, notice="The form was incomplete.", level="error")
+    try:
+        outcome = study_services.override_review(
+            user=request.user, review_id=review_id, new_review_id=new_review_id, now=timezone.now()
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        return _next_card_response(request, place, notice=exc.message, level="error")
+    interval = scheduling.format_interval(outcome.card.due - outcome.log.reviewed_at)
+    return _next_card_response(request, place, notice=f"Counted as right, as you said: next in {interval}.")
+
+
 MESSAGE_LEVELS = {"success": messages.SUCCESS, "warning": messages.WARNING, "error": messages.ERROR}
 
 

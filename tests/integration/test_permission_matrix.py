@@ -49,6 +49,7 @@ MATRIX = {
     "cards:study_reveal": ("GET", lambda o: [o["course"].pk, o["deck"].pk, o["flashcard"].pk], OWN),
     "cards:study_rerate": ("POST", lambda o: [o["course"].pk, o["deck"].pk], COURSE),
     "cards:study_undo": ("POST", lambda o: [o["course"].pk, o["deck"].pk], COURSE),
+    "cards:study_override": ("POST", lambda o: [o["course"].pk, o["deck"].pk], COURSE),
     "cards:study_suspend": ("POST", lambda o: [o["course"].pk, o["deck"].pk, o["card"].pk], OWN),
     "cards:suspended_list": ("GET", lambda o: [o["course"].pk, o["deck"].pk], COURSE),
     "cards:report_problem": ("POST", lambda o: [o["question"].pk], COURSE),
@@ -103,6 +104,7 @@ MATRIX = {
     "api:study_next": ("GET", lambda o: [], COURSE, lambda o: f"?deck={o['deck'].pk}"),
     "api:study_answer": ("POST", lambda o: [], ANY_USER),
     "api:study_undo": ("POST", lambda o: [], ANY_USER),
+    "api:study_override": ("POST", lambda o: [], ANY_USER),
     "api:study_suspended": ("GET", lambda o: [], COURSE, lambda o: f"?deck={o['deck'].pk}"),
     "api:study_suspend": ("POST", lambda o: [], ANY_USER),  # the card is in the body: 404 unless one's own
     "api:study_unsuspend": ("POST", lambda o: [], ANY_USER),
