@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from cards.core import scheduling
 from cards.errors import DomainError
 from cards.models import Card
 from cards.services.accounts import make_instructor
@@ -116,7 +117,7 @@ def test_the_dashboard_fits_a_phone_and_its_90_day_chart_ends_today(page, base_u
         box = charts.nth(i).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_375["width"], f"chart {i} is clipped: {box}"
     # The 90-day chart's last label is today, and it is on the screen.
-    today = timezone.localdate().isoformat()
+    today = scheduling.study_day(timezone.now(), "UTC").isoformat()  # the student's study day
     daily = page.locator("section", has=page.get_by_role("heading", name="Your reviews")).locator("svg.chart")
     last_label = daily.locator(".chart-x-axis text").last
     expect(last_label).to_have_text(today)
