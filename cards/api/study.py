@@ -251,7 +251,7 @@ class OverrideSerializer(serializers.Serializer):
 )
 @api_view(["POST"])
 def study_override(request):
-    """ "I was right": count a typed answer graded wrong as correct (Good). The wrong review is
+    """Count a typed answer graded wrong as correct (Good): "I was right". The wrong review is
     undone and the answer recorded again, correct, marked self-graded. Replaying the same
     new_review_id returns the same body."""
     data = OverrideSerializer(data=request.data)

@@ -331,7 +331,7 @@ def rerate_review(*, user, review_id: uuid.UUID, rating: int, new_review_id: uui
 
 @transaction.atomic
 def override_review(*, user, review_id: uuid.UUID, new_review_id: uuid.UUID, now: datetime) -> AnswerOutcome:
-    """ "I was right": a typed answer graded wrong counts as correct (Good) because the student
+    """A typed answer graded wrong counts as correct (Good), "I was right", because the student
     says so. As a re-rating, the wrong review is undone and the answer recorded again, correct,
     from the same state at the same moment; the new review points at the one it overrides, so
     the log says whose judgement it was. Idempotent by `new_review_id`, and once per review."""

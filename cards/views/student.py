@@ -323,7 +323,7 @@ def rerate(request, course_id: int, deck_id: int):
 @login_required
 @require_POST
 def override(request, course_id: int, deck_id: int):
-    """ "I was right": the student counts a typed answer graded wrong as correct."""
+    """The student says "I was right": a typed answer graded wrong counts as correct."""
     place = _place(request, course_id, deck_id)
     review_id = _uuid_or_none(request.POST.get("review_id"))
     new_review_id = _uuid_or_none(request.POST.get("new_review_id"))
