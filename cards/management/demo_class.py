@@ -56,14 +56,21 @@ class ClassSeeded:
     quiz_attempts: int
 
 
+def class_usernames(size: int) -> list[str]:
+    """amara.demo, ben.demo, ... (past the list's end: amara2.demo, ...)."""
+    names = []
+    for i in range(size):
+        base, lap = CLASS_NAMES[i % len(CLASS_NAMES)], i // len(CLASS_NAMES)
+        names.append(f"{base}{lap + 1 if lap else ''}.demo")
+    return names
+
+
 def class_students(course: Course, size: int, *, rng: random.Random, also=()) -> list[Learner]:
     """The class: `also` (demo logins that study with it) and `size` more, enrolled, each with
     an ability, a diligence and a pace; no password (only the demo logins log in)."""
     User = get_user_model()
     users = list(also)
-    for i in range(size):
-        base, lap = CLASS_NAMES[i % len(CLASS_NAMES)], i // len(CLASS_NAMES)
-        name = f"{base}{lap + 1 if lap else ''}.demo"
+    for name in class_usernames(size):
         user, created = User.objects.get_or_create(username=name, defaults={"email": f"{name}@example.com"})
         if created:
             user.set_unusable_password()

@@ -5,6 +5,7 @@ the dashboards and the instructor pages show data; idempotent; the demo logins s
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cards.models import Attempt, Card, ClassStats, Course, Enrollment, Response, ReviewLog
+from cards.services.study import answer_card
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +98,14 @@ def test_class_size_zero_seeds_no_history(db):
     call_command("seed_demo", class_size=0, stdout=io.StringIO())
     assert not ReviewLog.objects.exists()
     assert Enrollment.objects.count() == 2
+
+
+def test_a_demo_made_before_the_class_gets_it_and_student1_keeps_its_own_history(db):
+    call_command("load_bank", "fixtures/baclofen/bank.json", verbosity=0)
+    call_command("seed_demo", class_size=0, stdout=io.StringIO())
+    student1 = get_user_model().objects.get(username="student1")
+    card = Card.objects.filter(user=student1, question__kind="flashcard").first()
+    answer_card(user=student1, card_id=card.pk, answer={"rating": 3}, review_id=uuid.uuid4(), now=timezone.now())
+    call_command("seed_demo", class_size=2, days=3, stdout=io.StringIO())
+    assert ReviewLog.objects.filter(user__username="amara.demo").exists()
+    assert ReviewLog.objects.filter(user=student1).count() == 1

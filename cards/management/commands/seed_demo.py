@@ -6,7 +6,8 @@ The class (cards.management.demo_class) is `--class-size` students who studied f
 days up to yesterday, student1 among them, and took a quiz in their first week, all through
 the real answer and quiz services; student2 has not studied yet (a first day to try). The
 class statistics are calculated once at the end. Idempotent: a second run finds the accounts,
-the enrolments and the class's reviews and changes nothing. `--class-size 0`: no class, no
+the enrolments and the class's reviews and changes nothing; a demo database made before the
+class gets it (a demo login that studied meanwhile keeps its own history). `--class-size 0`: no class, no
 history (the tests that want an empty course)."""
 
 import time
@@ -16,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from cards.management.demo_class import seed_class
+from cards.management.demo_class import class_usernames, seed_class
 from cards.models import ClassStats, Course, Deck, Profile, ReviewLog
 from cards.services import class_stats
 from cards.services.accounts import make_instructor
@@ -77,9 +78,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<10} {username:<12} {password}")
 
     def _class(self, course: Course, size: int, days: int, seed: int, *, also) -> None:
-        if ReviewLog.objects.filter(card__course=course).exists():
+        if ReviewLog.objects.filter(card__course=course, user__username__in=class_usernames(size)).exists():
             self.stdout.write("The class has studied already: its history is kept as it is.")
             return
+        # A demo login that has studied on its own (an older demo database) keeps its history.
+        also = [user for user in also if not ReviewLog.objects.filter(user=user, card__course=course).exists()]
         started = time.perf_counter()
         now = timezone.now()
         seeded = seed_class(course=course, size=size, days=days, seed=seed, now=now, also=also)
