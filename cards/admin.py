@@ -18,8 +18,12 @@ class QuestionAdmin(admin.ModelAdmin):
 
 @admin.register(ReviewLog)
 class ReviewLogAdmin(admin.ModelAdmin):
-    list_display = ("user", "card", "kind", "rating", "correct", "reviewed_at")
+    list_display = ("user", "card", "kind", "rating", "correct", "self_graded", "reviewed_at")
     list_filter = ("kind", "rating", "correct")
+
+    @admin.display(boolean=True, description="I was right")
+    def self_graded(self, obj) -> bool:
+        return obj.overrides_id is not None
 
     def has_change_permission(self, request, obj=None):
         return False  # the log is append-only

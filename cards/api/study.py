@@ -133,6 +133,12 @@ AnswerOut = inline_serializer(
         "score": serializers.FloatField(),
         "rating": serializers.IntegerField(),
         "correct_answer": serializers.CharField(),
+        "typo_of": serializers.CharField(
+            allow_null=True, help_text="Accepted with a typo: the answer as spelled (null otherwise)."
+        ),
+        "self_graded": serializers.BooleanField(
+            help_text='Counted as right because the student said so ("I was right").'
+        ),
         "correct_choices": serializers.ListField(child=serializers.IntegerField()),
         "explanation": serializers.CharField(allow_blank=True),
         "feedback": inline_serializer("ChoiceFeedback", FEEDBACK_FIELDS, many=True),
@@ -172,6 +178,8 @@ def answer_body(fb, *, replayed: bool) -> dict:
         "score": float(fb.log.score or 0.0),
         "rating": fb.log.rating,
         "correct_answer": fb.correct_answer,
+        "typo_of": fb.typo_of,
+        "self_graded": fb.overridden,
         "correct_choices": [r.choice.pk for r in fb.choices if r.choice.correct],
         "explanation": question.explanation,
         "feedback": [
@@ -229,6 +237,30 @@ def study_answer(request):
         fb = review_feedback(user=request.user, review_id=outcome.log.review_id, with_rerate=False)
     else:
         fb = fresh_feedback(outcome.card, list(outcome.choices), outcome.log)
+    return Response(answer_body(fb, replayed=outcome.replayed))
+
+
+class OverrideSerializer(serializers.Serializer):
+    review_id = serializers.UUIDField(help_text="The typed answer graded wrong.")
+    new_review_id = serializers.UUIDField(help_text="A fresh id for the review that counts it right (idempotency).")
+
+
+@extend_schema(
+    request=OverrideSerializer,
+    responses={200: AnswerOut, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+)
+@api_view(["POST"])
+def study_override(request):
+    """Count a typed answer graded wrong as correct (Good): "I was right". The wrong review is
+    undone and the answer recorded again, correct, marked self-graded. Replaying the same
+    new_review_id returns the same body."""
+    data = OverrideSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    v = data.validated_data
+    outcome = study_services.override_review(
+        user=request.user, review_id=v["review_id"], new_review_id=v["new_review_id"], now=timezone.now()
+    )
+    fb = review_feedback(user=request.user, review_id=outcome.log.review_id, with_rerate=False)
     return Response(answer_body(fb, replayed=outcome.replayed))
 
 

@@ -2,7 +2,18 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 import cards.converters  # noqa: F401 - registers the <id:...> path converter
-from cards.api import auth, bank_files, courses, decks, questions, quizzes, sources, study, taught_courses
+from cards.api import (
+    auth,
+    bank_files,
+    courses,
+    decks,
+    questions,
+    quizzes,
+    sources,
+    study,
+    suspended,
+    taught_courses,
+)
 
 app_name = "api"
 
@@ -16,6 +27,10 @@ urlpatterns = [
     path("study/next/", study.study_next, name="study_next"),
     path("study/answer/", study.study_answer, name="study_answer"),
     path("study/undo/", study.study_undo, name="study_undo"),
+    path("study/override/", study.study_override, name="study_override"),
+    path("study/suspended/", suspended.study_suspended, name="study_suspended"),
+    path("study/suspend/", suspended.study_suspend, name="study_suspend"),
+    path("study/unsuspend/", suspended.study_unsuspend, name="study_unsuspend"),
     path("stats/", study.stats, name="stats"),
     path("questions/", questions.questions, name="questions"),
     path("questions/<id:question_id>/", questions.question_detail, name="question_detail"),

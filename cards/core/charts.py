@@ -295,13 +295,14 @@ def data_table(
     value_format: Formatter = format_number,
 ) -> Markup:
     """The chart's data as an HTML table (label, value) for screen readers: hidden visually
-    with class "sr-only" unless `visible` (then class "chart-table"). None is "no data"; pass
-    `value_format=format_percent` for fractions."""
+    inside a `div.sr-only` unless `visible` (then class "chart-table"): a table ignores the
+    height and overflow that hide it, so on its own it kept its full height on the page.
+    None is "no data"; pass `value_format=format_percent` for fractions."""
     if len(headers) != 2:
         raise ValueError("headers: one for the labels, one for the values")
-    css = "chart-table" if visible else "sr-only"
     parts = [
-        f'<table class="{css}"><caption>{_esc(caption)}</caption>',
+        '<table class="chart-table">' if visible else '<div class="sr-only"><table>',
+        f"<caption>{_esc(caption)}</caption>",
         f'<thead><tr><th scope="col">{_esc(headers[0])}</th><th scope="col">{_esc(headers[1])}</th></tr></thead>',
         "<tbody>",
     ]
@@ -311,5 +312,5 @@ def data_table(
         parts.append(f'<tr><th scope="row">{_esc(label)}</th><td>{_esc(shown)}</td></tr>')
     if not points:
         parts.append(f'<tr><td colspan="2">{NO_DATA}</td></tr>')
-    parts.append("</tbody></table>")
+    parts.append("</tbody></table>" if visible else "</tbody></table></div>")
     return Markup("".join(parts))

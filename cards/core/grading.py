@@ -15,10 +15,13 @@ from rapidfuzz.distance import DamerauLevenshtein
 from cards.core.scheduling import Rating
 
 KINDS = ("flashcard", "single", "multiple", "truefalse", "short", "cloze")
+TYPED_KINDS = ("short", "cloze")  # answered by typing
 
-# A typed answer may carry one small typo only when the word is at least this long:
-# "baclofen" -> "baclofem" is a slip, "GABAB" -> "GABAA" is a different receptor.
-TYPO_MIN_LENGTH = 7
+# The one typo rule, for study, quizzes and the API alike (all grade through `grade`): a typed
+# answer may carry one slip (a wrong, missing, extra or swapped letter) in one word of at least
+# this many characters, and never in its digits: "central nervous sytem" and "baclofem" are
+# slips, "GABAA" for "GABAB" is a different receptor, "alpha1" for "alpha2" another subtype.
+TYPO_MIN_LENGTH = 6
 
 CLOZE_PATTERN = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 
@@ -158,16 +161,35 @@ def words(text: str) -> list[str]:
     return [w for w in (normalize(part) for part in text.split()) if w]
 
 
+def _digits(word: str) -> str:
+    return "".join(ch for ch in word if ch.isdigit())
+
+
 def _one_typo_apart(given: list[str], target: list[str]) -> bool:
-    """Same words but one, and that one a long word with a single slip (a wrong, missing,
-    extra or swapped letter). A short word like GABA-B gets no slack at all."""
+    """Same words but one, and that one a word of TYPO_MIN_LENGTH or more with a single slip
+    (a wrong, missing, extra or swapped letter) that leaves its digits alone. A short word
+    like GABA-B gets no slack at all."""
     if len(given) != len(target):
         return False
     differing = [(g, t) for g, t in zip(given, target, strict=True) if g != t]
     if len(differing) != 1:
         return False
     typed, wanted = differing[0]
-    return len(wanted) >= TYPO_MIN_LENGTH and DamerauLevenshtein.distance(typed, wanted) <= 1
+    return (
+        len(wanted) >= TYPO_MIN_LENGTH
+        and _digits(typed) == _digits(wanted)
+        and DamerauLevenshtein.distance(typed, wanted) <= 1
+    )
+
+
+def typo_of(text: str, accepted: tuple[str, ...]) -> str | None:
+    """The accepted answer that `text` is one slip away from (not equal to), or None: what
+    the typo note after an accepted answer shows, in study, quizzes and the API alike."""
+    given = normalize(text)
+    if not given or given in {normalize(a) for a in accepted}:
+        return None
+    given_words = words(text)
+    return next((a for a in accepted if normalize(a) and _one_typo_apart(given_words, words(a))), None)
 
 
 def match_typed(text: str, accepted: tuple[str, ...], other_terms: frozenset[str]) -> tuple[bool, bool]:
@@ -175,16 +197,12 @@ def match_typed(text: str, accepted: tuple[str, ...], other_terms: frozenset[str
     given = normalize(text)
     if not given:
         return False, False
-    targets = {normalize(a): a for a in accepted if normalize(a)}
+    targets = {normalize(a) for a in accepted if normalize(a)}
     if given in targets:
         return True, False
-    if given in {normalize(t) for t in other_terms} - targets.keys():
+    if given in {normalize(t) for t in other_terms} - targets:
         return False, False
-    given_words = words(text)
-    for answer in targets.values():
-        if _one_typo_apart(given_words, words(answer)):
-            return True, True
-    return False, False
+    return (True, True) if typo_of(text, accepted) else (False, False)
 
 
 def _rating_for(correct: bool, score: float) -> Rating:

@@ -1,5 +1,5 @@
 """The dashboard's aggregates in SQL, measured: a student's mastery per topic and weakest cards
-(both built on FSRS retrievability), true retention and leeches.
+(both built on FSRS retrievability), true retention and suspended cards.
 
 Through the ORM building and compiling each queryset cost more than running it, in-process
 for a typical student (2,500 reviews, 200 cards; best of 5 x 50): topic mastery 1.05 ms,
@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from django.db import connection
 
-from cards.core import scheduling
+from cards.core import grading, scheduling
 from cards.db.dialect import JSON_SQL, Statement, db_moment
 from cards.db.done_today import live_review
 
@@ -41,11 +41,15 @@ _TRUE_RETENTION = """
     FROM cards_reviewlog r
     WHERE r.user_id = %(user)s AND r.reviewed_at >= %(since)s AND {state_before} = 2 AND {live}
 """
-_LEECHES = """
-    SELECT c.id AS card_id, q.prompt AS prompt, c.lapses AS lapses
-    FROM cards_card c JOIN cards_question q ON q.id = c.question_id
-    WHERE c.user_id = %(user)s AND c.leech
-    ORDER BY c.lapses DESC, c.id
+# Every suspended card: leeches (suspended by the scheduler) and cards the student suspended.
+_SUSPENDED = """
+    SELECT c.id AS card_id, q.prompt AS prompt, q.kind AS kind, c.cloze AS cloze, c.lapses AS lapses,
+           c.leech AS leech, c.course_id AS course_id, c.deck_id AS deck_id, d.title AS deck_title
+    FROM cards_card c
+    JOIN cards_question q ON q.id = c.question_id
+    JOIN cards_deck d ON d.id = c.deck_id
+    WHERE c.user_id = %(user)s AND c.suspended
+    ORDER BY d.title, c.deck_id, c.course_id, c.leech DESC, c.lapses DESC, c.id
 """
 _TOPIC_MASTERY = """
     SELECT t.slug AS slug, t.name AS name, AVG({recall}) AS mastery, COUNT(*) AS cards
@@ -71,7 +75,7 @@ def _sql(vendor: str) -> dict[str, str]:
         "mastery": _TOPIC_MASTERY.format(recall=recall, studyable=_STUDYABLE),
         "weakest": _WEAKEST.format(recall=recall, studyable=_STUDYABLE),
         "retention": _TRUE_RETENTION.format(state_before=JSON_SQL[vendor]["state_before"], live=live_review()),
-        "leeches": _LEECHES,
+        "suspended": _SUSPENDED,
     }
 
 
@@ -89,23 +93,36 @@ def true_retention(**kwargs) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class Leech:
+class SuspendedCard:
+    """A card out of the student's reviews: a leech, or one they suspended themselves."""
+
     card_id: int
     prompt: str
+    kind: str
+    cloze: int
     lapses: int
+    leech: bool
+    course_id: int
+    deck_id: int
+    deck_title: str
+
+    @property
+    def shown(self) -> str:
+        """The card's front as the study page shows it (a cloze card: its own blank hidden)."""
+        return grading.cloze_front(self.prompt, self.cloze) if self.kind == "cloze" else self.prompt
 
 
-def leeches_statement(*, user_id: int) -> Statement:
-    """The student's leeches (suspended after too many lapses), most lapses first."""
+def suspended_statement(*, user_id: int) -> Statement:
+    """The student's suspended cards, by deck, leeches first, most lapses first."""
 
-    def listed(rows: list[dict]) -> list[Leech]:
-        return [Leech(r["card_id"], r["prompt"], r["lapses"]) for r in rows]
+    def listed(rows: list[dict]) -> list[SuspendedCard]:
+        return [SuspendedCard(**{**r, "leech": bool(r["leech"])}) for r in rows]
 
-    return Statement(_sql(connection.vendor)["leeches"], {"user": user_id}, listed)
+    return Statement(_sql(connection.vendor)["suspended"], {"user": user_id}, listed)
 
 
-def leeches(**kwargs) -> list[Leech]:
-    return leeches_statement(**kwargs).run()
+def suspended(**kwargs) -> list[SuspendedCard]:
+    return suspended_statement(**kwargs).run()
 
 
 def topic_mastery_statement(*, user_id: int, now: datetime) -> Statement:

@@ -105,6 +105,11 @@ class ReviewLog(models.Model):
     card = models.ForeignKey(Card, related_name="logs", on_delete=models.PROTECT, db_index=False)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REVIEW)
     undoes = models.OneToOneField("self", null=True, blank=True, related_name="undone_by", on_delete=models.PROTECT)
+    # "I was right": a typed answer graded wrong that the student claimed right. The wrong
+    # review is undone (an undo row) and this review, correct, points at it; the scheduler
+    # takes it as any correct answer. A plain foreign key: a unique one would make SQLite
+    # rebuild the table, dropping the append-only trigger (migration 0015).
+    overrides = models.ForeignKey("self", null=True, blank=True, related_name="overridden_by", on_delete=models.PROTECT)
     review_id = models.UUIDField(default=uuid.uuid4)
     question_revision = models.PositiveIntegerField()
     rating = models.PositiveSmallIntegerField(null=True, blank=True)

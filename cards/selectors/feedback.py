@@ -29,6 +29,13 @@ class Feedback:
     undone: bool
     interval_label: str
     rerate_options: list  # [(Outcome)] for Hard/Good/Easy after a correct answer, else []
+    typo_of: str | None = None  # accepted with a typo: the answer as spelled (see typo_correction)
+    overridden: bool = False  # counted as right because the student said so ("I was right")
+
+    @property
+    def can_override(self) -> bool:
+        """A typed answer graded wrong may be claimed right once ("I was right")."""
+        return self.question.kind in grading.TYPED_KINDS and not self.log.correct and not self.undone
 
     @property
     def given_text(self) -> str:
@@ -48,6 +55,17 @@ def correct_answer_text(question: Question, choices: list[Choice], cloze: int) -
         deletion = grading.cloze_deletions(question.prompt).get(cloze)
         return deletion[0] if deletion else ""
     return "; ".join(c.text for c in choices if c.correct)
+
+
+def typo_correction(question: Question, cloze: int, text: str, *, correct: bool) -> str | None:
+    """The note under an accepted typed answer with a slip: the accepted answer as spelled
+    (core.grading.typo_of), the same in study, quizzes and the API."""
+    if not correct or question.kind not in grading.TYPED_KINDS:
+        return None
+    spec = grading.QuestionSpec(
+        kind=question.kind, prompt=question.prompt, cloze=cloze, **grading.spec_answers(question.answers)
+    )
+    return grading.typo_of(text, grading.accepted_answers(spec))
 
 
 def review_feedback(*, user, review_id, with_rerate: bool = True) -> Feedback | None:
@@ -93,4 +111,6 @@ def _feedback(log, card, choices, *, undone: bool, with_rerate: bool) -> Feedbac
         undone=undone,
         interval_label=scheduling.format_interval(state_after.due - log.reviewed_at),
         rerate_options=rerate,
+        typo_of=typo_correction(question, card.cloze, str(log.answer.get("text", "")), correct=bool(log.correct)),
+        overridden=log.overrides_id is not None,
     )

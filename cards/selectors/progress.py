@@ -1,6 +1,6 @@
 """A student's progress, as the dashboard and the API's stats read it. Every read is a
 statement of cards.db (the days of the charts and the streak: cards.db.days; mastery, weakest
-items, retention, leeches: cards.db.progress; today's counts: cards.db.queue), measured there;
+items, retention, suspended cards: cards.db.progress; today's counts: cards.db.queue), measured there;
 this module is their one door for views and the API. The dashboard's statements go together
 (`dashboard`): one round trip on PostgreSQL."""
 
@@ -13,17 +13,17 @@ from cards.db import days, progress
 from cards.db import queue as queue_counts
 from cards.db.days import STREAK_WINDOWS, due_per_day, reviews_per_day, streak, study_days
 from cards.db.dialect import run_together
-from cards.db.progress import Leech, WeakItem, leeches, topic_mastery, true_retention, weakest_items
+from cards.db.progress import SuspendedCard, WeakItem, suspended, topic_mastery, true_retention, weakest_items
 from cards.selectors.study import Today, today_from
 
 __all__ = [
     "STREAK_WINDOWS",
-    "Leech",
+    "SuspendedCard",
     "WeakItem",
     "due_per_day",
-    "leeches",
     "reviews_per_day",
     "streak",
+    "suspended",
     "study_days",
     "topic_mastery",
     "true_retention",
@@ -41,7 +41,7 @@ class Dashboard:
     mastery: list[tuple]
     streak: int
     weakest: list[WeakItem]
-    leeches: list[Leech]
+    suspended: list[SuspendedCard]  # leeches and cards the student suspended
 
 
 def dashboard(
@@ -61,9 +61,9 @@ def dashboard(
         progress.topic_mastery_statement(user_id=user_id, now=now),
         days.streak_statement(user_id=user_id, tz_name=tz_name, now=now),
         progress.weakest_items_statement(user_id=user_id, now=now),
-        progress.leeches_statement(user_id=user_id),
+        progress.suspended_statement(user_id=user_id),
     ]
-    by_deck, done, due, history, (recalled, reviewed), mastery, run, weakest, leech_list = run_together(statements)
+    by_deck, done, due, history, (recalled, reviewed), mastery, run, weakest, suspended_cards = run_together(statements)
     if run is None:  # the run goes back further than the first window
         run = streak(user_id=user_id, tz_name=tz_name, now=now, start=1)
     return Dashboard(
@@ -75,5 +75,5 @@ def dashboard(
         mastery=mastery,
         streak=run,
         weakest=weakest,
-        leeches=leech_list,
+        suspended=suspended_cards,
     )

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import Count, Q
 
 from cards.models import Attempt, Choice, Question, Quiz, Response
-from cards.selectors.feedback import correct_answer_text
+from cards.selectors.feedback import correct_answer_text, typo_correction
 
 
 def reveal_allowed(option: str, *, attempt, now: datetime) -> bool:
@@ -65,6 +65,7 @@ class AttemptItem:
     show_correct: bool
     show_explanation: bool
     correct_answer: str
+    typo_of: str | None = None  # accepted with a typo (shown with the correct answer only)
 
     @property
     def picked(self) -> set:
@@ -93,6 +94,7 @@ def attempt_items(attempt, *, now: datetime) -> list[AttemptItem]:
         ordered = [by_id[cid] for cid in order if cid in by_id]
         response = responses.get(qid)
         answered = response is not None
+        cloze = 1 if question.kind == "cloze" else 0
         show_correct = reveal_allowed(quiz.show_correct, attempt=attempt, now=now) and (
             attempt.is_submitted or answered
         )
@@ -107,9 +109,10 @@ def attempt_items(attempt, *, now: datetime) -> list[AttemptItem]:
                 response=response,
                 show_correct=show_correct,
                 show_explanation=show_explanation,
-                correct_answer=correct_answer_text(question, ordered, 1 if question.kind == "cloze" else 0)
-                if show_correct
-                else "",
+                correct_answer=correct_answer_text(question, ordered, cloze) if show_correct else "",
+                typo_of=typo_correction(question, cloze, str(response.answer.get("text", "")), correct=response.correct)
+                if show_correct and answered
+                else None,
             )
         )
     return items

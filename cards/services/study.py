@@ -191,6 +191,7 @@ def _record(
     now: datetime,
     review_id: uuid.UUID,
     response_ms: int | None,
+    overrides: ReviewLog | None = None,
 ) -> AnswerOutcome:
     before = card_state(card)
     outcome = scheduling.review(before, rating, now, card.course.scheduler_settings(retention), card_id=card.pk)
@@ -214,6 +215,7 @@ def _record(
         reviewed_at=now,
         state_before=before.to_json(),
         state_after=outcome.state.to_json(),
+        overrides=overrides,
     )
     try:
         append_review(log)
@@ -271,29 +273,31 @@ def undo_last_review(*, user, now: datetime) -> ReviewLog:
         raise AnswerRejected("That review was already undone.", code="nothing_to_undo") from exc
 
 
-@transaction.atomic
-def rerate_review(*, user, review_id: uuid.UUID, rating: int, new_review_id: uuid.UUID, now: datetime) -> AnswerOutcome:
-    """After a correct answer, the student says it was Hard or Easy rather than Good.
+def _replayed(*, user, review_id: uuid.UUID) -> AnswerOutcome | None:
+    replay = ReviewLog.objects.filter(user=user, review_id=review_id).select_related("card").first()
+    return None if replay is None else AnswerOutcome(card=replay.card, log=replay, replayed=True)
 
-    The first review is undone and the card rescheduled from the same starting state at the
-    same moment, with the chosen rating; both steps are appended to the log.
-    """
-    replay = ReviewLog.objects.filter(user=user, review_id=new_review_id).select_related("card").first()
-    if replay is not None:
-        return AnswerOutcome(card=replay.card, log=replay, replayed=True)
-    original = ReviewLog.objects.filter(user=user, review_id=review_id, kind=ReviewLog.Kind.REVIEW).first()
+
+def _original(*, user, review_id: uuid.UUID) -> ReviewLog:
+    original = (
+        ReviewLog.objects.filter(user=user, review_id=review_id, kind=ReviewLog.Kind.REVIEW)
+        .select_related("card__question")
+        .first()
+    )
     if original is None:
         raise NotFound("No such review.", code="review_not_found")
-    if not original.correct:
-        raise AnswerRejected("Only a correct answer can be re-rated.", code="not_correct")
-    if rating not in (Rating.HARD, Rating.GOOD, Rating.EASY):
-        raise InvalidInput("Choose Hard, Good or Easy.", code="invalid_rating", field="rating")
+    return original
+
+
+def _redo(
+    *, user, original: ReviewLog, rating: Rating, new_review_id: uuid.UUID, now: datetime, conflict: str, **changes
+) -> AnswerOutcome:
+    """Undo `original` and record it again from the same starting state at the same moment,
+    with `rating` (and `changes`: correct, score, overrides); both steps appended to the log."""
     card = _locked_card(user=user, card_id=original.card_id)
     latest = _last_review(user=user, for_update_card=card.pk)
     if latest.pk != original.pk:
-        raise AnswerRejected("This card was answered again since; the rating stays.", code="conflict")
-    if original.rating == rating:
-        return AnswerOutcome(card=card, log=original, replayed=True)
+        raise AnswerRejected(conflict, code="conflict")
     _restore(card, original, now=now)
     return _record(
         card=card,
@@ -301,10 +305,70 @@ def rerate_review(*, user, review_id: uuid.UUID, rating: int, new_review_id: uui
         answer=original.answer,
         correct=True,
         score=original.score or 1.0,
-        rating=Rating(rating),
+        rating=rating,
         now=original.reviewed_at,
         review_id=new_review_id,
         response_ms=original.response_ms,
+        **changes,
+    )
+
+
+@transaction.atomic
+def rerate_review(*, user, review_id: uuid.UUID, rating: int, new_review_id: uuid.UUID, now: datetime) -> AnswerOutcome:
+    """After a correct answer, the student says it was Hard or Easy rather than Good.
+
+    The first review is undone and the card rescheduled from the same starting state at the
+    same moment, with the chosen rating; both steps are appended to the log.
+    """
+    replay = _replayed(user=user, review_id=new_review_id)
+    if replay is not None:
+        return replay
+    original = _original(user=user, review_id=review_id)
+    if not original.correct:
+        raise AnswerRejected("Only a correct answer can be re-rated.", code="not_correct")
+    if rating not in (Rating.HARD, Rating.GOOD, Rating.EASY):
+        raise InvalidInput("Choose Hard, Good or Easy.", code="invalid_rating", field="rating")
+    if original.rating == rating:
+        latest = _last_review(user=user, for_update_card=original.card_id)
+        if latest.pk != original.pk:
+            raise AnswerRejected("This card was answered again since; the rating stays.", code="conflict")
+        return AnswerOutcome(card=original.card, log=original, replayed=True)
+    return _redo(
+        user=user,
+        original=original,
+        rating=Rating(rating),
+        new_review_id=new_review_id,
+        now=now,
+        conflict="This card was answered again since; the rating stays.",
+        overrides=original.overrides if original.overrides_id else None,  # a re-rated "I was right" stays one
+    )
+
+
+@transaction.atomic
+def override_review(*, user, review_id: uuid.UUID, new_review_id: uuid.UUID, now: datetime) -> AnswerOutcome:
+    """A typed answer graded wrong counts as correct (Good), "I was right", because the student
+    says so. As a re-rating, the wrong review is undone and the answer recorded again, correct,
+    from the same state at the same moment; the new review points at the one it overrides, so
+    the log says whose judgement it was. Idempotent by `new_review_id`, and once per review."""
+    replay = _replayed(user=user, review_id=new_review_id)
+    if replay is not None:
+        return replay
+    original = _original(user=user, review_id=review_id)
+    if original.card.question.kind not in grading.TYPED_KINDS:
+        raise AnswerRejected("Only a typed answer can be claimed right.", code="not_typed")
+    if original.correct:
+        raise AnswerRejected("This answer was already counted right.", code="already_correct")
+    done = ReviewLog.objects.filter(overrides=original).select_related("card").first()
+    if done is not None:  # claimed already (another tab, another review id)
+        return AnswerOutcome(card=done.card, log=done, replayed=True)
+    return _redo(
+        user=user,
+        original=original,
+        rating=Rating.GOOD,
+        new_review_id=new_review_id,
+        now=now,
+        conflict="This card was answered again since; the answer stays as graded.",
+        overrides=original,
     )
 
 

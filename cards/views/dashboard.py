@@ -60,6 +60,6 @@ def dashboard(request):
         "mastery_chart": charts.percent_bars(mastery_rows, title="Mastery per topic") if mastery_rows else "",
         "mastery": mastery,
         "weakest": board.weakest,
-        "leeches": board.leeches,
+        "suspended": board.suspended,
     }
     return render(request, "cards/student/dashboard.html", context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from cards.forms import JoinCourseForm, ReportForm, SignUpForm
 from cards.permissions import is_instructor, student_course_and_deck
 from cards.selectors.feedback import fresh_feedback, review_feedback
 from cards.selectors.progress import streak
+from cards.selectors.progress import suspended as suspended_cards
 from cards.selectors.study import (
     StudyPlace,
     card_for_reveal,
@@ -72,6 +74,7 @@ def study_home(request):
     home = study_decks(user=request.user, now=now, day_start=day_start, day_end=day_end)
     context = {
         "rows": home.rows,
+        "suspended": Counter((c.course_id, c.deck_id) for c in suspended_cards(user_id=request.user.pk)),
         "done_today": home.done_today,
         "streak": streak(user_id=request.user.pk, tz_name=tz, now=now),
         "join_form": JoinCourseForm(),
@@ -328,6 +331,27 @@ def rerate(request, course_id: int, deck_id: int):
     return _next_card_response(request, place, notice=_rated(outcome))
 
 
+@login_required
+@require_POST
+def override(request, course_id: int, deck_id: int):
+    """The student says "I was right": a typed answer graded wrong counts as correct."""
+    place = _place(request, course_id, deck_id)
+    review_id = _uuid_or_none(request.POST.get("review_id"))
+    new_review_id = _uuid_or_none(request.POST.get("new_review_id"))
+    if review_id is None or new_review_id is None:
+        return _next_card_response(request, place, notice="The form was incomplete.", level="error")
+    try:
+        outcome = study_services.override_review(
+            user=request.user, review_id=review_id, new_review_id=new_review_id, now=timezone.now()
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        return _next_card_response(request, place, notice=exc.message, level="error")
+    interval = scheduling.format_interval(outcome.card.due - outcome.log.reviewed_at)
+    return _next_card_response(request, place, notice=f"Counted as right, as you said: next in {interval}.")
+
+
 MESSAGE_LEVELS = {"success": messages.SUCCESS, "warning": messages.WARNING, "error": messages.ERROR}
 
 
@@ -420,11 +444,27 @@ def _safe_next(request) -> str:
 
 
 @login_required
+@require_GET
+def suspended_list(request, course_id: int, deck_id: int):
+    """The deck's cards out of the student's reviews (suspended by them, or leeches), each
+    with its way back."""
+    place = _place(request, course_id, deck_id)
+    cards = [
+        c
+        for c in suspended_cards(user_id=request.user.pk)
+        if (c.course_id, c.deck_id) == (place.course.pk, place.deck.pk)
+    ]
+    return render(request, "cards/student/suspended.html", {"course": place.course, "deck": place.deck, "cards": cards})
+
+
+@login_required
 @require_POST
 def unsuspend(request, card_id: int):
+    """Put one of the student's suspended cards back into their reviews; back to the list it
+    was unsuspended from (`next`), or to the dashboard."""
     try:
         study_services.set_card_suspended(user=request.user, card_id=card_id, suspended=False)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     messages.success(request, "Card back in your reviews.")
-    return redirect("cards:dashboard")
+    return redirect(_safe_next(request) or "cards:dashboard")

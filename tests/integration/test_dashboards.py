@@ -69,7 +69,7 @@ def test_dashboard_query_count_does_not_grow_with_history(django_assert_num_quer
     study_all(student, days=6)
     # the session with its user and their time zone (one query), today's counts as /study/
     # reads them (every deck's counts with its course's limits, today's done: two), due per
-    # day, reviews per day, retention, topic cards, streak days, weakest cards, leeches (the
+    # day, reviews per day, retention, topic cards, streak days, weakest cards, suspended cards (the
     # nav's permission lookups of the first request are remembered)
     with django_assert_num_queries(10):
         response = student_client.get(reverse("cards:dashboard"))
@@ -227,7 +227,7 @@ def test_weakest_items_show_a_learning_card_as_learning_not_100_percent(student,
     lapsed, reviewed = _just_lapsed_and_one_in_review(student, now)
     with time_machine.travel(now, tick=False):
         html = student_client.get(reverse("cards:dashboard")).content.decode()
-    weakest = html[html.index("<h2>Weakest items</h2>") : html.index("<h2>Leeches</h2>")]
+    weakest = html[html.index("<h2>Weakest items</h2>") : html.index("<h2>Suspended cards</h2>")]
     rows = weakest.split("<tr>")[2:]
     assert len(rows) == 2
     assert lapsed.question.prompt[:30] in rows[0] and ">learning<" in rows[0]
@@ -283,6 +283,6 @@ def test_the_dashboards_reads_sent_together_are_each_read_alone():
     assert (board.recalled, board.reviewed) == progress.true_retention(user_id=user.pk, since=now - timedelta(days=30))
     assert board.mastery == progress.topic_mastery(user_id=user.pk, now=now)
     assert board.weakest == progress.weakest_items(user_id=user.pk, now=now)
-    assert board.leeches == progress.leeches(user_id=user.pk)
+    assert board.suspended == progress.suspended(user_id=user.pk)
     since = end - timedelta(days=91)
     assert board.history == progress.reviews_per_day(user_id=user.pk, tz_name="UTC", since=since, until=end)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cards.selectors.cohort import quiz_attempt_count
-from cards.selectors.progress import leeches, true_retention
+from cards.selectors.progress import suspended, true_retention
 from cards.selectors.study import studyable_cards
 from tests.factories import AttemptFactory, CardFactory, ReviewLogFactory
 
@@ -14,7 +14,7 @@ from tests.factories import AttemptFactory, CardFactory, ReviewLogFactory
 def test_a_card_and_its_reviews_are_read_as_the_product_reads_them(db):
     card = CardFactory(lapses=9, leech=True, suspended=True)
     assert not studyable_cards(card.user_id).exists()  # suspended as a leech
-    assert [leech.card_id for leech in leeches(user_id=card.user_id)] == [card.pk]
+    assert [(c.card_id, c.leech) for c in suspended(user_id=card.user_id)] == [(card.pk, True)]
     fresh = CardFactory(user=card.user)
     assert list(studyable_cards(card.user_id)) == [fresh]
     ReviewLogFactory(card=fresh)

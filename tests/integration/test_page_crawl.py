@@ -3,7 +3,7 @@ error and without template syntax in its HTML: a `{{ name }}` that Jinja2's debu
 printed (the layout's `{{ scripts }}` once leaked above every study page's header this way), a
 `{%` or `{#` that a template failed to parse as a tag or comment.
 
-Demo-like data: the baclofen bank and the demo course (seed_demo), a student with reviews, a
+Demo-like data: the baclofen bank and the demo course (seed_demo, with a small class), a student with reviews, a
 practice quiz in progress and one submitted, a reported question and class statistics, so that
 the pages show their tables and panels rather than their empty states."""
 
@@ -22,7 +22,7 @@ from django.test import Client, override_settings
 from django.urls import Resolver404, resolve, reverse
 from django.views import defaults
 
-from cards.models import Card, Course, Deck
+from cards.models import Card, ClassStats, Course, Deck
 from tests.answers import card_answer
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,8 @@ def debug_site():
 @pytest.fixture
 def demo(db):
     call_command("load_bank", "fixtures/baclofen/bank.json", verbosity=0)
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # A small class (the default 36 students take seconds): pages with the class's data.
+    call_command("seed_demo", class_size=3, days=5, stdout=open("/dev/null", "w"))  # noqa: SIM115
     User = get_user_model()
     return {
         "course": Course.objects.get(join_code="BACLOFEN"),
@@ -170,6 +171,8 @@ def test_every_page_an_instructor_reaches_renders_cleanly(demo, debug_site):
     client = Client()
     client.force_login(demo["instructor"])
     analytics = reverse("cards:course_analytics", args=[course.pk])
+    assert "No class statistics yet" not in assert_clean(analytics, client.get(analytics))  # seed_demo's
+    ClassStats.objects.filter(course=course).delete()
     assert "No class statistics yet" in assert_clean(analytics, client.get(analytics))
     client.post(reverse("cards:refresh_analytics", args=[course.pk]))
     pages = crawl(client)

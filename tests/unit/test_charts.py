@@ -232,8 +232,11 @@ def test_data_table_is_screen_reader_only_by_default():
     markup = data_table(
         [("2026-03-01", 12), ("2026-03-02", None)], caption="Reviews per day", headers=("Day", "Reviews")
     )
-    table = _parse(markup)
-    assert table.get("class") == "sr-only"
+    wrapper = _parse(markup)
+    # The wrapper hides it: a table ignores the height and overflow that would (issue 17, item 12).
+    assert (wrapper.tag, wrapper.get("class")) == ("div", "sr-only")
+    table = wrapper.find("table")
+    assert table.get("class") is None
     assert table.find("caption").text == "Reviews per day"
     assert [th.text for th in table.findall("thead/tr/th")] == ["Day", "Reviews"]
     assert [th.get("scope") for th in table.findall("thead/tr/th")] == ["col", "col"]
@@ -253,7 +256,7 @@ def test_data_table_visible_formatted_and_escaped():
 
 
 def test_data_table_empty_and_bad_headers():
-    table = _parse(data_table([], caption="Reviews", headers=("Day", "Reviews")))
+    table = _parse(data_table([], caption="Reviews", headers=("Day", "Reviews"))).find("table")
     assert table.find("tbody/tr/td").text == "No data"
     with pytest.raises(ValueError, match="headers"):
         data_table([], caption="Reviews", headers=("Day",))

@@ -11,6 +11,7 @@ from cards.core.grading import (
     grade,
     multiple_score,
     normalize,
+    typo_of,
 )
 from cards.core.scheduling import Rating
 
@@ -201,3 +202,38 @@ def test_a_typo_in_the_long_word_of_a_phrase_is_accepted():
 def test_two_words_each_with_a_typo_are_wrong():
     spec = QuestionSpec(kind="short", answers=("skeletal muscle relaxant",))
     assert not grade(spec, {"text": "skeletel muscle relaxent"}).correct
+
+
+# --- the one typo rule and its note (issue 17, item 9) ----------------------------------
+
+
+def test_a_slip_in_a_six_letter_word_of_a_phrase_is_accepted_as_a_typo():
+    spec = QuestionSpec(kind="short", answers=("central nervous system",))
+    result = grade(spec, {"text": "central nervous sytem"})
+    assert (result.correct, result.typo) == (True, True)
+
+
+def test_a_slip_in_a_digit_is_another_subtype_not_a_typo():
+    spec = QuestionSpec(kind="short", answers=("alpha-2 receptor",))
+    assert not grade(spec, {"text": "alpha-1 receptor"}).correct
+    assert grade(spec, {"text": "alpha-2 receptr"}).typo
+
+
+def test_typo_of_names_the_accepted_spelling_and_nothing_for_an_exact_answer():
+    accepted = ("skeletal muscle relaxant", "muscle relaxant")
+    assert typo_of("skeletal muscle relaxent", accepted) == "skeletal muscle relaxant"
+    assert typo_of("Skeletal-muscle relaxant!", accepted) is None  # spacing and case are not typos
+    assert typo_of("muscle relaxent", accepted) == "muscle relaxant"
+    assert typo_of("something else", accepted) is None
+
+
+def test_a_cloze_alternative_is_accepted_without_a_typo_note():
+    spec = QuestionSpec(
+        kind="cloze",
+        prompt="Baclofen acts in the {{c1::central nervous system}}.",
+        cloze=1,
+        alternatives=((1, ("CNS",)),),
+    )
+    assert (grade(spec, {"text": "CNS"}).correct, grade(spec, {"text": "CNS"}).typo) == (True, False)
+    assert grade(spec, {"text": "central nervous sytem"}).typo
+    assert not grade(spec, {"text": "PNS"}).correct

@@ -29,7 +29,9 @@
     var p = panel();
     if (!p) return;
     // The main action first; never a rating button, which Space or Enter would then press.
-    var focusable = p.querySelector("#answer-text") || p.querySelector("#reveal") || p.querySelector("#next") ||
+    // After an answer, the verdict: focusing "Next card" at the bottom would scroll the
+    // verdict out of view (Space and Enter still go on from the verdict: see keydown).
+    var focusable = p.querySelector("#answer-text") || p.querySelector("#reveal") || p.querySelector("#verdict") ||
       p.querySelector("#answer-region");
     if (focusable) focusable.focus({ preventScroll: false });
   });
