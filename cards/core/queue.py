@@ -83,7 +83,7 @@ def mixed_new_order(cards: list[NewCard], *, seed: int) -> list[NewCard]:
     interleaved": topics taken in turn, within a topic the kinds in turn, each pick random
     (seeded, so a student's order is stable), and never two cards of one fact in a row
     (a card whose fact is the previous card's waits for the next card that differs)."""
-    rng = random.Random(seed)  # noqa: S311 - an order, not a secret
+    rng = random.Random(seed)  # noqa: S311  # nosec B311 - an order, not a secret
     by_topic: dict[object, dict[str, list[NewCard]]] = {}
     for card in cards:
         by_topic.setdefault(card.topic, {}).setdefault(card.kind, []).append(card)
