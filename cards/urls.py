@@ -1,7 +1,7 @@
 from django.urls import path
 
 import cards.converters  # noqa: F401 - registers the <id:...> path converter
-from cards.views import accounts, analytics, dashboard, instructor, quizzes, student
+from cards.views import accounts, analytics, dashboard, instructor, notes, quizzes, student
 
 app_name = "cards"
 
@@ -27,6 +27,8 @@ urlpatterns = [
     path("attempts/<id:attempt_id>/answer/", quizzes.attempt_answer, name="attempt_answer"),
     path("attempts/<id:attempt_id>/submit/", quizzes.attempt_submit, name="attempt_submit"),
     path("attempts/<id:attempt_id>/result/", quizzes.attempt_result, name="attempt_result"),
+    path("notes/", notes.notes, name="notes"),
+    path("notes/questions/<id:question_id>/", notes.question_note, name="question_note"),
     # instructors
     path("teach/", instructor.teach_home, name="teach_home"),
     path("teach/courses/new/", instructor.course_new, name="course_new"),

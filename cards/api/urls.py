@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 import cards.converters  # noqa: F401 - registers the <id:...> path converter
-from cards.api import auth, courses, questions, quizzes, study
+from cards.api import auth, courses, notes, questions, quizzes, study
 
 app_name = "api"
 
@@ -26,5 +26,7 @@ urlpatterns = [
     path("attempts/<id:attempt_id>/answer/", quizzes.attempt_answer, name="attempt_answer"),
     path("attempts/<id:attempt_id>/submit/", quizzes.attempt_submit, name="attempt_submit"),
     path("courses/<id:course_id>/item-analysis/", quizzes.item_analysis, name="item_analysis"),
+    path("notes/", notes.notes, name="notes"),
+    path("notes/<id:note_id>/", notes.note_detail, name="note_detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

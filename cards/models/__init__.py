@@ -1,3 +1,4 @@
+from cards.models.blocks import QuestionNote
 from cards.models.content import (
     Choice,
     Deck,
@@ -28,6 +29,7 @@ __all__ = [
     "Passage",
     "Profile",
     "Question",
+    "QuestionNote",
     "QuestionReport",
     "QuestionRevision",
     "ReviewLog",

@@ -16,6 +16,7 @@ from django.urls import get_resolver, reverse
 from cards.models import Card, QuestionReport
 from cards.services import quizzes as quiz_services
 from cards.services.authoring import source_create
+from cards.services.notes import note_save
 from cards.services.study import answer_card
 
 ROLES = ("anonymous", "student", "other_student", "instructor", "other_instructor")
@@ -61,6 +62,8 @@ MATRIX = {
     "cards:attempt_answer": ("POST", lambda o: [o["attempt"].pk], OWN),
     "cards:attempt_submit": ("POST", lambda o: [o["attempt"].pk], OWN),
     "cards:attempt_result": ("GET", lambda o: [o["attempt"].pk], OWN),
+    "cards:notes": ("GET", lambda o: [], ANY_USER),
+    "cards:question_note": ("GET", lambda o: [o["question"].pk], COURSE),
     # instructor pages
     "cards:teach_home": ("GET", lambda o: [], TEACH),
     "cards:course_new": ("GET", lambda o: [], TEACH),
@@ -111,6 +114,8 @@ MATRIX = {
     "api:attempt_detail": ("GET", lambda o: [o["attempt"].pk], OWN),
     "api:attempt_answer": ("POST", lambda o: [o["attempt"].pk], OWN),
     "api:attempt_submit": ("POST", lambda o: [o["attempt"].pk], OWN),
+    "api:notes": ("GET", lambda o: [], ANY_USER),
+    "api:note_detail": ("GET", lambda o: [o["note"].pk], OWN),
     "api:item_analysis": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
 }
 # Bodies that make a POST reach its permission check rather than stop at validation.
@@ -161,7 +166,9 @@ def objects(student, other_student, instructor, course, deck):
     report = QuestionReport.objects.create(question=question, revision=1, reporter=student, comment="typo")
     quiz = quiz_services.quiz_create(course=course, created_by=instructor, title="Q", num_questions=2)
     attempt = quiz_services.attempt_start(user=student, quiz=quiz, now=datetime.now(UTC))
+    note = note_save(user=student, question_id=question.pk, flagged=True, text="mine", now=datetime.now(UTC))
     return {
+        "note": note,
         "course": course,
         "deck": deck,
         "question": question,
