@@ -50,6 +50,7 @@ def note_body(note: QuestionNote) -> dict:
 
 @extend_schema(
     methods=["GET"],
+    operation_id="notes_list",
     responses={200: paginated("Notes", inline_serializer("Note", NOTE_FIELDS, many=True))},
 )
 @extend_schema(
@@ -71,7 +72,7 @@ def notes(request):
     return Response(note_body(note), status=201)
 
 
-@extend_schema(methods=["GET"], responses={200: NoteOut, 404: ErrorSerializer})
+@extend_schema(methods=["GET"], operation_id="note_retrieve", responses={200: NoteOut, 404: ErrorSerializer})
 @extend_schema(
     methods=["PATCH"],
     request=NoteChangeSerializer,
