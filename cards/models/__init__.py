@@ -1,4 +1,4 @@
-from cards.models.blocks import QuestionNote
+from cards.models.blocks import Block, BlockAnswer, QuestionNote
 from cards.models.content import (
     Choice,
     Deck,
@@ -17,6 +17,8 @@ from cards.models.stats import ClassStats, StudentStats
 from cards.models.study import Card, ReviewLog, ReviewLogIsAppendOnly
 
 __all__ = [
+    "Block",
+    "BlockAnswer",
     "Attempt",
     "Quiz",
     "Response",
