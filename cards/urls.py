@@ -1,7 +1,7 @@
 from django.urls import path
 
 import cards.converters  # noqa: F401 - registers the <id:...> path converter
-from cards.views import accounts, analytics, dashboard, instructor, notes, quizzes, student
+from cards.views import accounts, analytics, blocks, dashboard, instructor, notes, quizzes, student
 
 app_name = "cards"
 
@@ -27,6 +27,12 @@ urlpatterns = [
     path("attempts/<id:attempt_id>/answer/", quizzes.attempt_answer, name="attempt_answer"),
     path("attempts/<id:attempt_id>/submit/", quizzes.attempt_submit, name="attempt_submit"),
     path("attempts/<id:attempt_id>/result/", quizzes.attempt_result, name="attempt_result"),
+    path("blocks/", blocks.block_list, name="block_list"),
+    path("blocks/new/", blocks.block_new, name="block_new"),
+    path("blocks/<id:block_id>/", blocks.block_page, name="block"),
+    path("blocks/<id:block_id>/answer/", blocks.block_answer, name="block_answer"),
+    path("blocks/<id:block_id>/submit/", blocks.block_submit, name="block_submit"),
+    path("blocks/<id:block_id>/result/", blocks.block_result_page, name="block_result"),
     path("notes/", notes.notes, name="notes"),
     path("notes/questions/<id:question_id>/", notes.question_note, name="question_note"),
     # instructors

@@ -14,7 +14,7 @@ from django.db.models.lookups import LessThan
 from cards.core import scheduling
 from cards.db.functions import retrievability_expression
 from cards.models import Block, BlockAnswer, Card, Choice, Question, QuestionNote, ReviewLog
-from cards.selectors.feedback import correct_answer_text
+from cards.selectors.feedback import ChoiceResult, correct_answer_text
 
 BLOCK_KINDS = ("single", "multiple", "truefalse", "short", "cloze")  # graded without self-rating
 LOW_RECALL = 0.80  # predicted recall below which a card is in the low-recall pool
@@ -112,6 +112,16 @@ class BlockItem:
     @property
     def given_text(self) -> str:
         return str(self.answer.answer.get("text", "")) if self.answer else ""
+
+    @property
+    def results(self) -> list[ChoiceResult]:
+        """The choices as shown, each with whether the student picked it (for the review)."""
+        picked = self.picked
+        return [ChoiceResult(choice=c, picked=c.pk in picked) for c in self.choices]
+
+    @property
+    def seconds(self) -> float | None:
+        return self.answer.response_ms / 1000 if self.answer and self.answer.response_ms is not None else None
 
 
 def block_items(block: Block) -> list[BlockItem]:

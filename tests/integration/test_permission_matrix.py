@@ -16,6 +16,7 @@ from django.urls import get_resolver, reverse
 from cards.models import Card, QuestionReport
 from cards.services import quizzes as quiz_services
 from cards.services.authoring import source_create
+from cards.services.blocks import block_create
 from cards.services.notes import note_save
 from cards.services.study import answer_card
 
@@ -62,6 +63,12 @@ MATRIX = {
     "cards:attempt_answer": ("POST", lambda o: [o["attempt"].pk], OWN),
     "cards:attempt_submit": ("POST", lambda o: [o["attempt"].pk], OWN),
     "cards:attempt_result": ("GET", lambda o: [o["attempt"].pk], OWN),
+    "cards:block_list": ("GET", lambda o: [], ANY_USER),
+    "cards:block_new": ("GET", lambda o: [], ANY_USER),
+    "cards:block": ("GET", lambda o: [o["block"].pk], OWN),
+    "cards:block_answer": ("POST", lambda o: [o["block"].pk], OWN),
+    "cards:block_submit": ("POST", lambda o: [o["block"].pk], OWN),
+    "cards:block_result": ("GET", lambda o: [o["block"].pk], OWN),
     "cards:notes": ("GET", lambda o: [], ANY_USER),
     "cards:question_note": ("GET", lambda o: [o["question"].pk], COURSE),
     # instructor pages
@@ -123,6 +130,7 @@ BODIES = {
     "cards:practice_start": lambda o: {"course": o["course"].pk},
     "cards:course_decks": lambda o: {"deck": o["deck"].pk},
     "cards:report_problem": lambda o: {"comment": "typo"},
+    "cards:block_answer": lambda o: {"card": o["block"].card_ids[0], "kind": "short", "text": "x"},
     "cards:attempt_answer": lambda o: {"question": o["attempt"].question_ids[0], "kind": "short", "text": "x"},
 }
 
@@ -167,7 +175,9 @@ def objects(student, other_student, instructor, course, deck):
     quiz = quiz_services.quiz_create(course=course, created_by=instructor, title="Q", num_questions=2)
     attempt = quiz_services.attempt_start(user=student, quiz=quiz, now=datetime.now(UTC))
     note = note_save(user=student, question_id=question.pk, flagged=True, text="mine", now=datetime.now(UTC))
+    block = block_create(user=student, course_id=course.pk, size=2, now=datetime.now(UTC))
     return {
+        "block": block,
         "note": note,
         "course": course,
         "deck": deck,
