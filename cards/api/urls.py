@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 import cards.converters  # noqa: F401 - registers the <id:...> path converter
-from cards.api import auth, courses, notes, questions, quizzes, study
+from cards.api import auth, blocks, courses, notes, questions, quizzes, study
 
 app_name = "api"
 
@@ -26,6 +26,11 @@ urlpatterns = [
     path("attempts/<id:attempt_id>/answer/", quizzes.attempt_answer, name="attempt_answer"),
     path("attempts/<id:attempt_id>/submit/", quizzes.attempt_submit, name="attempt_submit"),
     path("courses/<id:course_id>/item-analysis/", quizzes.item_analysis, name="item_analysis"),
+    path("blocks/", blocks.blocks, name="blocks"),
+    path("blocks/pools/", blocks.block_pools, name="block_pools"),
+    path("blocks/<id:block_id>/", blocks.block_detail, name="block_detail"),
+    path("blocks/<id:block_id>/answer/", blocks.block_answer, name="block_answer"),
+    path("blocks/<id:block_id>/submit/", blocks.block_submit, name="block_submit"),
     path("notes/", notes.notes, name="notes"),
     path("notes/<id:note_id>/", notes.note_detail, name="note_detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

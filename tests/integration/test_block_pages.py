@@ -78,3 +78,32 @@ def test_another_students_block_is_404(student_client, other_student_client, stu
     block = Block.objects.get(user=student)
     assert other_student_client.get(reverse("cards:block", args=[block.pk])).status_code == 404
     assert other_student_client.get(reverse("cards:block_result", args=[block.pk])).status_code == 404
+
+
+def _queries(client, method, url, data=None):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url) if method == "GET" else client.post(url, data)
+    assert response.status_code in (200, 302)
+    return len(captured)
+
+
+def test_block_page_and_answer_queries_do_not_grow_with_the_block_or_the_deck(student_client, student, course):
+    from cards.services.courses import ensure_cards_for_course
+    from tests.factories import make_question
+
+    counts = []
+    for extra in (2, 2, 40):  # the first warms the per-process caches (the session's, the deck's terms)
+        for _ in range(extra):
+            make_question(course.decks.first(), "short")
+        ensure_cards_for_course(course=course)
+        student_client.post(reverse("cards:block_new"), {"course": course.pk, "pool": "unused", "size": 100})
+        block = Block.objects.filter(user=student).first()
+        page = _queries(student_client, "GET", reverse("cards:block", args=[block.pk]))
+        card = Card.objects.filter(pk__in=block.card_ids, question__kind="short").first()
+        data = {"card": card.pk, "kind": "short", "n": 1, **card_answer(card)}
+        answer = _queries(student_client, "POST", reverse("cards:block_answer", args=[block.pk]), data)
+        counts.append((page, answer))
+    assert counts[1] == counts[2], counts
