@@ -92,6 +92,7 @@ class CourseForm(forms.ModelForm):
             "relearning_steps",
             "maximum_interval",
             "enable_fuzz",
+            "bury_siblings",
         ]
         help_texts = {
             "desired_retention": "Share of reviews the scheduler aims for students to recall (0.70-0.99).",
