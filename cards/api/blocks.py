@@ -17,7 +17,16 @@ from cards.api.support import ErrorSerializer, page_of, paginated
 from cards.converters import MAX_ID, parse_id
 from cards.core import grading
 from cards.models import Block, Enrollment
-from cards.selectors.blocks import block_as_of, block_for, block_items, blocks_of, day_end_for, pool_sizes
+from cards.selectors.blocks import (
+    block_as_of,
+    block_for,
+    block_items,
+    block_percentile,
+    blocks_of,
+    class_shares,
+    day_end_for,
+    pool_sizes,
+)
 from cards.selectors.study import user_timezone
 from cards.services import blocks as block_services
 
@@ -66,10 +75,29 @@ BLOCK_QUESTION = inline_serializer(
         "correct_answer": serializers.CharField(allow_null=True),
         "explanation": serializers.CharField(allow_null=True),
         "passage": PassageOut,
+        "class_shares": inline_serializer(
+            "BlockClassShares",
+            {
+                "students": serializers.IntegerField(help_text="Classmates who answered it (first tries)."),
+                "right": serializers.FloatField(allow_null=True, help_text="Share right; null under 10 students."),
+                "choices": serializers.DictField(child=serializers.FloatField(), help_text="Share per choice id."),
+            },
+            allow_null=True,
+            help_text="How the class answered, once the question is revealed and a class snapshot exists.",
+        ),
     },
     many=True,
 )
-BlockOut = inline_serializer("Block", {**BLOCK_FIELDS, "questions": BLOCK_QUESTION})
+BlockOut = inline_serializer(
+    "Block",
+    {
+        **BLOCK_FIELDS,
+        "percentile": serializers.IntegerField(
+            allow_null=True, help_text="Once submitted: your percentile in the course on these questions."
+        ),
+        "questions": BLOCK_QUESTION,
+    },
+)
 
 
 def _summary(block: Block) -> dict:
@@ -102,9 +130,21 @@ def _passage(question) -> dict | None:
     return {"source": passage.source.title, "key": passage.key, "quote": question.quote, "text": passage.text}
 
 
+def _class_body(share) -> dict | None:
+    if share is None:
+        return None
+    return {
+        "students": share.students,
+        "right": share.right if share.shown else None,
+        "choices": {str(cid): v for cid, v in share.choices.items()} if share.shown else {},
+    }
+
+
 def block_body(block: Block) -> dict:
     questions = []
-    for item in block_items(block):
+    items = block_items(block)
+    shares = class_shares(block.course_id) if any(i.revealed for i in items) else None
+    for item in items:
         q, shown = item.question, item.revealed
         questions.append(
             {
@@ -121,9 +161,11 @@ def block_body(block: Block) -> dict:
                 "correct_answer": item.correct_answer if shown else None,
                 "explanation": q.explanation if shown else None,
                 "passage": _passage(q) if shown else None,
+                "class_shares": _class_body(shares.get(q.pk)) if (shown and shares) else None,
             }
         )
-    return {**_summary(block), "questions": questions}
+    percentile = block_percentile(items, shares) if block.is_submitted else None
+    return {**_summary(block), "percentile": percentile, "questions": questions}
 
 
 def _own_block(request, block_id: int) -> Block:

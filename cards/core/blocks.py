@@ -29,11 +29,23 @@ def spread_siblings(items: Sequence[T], key: Callable[[T], Hashable | None]) -> 
     return result
 
 
-def percentile(score: float, others: Sequence[float]) -> int | None:
-    """The share of `others` (the class's scores) below `score`, ties counting half, in
-    percent; None with no one to compare against."""
-    if not others:
+def class_percentile(right: int, facilities: Sequence[float]) -> int | None:
+    """Where `right` questions right stands among the class on these questions, in percent
+    (those below, ties counting half): the class's number right is taken as the sum of
+    independent first tries, each right with its question's facility (the share of the
+    class right on its first try), a Poisson-binomial distribution. An approximation (a
+    strong student is strong on every question), but read from the class snapshot alone,
+    never from each student's answers. None with no question to compare on."""
+    if not facilities:
         return None
-    below = sum(1 for s in others if s < score)
-    ties = sum(1 for s in others if s == score)
-    return round(100 * (below + ties / 2) / len(others))
+    chances = [1.0]  # chances[k]: probability of k right so far
+    for p in facilities:
+        p = min(max(p, 0.0), 1.0)
+        step = [0.0] * (len(chances) + 1)
+        for k, chance in enumerate(chances):
+            step[k] += chance * (1 - p)
+            step[k + 1] += chance * p
+        chances = step
+    right = max(0, min(right, len(facilities)))
+    below = sum(chances[:right])
+    return round(100 * (below + chances[right] / 2))

@@ -12,12 +12,14 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.lookups import LessThan
 
 from cards.core import scheduling
+from cards.core.blocks import class_percentile
 from cards.db.functions import retrievability_expression
-from cards.models import Block, BlockAnswer, Card, Choice, Question, QuestionNote, ReviewLog
+from cards.models import Block, BlockAnswer, Card, Choice, ClassStats, Question, QuestionNote, ReviewLog
 from cards.selectors.feedback import ChoiceResult, correct_answer_text
 
 BLOCK_KINDS = ("single", "multiple", "truefalse", "short", "cloze")  # graded without self-rating
 LOW_RECALL = 0.80  # predicted recall below which a card is in the low-recall pool
+MIN_CLASS = 10  # students who answered a question before the class's answers are shown
 
 
 def _pool_filters(*, user, now: datetime, day_end: datetime) -> dict[str, Q]:
@@ -208,3 +210,50 @@ def block_for(user, block_id: int) -> Block | None:
 
 def day_end_for(now: datetime, tz_name: str) -> datetime:
     return scheduling.study_day_bounds(now, tz_name)[1]
+
+
+@dataclass(frozen=True)
+class ClassShares:
+    """How the class answered a question on its first try, from the class snapshot:
+    `students` answered it; `right` and the shares per choice only once MIN_CLASS have."""
+
+    students: int
+    right: float | None = None
+    choices: dict = field(default_factory=dict)  # {choice id: share}
+
+    @property
+    def shown(self) -> bool:
+        return self.students >= MIN_CLASS
+
+
+def class_shares(course_id: int) -> dict[int, ClassShares] | None:
+    """{question id: ClassShares} of the course's last class snapshot (one query, no review
+    log read: the snapshot is made by `refresh_class_stats` or "Recalculate now"); None when
+    the course has none yet."""
+    items = ClassStats.objects.filter(course_id=course_id).values_list("items", flat=True).first()
+    if items is None:
+        return None
+    shares = {}
+    for entry in items:
+        students = int(entry.get("responses") or 0)
+        if students < MIN_CLASS:
+            shares[entry["id"]] = ClassShares(students=students)
+            continue
+        picks = entry.get("choices") or {}
+        shares[entry["id"]] = ClassShares(
+            students=students,
+            right=entry.get("facility"),
+            choices={int(cid): n / students for cid, n in picks.items()},
+        )
+    return shares
+
+
+def block_percentile(items: list[BlockItem], shares: dict[int, ClassShares] | None) -> int | None:
+    """The student's percentile in the course on this block's questions that at least
+    MIN_CLASS classmates answered (cards.core.blocks.class_percentile); None when fewer than
+    half the block's questions have class statistics."""
+    known = [i for i in items if shares and i.question.pk in shares and shares[i.question.pk].shown]
+    if not items or len(known) * 2 < len(items):
+        return None
+    right = sum(1 for i in known if i.answer is not None and i.answer.correct)
+    return class_percentile(right, [shares[i.question.pk].right or 0.0 for i in known])

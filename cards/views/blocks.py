@@ -16,7 +16,17 @@ from cards.converters import parse_id
 from cards.core import charts, grading
 from cards.errors import DomainError, NotFound
 from cards.models import Block, Course, Topic
-from cards.selectors.blocks import block_as_of, block_for, block_items, block_result, blocks_of, day_end_for, pool_sizes
+from cards.selectors.blocks import (
+    block_as_of,
+    block_for,
+    block_items,
+    block_percentile,
+    block_result,
+    blocks_of,
+    class_shares,
+    day_end_for,
+    pool_sizes,
+)
 from cards.selectors.study import user_timezone
 from cards.services import blocks as block_services
 from cards.views.student import _response_ms, answer_from_post
@@ -143,6 +153,8 @@ def block_page(request, block_id: int):
         "front": grading.cloze_front(question.prompt, item.card.cloze) if question.kind == "cloze" else question.prompt,
         "remaining_seconds": remaining,
         "back": f"{reverse('cards:block', args=[block.pk])}?n={item.number}",
+        # read only once the question's feedback shows: the question itself costs no more
+        "shares": class_shares(block.course_id) if item.revealed else None,
     }
     return render(request, "cards/blocks/block.html", context)
 
@@ -196,5 +208,12 @@ def block_result_page(request, block_id: int):
     if not block.is_submitted:
         return redirect("cards:block", block_id=block.pk)
     items = block_items(block)
-    context = {"block": block, "items": items, "result": block_result(block, items)}
+    shares = class_shares(block.course_id)
+    context = {
+        "block": block,
+        "items": items,
+        "result": block_result(block, items),
+        "shares": shares,
+        "percentile": block_percentile(items, shares),
+    }
     return render(request, "cards/blocks/result.html", context)

@@ -1,4 +1,4 @@
-from cards.core.blocks import percentile, spread_siblings
+from cards.core.blocks import class_percentile, spread_siblings
 
 
 def _adjacent_siblings(items):
@@ -23,7 +23,9 @@ def test_questions_without_siblings_keep_their_drawn_order():
     assert spread_siblings(items, key=lambda i: i[1]) == items
 
 
-def test_percentile_counts_ties_half_and_needs_someone_to_compare():
-    assert percentile(0.5, []) is None
-    assert percentile(0.9, [0.1, 0.5, 0.9, 1.0]) == 62
-    assert percentile(1.0, [0.1, 0.2]) == 100
+def test_class_percentile_on_the_questions_facilities():
+    assert class_percentile(1, []) is None
+    assert class_percentile(1, [0.5]) == 75  # half the class below (0 right), half tied
+    assert class_percentile(2, [0.5, 0.5]) == 88  # 75% below, 25% tied
+    assert class_percentile(0, [0.9, 0.9, 0.9]) == 0
+    assert class_percentile(3, [0.1, 0.1, 0.1]) == 100
