@@ -33,6 +33,7 @@ urlpatterns = [
     path("blocks/<id:block_id>/answer/", blocks.block_answer, name="block_answer"),
     path("blocks/<id:block_id>/submit/", blocks.block_submit, name="block_submit"),
     path("blocks/<id:block_id>/result/", blocks.block_result_page, name="block_result"),
+    path("questions/<id:question_id>/class/", blocks.question_class, name="question_class"),
     path("notes/", notes.notes, name="notes"),
     path("notes/questions/<id:question_id>/", notes.question_note, name="question_note"),
     # instructors

@@ -29,6 +29,7 @@ from cards.selectors.blocks import (
 )
 from cards.selectors.study import user_timezone
 from cards.services import blocks as block_services
+from cards.services.authoring import get_question_for_report
 from cards.views.student import _response_ms, answer_from_post
 
 HISTORY_CHART = 30  # the last blocks drawn on the chart
@@ -217,3 +218,19 @@ def block_result_page(request, block_id: int):
         "percentile": block_percentile(items, shares),
     }
     return render(request, "cards/blocks/result.html", context)
+
+
+@login_required
+@require_GET
+def question_class(request, question_id: int):
+    """How the class answered a question (for the study feedback, loaded by htmx so that the
+    answer itself reads nothing more): from the course's class snapshot, after answering."""
+    try:
+        question = get_question_for_report(user=request.user, question_id=question_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    course_id = parse_id(request.GET.get("course"))
+    if course_id is None or not Course.objects.filter(pk=course_id, enrollments__user=request.user).exists():
+        raise Http404("No such course among yours.")
+    item = {"question": question, "choices": list(question.choices.order_by("order", "id"))}
+    return render(request, "cards/blocks/class_fragment.html", {"item": item, "shares": class_shares(course_id)})

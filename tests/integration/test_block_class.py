@@ -97,3 +97,19 @@ def test_the_block_percentile_and_the_api_shares(student, student_client, course
     shares = body["questions"][0]["class_shares"]
     assert shares["students"] == 10 and shares["right"] == 0.5
     assert shares["choices"][str(question.choices.get(correct=True).pk)] == 0.5
+
+
+def test_the_study_feedback_loads_the_class_shares(student, student_client, other_student_client, course, deck):
+    question = deck.questions.get(kind="single")
+    _class_answers(course, question, students=10, right=3)
+    url = reverse("cards:question_class", args=[question.pk]) + f"?course={course.pk}"
+    html = student_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "30% right" in html and "<html" not in html
+    assert student_client.get(reverse("cards:question_class", args=[question.pk])).status_code == 404
+    card = Card.objects.get(user=student, question=question)
+    feedback = student_client.post(
+        reverse("cards:study_answer", args=[course.pk, deck.pk]),
+        {"card": card.pk, "kind": "single", "review_id": str(uuid.uuid4()), "choice": question.choices.first().pk},
+        follow=True,
+    ).content.decode()
+    assert url.replace("&", "&amp;") in feedback or url in feedback

@@ -69,6 +69,7 @@ MATRIX = {
     "cards:block_answer": ("POST", lambda o: [o["block"].pk], OWN),
     "cards:block_submit": ("POST", lambda o: [o["block"].pk], OWN),
     "cards:block_result": ("GET", lambda o: [o["block"].pk], OWN),
+    "cards:question_class": ("GET", lambda o: [o["question"].pk], COURSE, lambda o: f"?course={o['course'].pk}"),
     "cards:notes": ("GET", lambda o: [], ANY_USER),
     "cards:question_note": ("GET", lambda o: [o["question"].pk], COURSE),
     # instructor pages
