@@ -204,7 +204,8 @@ def blocks(request):
     """GET: your blocks, newest first. POST: start a block (the draw, the choice order and,
     in timed mode, the deadline are fixed now)."""
     if request.method == "GET":
-        return page_of(request, [_summary(b) for b in blocks_of(request.user)])
+        now = timezone.now()
+        return page_of(request, [_summary(block_as_of(b, now=now)) for b in blocks_of(request.user)])
     data = BlockInSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     v = data.validated_data

@@ -207,3 +207,20 @@ def test_siblings_are_spread_apart_in_a_block(student, course):
     passages = [i.question.passage_id for i in block_items(block)]
     assert passages.count(passage.pk) == 3
     assert all(not (a == b == passage.pk) for a, b in zip(passages, passages[1:], strict=False))
+
+
+def test_the_history_reads_a_timed_out_block_as_submitted_without_writing(student, student_client, course):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    block = block_create(
+        user=student,
+        course_id=course.pk,
+        size=1,
+        mode="timed",
+        seconds_per_question=10,
+        now=timezone.now() - timedelta(minutes=5),
+    )
+    html = student_client.get(reverse("cards:block_list")).content.decode()
+    assert "Carry on" not in html and "(time up)" in html
+    assert not Block.objects.get(pk=block.pk).is_submitted  # a GET never writes
