@@ -10,7 +10,7 @@ import re
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from cards.models import Block, Card, Course, ReviewLog
+from cards.models import Block, Card, Course, QuestionNote, ReviewLog
 from tests.answers import card_answer
 from tests.e2e.support import focus_with_tab, log_in, screenshots
 
@@ -70,8 +70,18 @@ def test_a_tutor_block_by_keyboard(page: Page, base_url, axe):
         expect(page.locator(".class-shares")).to_contain_text("How the class answered")
         assert ReviewLog.objects.filter(card=card).exists()  # the first answer is a review
         if number == 1:
+            # the flag and note form, loaded by htmx under the feedback; saved in place
+            note = page.locator(f"#note-text-{card.question_id}")
+            expect(note).to_be_visible()
+            note.fill("Remember: **GABA-B**")
+            page.locator(f"#note-{card.question_id}").get_by_label("Flag this question").check()
+            page.locator(f"#note-{card.question_id}").get_by_role("button", name="Save note").click()
+            expect(page.locator(f"#note-{card.question_id} .msg-success")).to_have_text("Saved.")
+            expect(page.locator(f"#note-{card.question_id} .note-text strong")).to_have_text("GABA-B")
+            assert QuestionNote.objects.get(question_id=card.question_id).flagged
             axe.check(page, "tutor block feedback")
             screenshots(page, "block-tutor-feedback")
+            page.locator("#next").focus()
         if number < 3:
             with page.expect_navigation():
                 page.keyboard.press("Space")
