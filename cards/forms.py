@@ -126,6 +126,7 @@ class CourseForm(forms.ModelForm):
             "relearning_steps",
             "maximum_interval",
             "enable_fuzz",
+            "bury_siblings",
         ]
         labels = {
             "is_open": "Open to every student",

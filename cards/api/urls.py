@@ -5,8 +5,10 @@ import cards.converters  # noqa: F401 - registers the <id:...> path converter
 from cards.api import (
     auth,
     bank_files,
+    blocks,
     courses,
     decks,
+    notes,
     questions,
     quizzes,
     sources,
@@ -60,5 +62,12 @@ urlpatterns = [
     path("attempts/<id:attempt_id>/answer/", quizzes.attempt_answer, name="attempt_answer"),
     path("attempts/<id:attempt_id>/submit/", quizzes.attempt_submit, name="attempt_submit"),
     path("courses/<id:course_id>/item-analysis/", quizzes.item_analysis, name="item_analysis"),
+    path("blocks/", blocks.blocks, name="blocks"),
+    path("blocks/pools/", blocks.block_pools, name="block_pools"),
+    path("blocks/<id:block_id>/", blocks.block_detail, name="block_detail"),
+    path("blocks/<id:block_id>/answer/", blocks.block_answer, name="block_answer"),
+    path("blocks/<id:block_id>/submit/", blocks.block_submit, name="block_submit"),
+    path("notes/", notes.notes, name="notes"),
+    path("notes/<id:note_id>/", notes.note_detail, name="note_detail"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

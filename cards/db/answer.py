@@ -150,10 +150,30 @@ def append_review(log: ReviewLog) -> None:
     log._state.db = connection.alias
 
 
-def write_card_state(card: Card, fields: list[str]) -> None:
-    """UPDATE the card's scheduling columns (`fields`), as card.save(update_fields=fields)."""
+def write_card_state(card: Card, fields: list[str], *, bury: tuple[int, datetime] | None = None) -> None:
+    """UPDATE the card's scheduling columns (`fields`), as card.save(update_fields=fields).
+
+    `bury` (passage id, until): in the same statement, bury the student's cards of the other
+    questions that cite that passage (its siblings; a cloze's other deletions are the same
+    question, not siblings) until then, those not buried that long already: one UPDATE, so
+    an answer costs the same statements as before burying."""
     columns = [Card._meta.get_field(name) for name in fields]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in columns)
     params = [f.get_db_prep_save(getattr(card, f.attname), connection) for f in columns]
+    if bury is None:
+        assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE cards_card SET {assignments} WHERE id = %s", [*params, card.pk])  # noqa: S608  # nosec B608
+        return
+    passage_id, until = bury
+    names = [connection.ops.quote_name(f.column) for f in columns]
+    assignments = ", ".join(f"{name} = CASE WHEN id = %s THEN %s ELSE {name} END" for name in names)
+    values = [v for param in params for v in (card.pk, param)]
+    moment = db_moment(until)
+    sql = (
+        f"UPDATE cards_card SET {assignments}, buried_until = CASE WHEN id = %s THEN buried_until ELSE %s END "  # noqa: S608  # nosec B608
+        "WHERE id = %s OR (user_id = %s AND question_id <> %s AND (buried_until IS NULL OR buried_until < %s) "
+        "AND question_id IN (SELECT q.id FROM cards_question q WHERE q.passage_id = %s))"
+    )
+    params = [*values, card.pk, moment, card.pk, card.user_id, card.question_id, moment, passage_id]
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE cards_card SET {assignments} WHERE id = %s", [*params, card.pk])  # noqa: S608  # nosec B608
+        cursor.execute(sql, params)

@@ -38,12 +38,15 @@ from cards.db.dialect import (
 from cards.db.done_today import DONE_NEW, done_review, live_review, live_reviews_since
 from cards.models import Card, Choice, Course, Deck, Question
 
-# Cards of the user's deck that may be studied: not suspended, question published (a card's
+# Cards of the user's deck that may be studied: not suspended, not buried (a sibling of a
+# question answered today waits for the next study day), question published (a card's
 # question is in the card's deck, so the deck's few unpublished questions are all that need
-# excluding: the counts then read the queue index alone, no row of card or question).
+# excluding: the counts then read the queue index alone, which carries the burial, no row of
+# card or question).
 _STUDYABLE = """
     FROM cards_card c2
     WHERE c2.user_id = %(user)s AND c2.deck_id = %(deck)s AND NOT c2.suspended
+      AND (c2.buried_until IS NULL OR c2.buried_until <= %(now)s)
       AND c2.question_id NOT IN (SELECT id FROM unpublished)
 """
 _LEARNING_STEP = _STUDYABLE + " AND c2.last_review IS NOT NULL AND c2.state = 1 AND c2.due <= %(now)s"
@@ -248,6 +251,7 @@ _DECK_COUNTS = """
     JOIN cards_enrollment e ON e.course_id = c.course_id AND e.user_id = c.user_id
     JOIN cards_course_decks cd ON cd.course_id = c.course_id AND cd.deck_id = c.deck_id
     WHERE c.user_id = %(user)s AND NOT c.suspended AND q.status = 'published'
+      AND (c.buried_until IS NULL OR c.buried_until <= %(now)s)
     GROUP BY c.deck_id, c.course_id, co.new_per_day, co.reviews_per_day
 """
 _DONE_BY_COURSE = """

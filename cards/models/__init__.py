@@ -1,3 +1,4 @@
+from cards.models.blocks import Block, BlockAnswer, QuestionNote
 from cards.models.content import (
     Choice,
     Deck,
@@ -17,6 +18,8 @@ from cards.models.stats import ClassStats, StudentStats
 from cards.models.study import Card, ReviewLog, ReviewLogIsAppendOnly
 
 __all__ = [
+    "Block",
+    "BlockAnswer",
     "Attempt",
     "Quiz",
     "Response",
@@ -30,6 +33,7 @@ __all__ = [
     "PendingImport",
     "Profile",
     "Question",
+    "QuestionNote",
     "QuestionReport",
     "QuestionRevision",
     "ReviewLog",

@@ -47,6 +47,11 @@ class Course(models.Model):
     enable_fuzz = models.BooleanField(default=True)
     new_per_day = models.PositiveIntegerField(default=20)
     reviews_per_day = models.PositiveIntegerField(default=200)
+    bury_siblings = models.BooleanField(
+        default=True,
+        help_text="After a question is answered in study, the questions citing the same passage wait until the "
+        "next study day, so that the next card does not give the answer away.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

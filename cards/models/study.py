@@ -37,6 +37,9 @@ class Card(models.Model):
     suspended = models.BooleanField(default=False)
     # A card forgotten again and again (8 lapses, as Anki) is a leech: suspended and listed.
     leech = models.BooleanField(default=False)
+    # Buried (Anki's "bury siblings"): a question citing the same passage as one just
+    # answered in study waits until this moment, the student's next study day.
+    buried_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,14 +53,14 @@ class Card(models.Model):
             # next card and the capped counts cost the same at 10 cards or 10,000
             # (cards.selectors.study_queue): new cards in due order, and reviewed cards by
             # state (learning steps, reviews) in due order; suspended cards are left out and
-            # the question id is carried, so counting reads the index alone.
+            # the question id and the burial are carried, so counting reads the index alone.
             models.Index(
-                fields=["user", "deck", "due", "id", "question"],
+                fields=["user", "deck", "due", "id", "question", "buried_until"],
                 condition=Q(last_review__isnull=True, suspended=False),
                 name="card_new_queue",
             ),
             models.Index(
-                fields=["user", "deck", "state", "due", "id", "question"],
+                fields=["user", "deck", "state", "due", "id", "question", "buried_until"],
                 condition=Q(last_review__isnull=False, suspended=False),
                 name="card_reviewed_queue",
             ),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from cards.core import queue as policy
 from cards.core.queue import QueueCounts
@@ -81,6 +81,7 @@ def next_learning_due(*, user_id: int, deck_id: int, day_end: datetime):
     return (
         studyable_cards(user_id)
         .filter(deck_id=deck_id, state__in=[1, 3], last_review__isnull=False, due__lt=day_end)
+        .exclude(buried_until__gt=F("due"))  # a buried sibling does not come back at its step
         .order_by("due")
         .values_list("due", flat=True)
         .first()

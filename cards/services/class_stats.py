@@ -30,6 +30,8 @@ def _item_entry(question, stats: analytics.ItemStats) -> dict:
         "discrimination": stats.discrimination,
         "point_biserial": stats.point_biserial,
         "flags": list(stats.flags),
+        # first tries per choice: how the class answered, shown to students after they answer
+        "choices": {str(choice_id): n for choice_id, n in stats.distractors.items()},
     }
 
 

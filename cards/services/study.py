@@ -134,7 +134,7 @@ def answer_card(
     # already recorded, and today's done counts (from the student's day start: the time zone
     # comes with the user from the API's token lookup, from the study page's own query, or
     # costs one small query).
-    since = scheduling.study_day_bounds(now, tz_name or user_timezone(user))[0]
+    since, day_end = scheduling.study_day_bounds(now, tz_name or user_timezone(user))
     context = card_for_answer(user_id=user.pk, card_id=card_id, review_id=review_id, since=since)
     if context is not None and not _in_place(context, course_id=course_id, deck_id=deck_id):
         raise NotFound("No such card in this deck.", code="card_not_found")
@@ -167,6 +167,8 @@ def answer_card(
         now=now,
         review_id=review_id,
         response_ms=response_ms,
+        # Its siblings (questions citing the same passage) wait for the next study day.
+        bury=(question.passage_id, day_end) if card.course.bury_siblings and question.passage_id else None,
     )
     return AnswerOutcome(card=card, log=outcome.log, replayed=False, choices=tuple(context.choices))
 
@@ -192,6 +194,7 @@ def _record(
     review_id: uuid.UUID,
     response_ms: int | None,
     overrides: ReviewLog | None = None,
+    bury: tuple | None = None,
 ) -> AnswerOutcome:
     before = card_state(card)
     outcome = scheduling.review(before, rating, now, card.course.scheduler_settings(retention), card_id=card.pk)
@@ -222,7 +225,7 @@ def _record(
     except IntegrityError as exc:
         # A concurrent request recorded this review id first (the lock only covers the card).
         raise AnswerRejected("This answer was already recorded.", code="already_answered") from exc
-    write_card_state(card, fields)
+    write_card_state(card, fields, bury=bury)
     return AnswerOutcome(card=card, log=log, replayed=False)
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from cards.models import Deck, ReviewLog
+from cards.models import Card, Deck, ReviewLog
 from cards.services.courses import enroll_student
 from tests.e2e.support import answer_by_keyboard, log_in, screenshots, shown_card_id, wait_for_htmx
 from tests.factories import CourseFactory, DeckFactory, UserFactory, make_question
@@ -59,7 +59,7 @@ def test_new_student_signs_up_joins_and_studies_ten_cards_by_keyboard(page, base
     axe.check(page, "study card")
 
     answered: list[int] = []
-    shot_card = shot_feedback = False
+    shot_card = shot_feedback = reloaded = False
     for n in range(1, CARDS_TO_STUDY + 1):
         panel = page.locator("#panel")
         if not shot_card and panel.locator("fieldset.choices").count():
@@ -73,7 +73,6 @@ def test_new_student_signs_up_joins_and_studies_ten_cards_by_keyboard(page, base
         if kind == "flashcard":  # rated: the next card is already on screen
             expect(panel.locator(".msg-success")).to_contain_text("Rated Good")
             axe.check(page, "next card after rating a flashcard")
-            assert n != RELOAD_AFTER, "the reload step wants a feedback panel on screen"
             continue
         feedback = panel.locator("article.feedback")
         expect(feedback).to_be_visible()
@@ -86,7 +85,8 @@ def test_new_student_signs_up_joins_and_studies_ten_cards_by_keyboard(page, base
             screenshots(page, "feedback")
             shot_feedback = True
 
-        if n == RELOAD_AFTER:
+        if n >= RELOAD_AFTER and not reloaded:  # the first feedback from the 5th card on
+            reloaded = True
             # Reload with the feedback on screen: the answer is already saved; the page
             # comes back on the next card, and nothing is recorded twice.
             page.reload()
@@ -116,12 +116,15 @@ def test_new_student_signs_up_joins_and_studies_ten_cards_by_keyboard(page, base
     page.get_by_role("link", name="All decks").click()
     expect(page).to_have_url(f"{base_url}/study/")
     after = deck_row_counts(page, deck.title)
-    assert after["new"] == before["new"] - CARDS_TO_STUDY, (before, after)
+    # within today's limit, less the siblings of the questions answered (citing the same
+    # passages), which wait for tomorrow
+    waiting = Card.objects.filter(user__username="newstudent", last_review__isnull=True, buried_until__isnull=True)
+    assert after["new"] == min(before["new"] - CARDS_TO_STUDY, waiting.count()), (before, after)
     assert after["new"] + after["due"] < before["new"] + before["due"]
     expect(page.locator(".stats")).to_contain_text(str(CARDS_TO_STUDY))
     axe.check(page, "study home after studying")
     screenshots(page, "study-home")
-    assert shot_card and shot_feedback
+    assert shot_card and shot_feedback and reloaded
 
 
 @pytest.mark.django_db(transaction=True)

@@ -142,6 +142,19 @@ def test_every_page_a_student_reaches_renders_cleanly(demo, debug_site):
             attempt_id = resolve(urlsplit(attempt_url).path).kwargs["attempt_id"]
             client.post(reverse("cards:attempt_submit", args=[attempt_id]))
     assert "Submit the quiz" in html
+    # a tutor block answered once and submitted (its result), a timed one in progress (its page)
+    for mode in ("tutor", "timed"):
+        response = client.post(
+            reverse("cards:block_new"), {"course": course.pk, "pool": "all", "size": 3, "mode": mode}
+        )
+        assert response.status_code == 302, response.content[:300]
+        block_id = resolve(urlsplit(response["Location"]).path).kwargs["block_id"]
+        html = assert_clean(response["Location"], client.get(response["Location"]))
+        card = Card.objects.get(pk=re.search(r'name="card" value="(\d+)"', html).group(1))
+        answer = {"card": card.pk, "kind": card.question.kind, "n": 1, **card_answer(card)}
+        client.post(reverse("cards:block_answer", args=[block_id]), answer)
+        if mode == "tutor":
+            client.post(reverse("cards:block_submit", args=[block_id]))
     client.post(
         reverse("cards:report_problem", args=[Card.objects.filter(user=student).first().question_id]),
         {"comment": "The key looks wrong."},
@@ -154,11 +167,16 @@ def test_every_page_a_student_reaches_renders_cleanly(demo, debug_site):
         study,
         reverse("cards:dashboard"),
         reverse("cards:quiz_list"),
+        reverse("cards:block_list"),
+        reverse("cards:block_new"),
+        reverse("cards:notes"),
         reverse("cards:preferences"),
         reverse("password_change"),
     ):
         assert expected in pages, sorted(pages)
     assert any("/result/" in url for url in pages) and any(re.search(r"/attempts/\d+/$", url) for url in pages)
+    assert any(re.search(r"/blocks/\d+/result/$", url) for url in pages)
+    assert any(re.search(r"/blocks/\d+/(\?n=\d+)?$", url) for url in pages)
     assert all(status < 400 for status in pages.values()), {u: s for u, s in pages.items() if s >= 400}
 
 

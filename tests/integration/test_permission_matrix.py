@@ -17,6 +17,8 @@ from cards.models import Card, QuestionReport
 from cards.services import bank_files, imports
 from cards.services import quizzes as quiz_services
 from cards.services.authoring import source_create
+from cards.services.blocks import block_create
+from cards.services.notes import note_save
 from cards.services.study import answer_card
 
 ROLES = ("anonymous", "student", "other_student", "instructor", "other_instructor")
@@ -64,6 +66,15 @@ MATRIX = {
     "cards:attempt_answer": ("POST", lambda o: [o["attempt"].pk], OWN),
     "cards:attempt_submit": ("POST", lambda o: [o["attempt"].pk], OWN),
     "cards:attempt_result": ("GET", lambda o: [o["attempt"].pk], OWN),
+    "cards:block_list": ("GET", lambda o: [], ANY_USER),
+    "cards:block_new": ("GET", lambda o: [], ANY_USER),
+    "cards:block": ("GET", lambda o: [o["block"].pk], OWN),
+    "cards:block_answer": ("POST", lambda o: [o["block"].pk], OWN),
+    "cards:block_submit": ("POST", lambda o: [o["block"].pk], OWN),
+    "cards:block_result": ("GET", lambda o: [o["block"].pk], OWN),
+    "cards:question_class": ("GET", lambda o: [o["question"].pk], COURSE, lambda o: f"?course={o['course'].pk}"),
+    "cards:notes": ("GET", lambda o: [], ANY_USER),
+    "cards:question_note": ("GET", lambda o: [o["question"].pk], COURSE),
     # instructor pages
     "cards:teach_home": ("GET", lambda o: [], TEACH),
     "cards:course_new": ("GET", lambda o: [], TEACH),
@@ -125,6 +136,13 @@ MATRIX = {
     "api:attempt_detail": ("GET", lambda o: [o["attempt"].pk], OWN),
     "api:attempt_answer": ("POST", lambda o: [o["attempt"].pk], OWN),
     "api:attempt_submit": ("POST", lambda o: [o["attempt"].pk], OWN),
+    "api:blocks": ("GET", lambda o: [], ANY_USER),
+    "api:block_pools": ("GET", lambda o: [], COURSE, lambda o: f"?course={o['course'].pk}"),
+    "api:block_detail": ("GET", lambda o: [o["block"].pk], OWN),
+    "api:block_answer": ("POST", lambda o: [o["block"].pk], OWN),
+    "api:block_submit": ("POST", lambda o: [o["block"].pk], OWN),
+    "api:notes": ("GET", lambda o: [], ANY_USER),
+    "api:note_detail": ("GET", lambda o: [o["note"].pk], OWN),
     "api:item_analysis": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     # API authoring (each write of these URLs for each role: tests/integration/test_api_authoring.py)
     "api:question_reviewed": ("POST", lambda o: [o["question"].pk], TEACH_OBJ),
@@ -148,6 +166,8 @@ BODIES = {
     "cards:practice_start": lambda o: {"course": o["course"].pk},
     "cards:course_decks": lambda o: {"deck": o["deck"].pk},
     "cards:report_problem": lambda o: {"comment": "typo"},
+    "api:block_answer": lambda o: {"card": o["block"].card_ids[0], "text": "x"},
+    "cards:block_answer": lambda o: {"card": o["block"].card_ids[0], "kind": "short", "text": "x"},
     "cards:attempt_answer": lambda o: {"question": o["attempt"].question_ids[0], "kind": "short", "text": "x"},
 }
 
@@ -199,7 +219,11 @@ def objects(student, other_student, instructor, course, deck):
         fmt="auto",
         strict=False,
     ).pending
+    note = note_save(user=student, question_id=question.pk, flagged=True, text="mine", now=datetime.now(UTC))
+    block = block_create(user=student, course_id=course.pk, size=2, now=datetime.now(UTC))
     return {
+        "block": block,
+        "note": note,
         "course": course,
         "deck": deck,
         "question": question,

@@ -1,0 +1,259 @@
+"""Reads of custom blocks: the pools a block draws from, a block's items as the student may
+see them now, its result, and the history of blocks."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.lookups import LessThan
+
+from cards.core import scheduling
+from cards.core.blocks import class_percentile
+from cards.db.functions import retrievability_expression
+from cards.models import Block, BlockAnswer, Card, Choice, ClassStats, Question, QuestionNote, ReviewLog
+from cards.selectors.feedback import ChoiceResult, correct_answer_text
+
+BLOCK_KINDS = ("single", "multiple", "truefalse", "short", "cloze")  # graded without self-rating
+LOW_RECALL = 0.80  # predicted recall below which a card is in the low-recall pool
+MIN_CLASS = 10  # students who answered a question before the class's answers are shown
+
+
+def _pool_filters(*, user, now: datetime, day_end: datetime) -> dict[str, Q]:
+    """What puts a card in each pool, as expressions on the card itself (no annotation, so
+    that one aggregate can count every pool: an aggregate over annotations is wrapped in a
+    subquery, where the correlated subqueries lose their card)."""
+    last_live = ReviewLog.objects.filter(
+        card=OuterRef(OuterRef("pk")), kind=ReviewLog.Kind.REVIEW, undone_by__isnull=True
+    ).order_by("-reviewed_at", "-id")
+    last_wrong = ReviewLog.objects.filter(pk=Subquery(last_live.values("pk")[:1]), correct=False)
+    flagged = QuestionNote.objects.filter(user=user, question=OuterRef("question_id"), flagged=True)
+    reviewed = Q(last_review__isnull=False)
+    return {
+        Block.Pool.UNUSED: Q(last_review__isnull=True),
+        Block.Pool.INCORRECT: reviewed & Q(Exists(last_wrong)),
+        Block.Pool.FLAGGED: Q(Exists(flagged)),
+        Block.Pool.LOW_RECALL: reviewed & Q(LessThan(retrievability_expression(now), LOW_RECALL)),
+        Block.Pool.DUE: (reviewed & Q(state=Card.State.REVIEW, due__lt=day_end))
+        | (reviewed & Q(state__in=[Card.State.LEARNING, Card.State.RELEARNING], due__lte=now)),
+        Block.Pool.ALL: Q(),
+    }
+
+
+def pool_cards(*, user, course_id: int, topic_ids=()):
+    """The student's cards a block of the course may draw: published, auto-graded questions
+    of the course's decks, not suspended."""
+    cards = Card.objects.filter(
+        user=user,
+        course_id=course_id,
+        suspended=False,
+        question__status=Question.Status.PUBLISHED,
+        question__kind__in=BLOCK_KINDS,
+        deck__courses=course_id,
+    )
+    if topic_ids:
+        cards = cards.filter(question__topic_id__in=list(topic_ids))
+    return cards
+
+
+def pool_of(pool: str, *, user, course_id: int, topic_ids=(), now: datetime, day_end: datetime):
+    cards = pool_cards(user=user, course_id=course_id, topic_ids=topic_ids)
+    return cards.filter(_pool_filters(user=user, now=now, day_end=day_end)[pool])
+
+
+def pool_sizes(*, user, course_id: int, topic_ids=(), now: datetime, day_end: datetime) -> dict[str, int]:
+    """How many questions each pool has, in one query (the block form shows them)."""
+    cards = pool_cards(user=user, course_id=course_id, topic_ids=topic_ids)
+    filters = _pool_filters(user=user, now=now, day_end=day_end)
+    counts = cards.aggregate(**{name: Count("pk", filter=test) for name, test in filters.items()})
+    return {name: int(counts[name] or 0) for name in filters}
+
+
+def block_as_of(block: Block, *, now: datetime) -> Block:
+    """The block as it stands at `now`: past its deadline it reads as submitted at the
+    deadline, without writing (the next answer or submit records it the same way)."""
+    if block.is_submitted or block.deadline is None or now < block.deadline:
+        return block
+    shown = copy.copy(block)
+    for name, value in submitted_values(block, at=block.deadline, auto=True).items():
+        setattr(shown, name, value)
+    return shown
+
+
+def submitted_values(block: Block, *, at: datetime, auto: bool) -> dict:
+    scores = BlockAnswer.objects.filter(block=block).values_list("score", flat=True)
+    return {
+        "score": float(sum(s or 0.0 for s in scores)),
+        "max_score": float(len(block.card_ids)),
+        "status": Block.Status.SUBMITTED,
+        "submitted_at": at,
+        "auto_submitted": auto,
+    }
+
+
+@dataclass(frozen=True)
+class BlockItem:
+    number: int
+    card: Card
+    question: Question
+    choices: list
+    answer: BlockAnswer | None
+    revealed: bool  # the key, explanation and passage may be shown
+    correct_answer: str
+
+    @property
+    def picked(self) -> set:
+        if self.answer is None:
+            return set()
+        given = self.answer.answer
+        return set(given.get("choices") or []) | {given.get("choice")}
+
+    @property
+    def given_text(self) -> str:
+        return str(self.answer.answer.get("text", "")) if self.answer else ""
+
+    @property
+    def results(self) -> list[ChoiceResult]:
+        """The choices as shown, each with whether the student picked it (for the review)."""
+        picked = self.picked
+        return [ChoiceResult(choice=c, picked=c.pk in picked) for c in self.choices]
+
+    @property
+    def seconds(self) -> float | None:
+        return self.answer.response_ms / 1000 if self.answer and self.answer.response_ms is not None else None
+
+
+def block_items(block: Block) -> list[BlockItem]:
+    """The block's questions in their drawn order, choices in their drawn order, with the
+    answers given and what may be shown (tutor: after each answer; timed: once submitted):
+    three queries whatever the block's size or the student's history."""
+    cards = Card.objects.select_related("question__passage__source", "question__topic").in_bulk(block.card_ids)
+    question_ids = {c.question_id for c in cards.values()}
+    choices: dict[int, dict[int, Choice]] = defaultdict(dict)
+    for choice in Choice.objects.filter(question_id__in=question_ids):
+        choices[choice.question_id][choice.pk] = choice
+    answers = {a.card_id: a for a in BlockAnswer.objects.filter(block=block)}
+    items = []
+    for n, card_id in enumerate(block.card_ids, start=1):
+        card = cards.get(card_id)
+        if card is None:
+            continue
+        question = card.question
+        by_id = choices.get(question.pk, {})
+        order = block.choice_orders.get(str(question.pk)) or sorted(by_id, key=lambda c: (by_id[c].order, c))
+        shown = [by_id[c] for c in order if c in by_id]
+        answer = answers.get(card_id)
+        revealed = block.is_submitted or (block.mode == Block.Mode.TUTOR and answer is not None)
+        items.append(
+            BlockItem(
+                number=n,
+                card=card,
+                question=question,
+                choices=shown,
+                answer=answer,
+                revealed=revealed,
+                correct_answer=correct_answer_text(question, shown, card.cloze) if revealed else "",
+            )
+        )
+    return items
+
+
+@dataclass
+class TopicResult:
+    name: str
+    answered: int = 0
+    correct: int = 0
+    questions: int = 0
+
+
+@dataclass
+class BlockResult:
+    score: float
+    max_score: float
+    answered: int
+    seconds_total: float
+    by_topic: list[TopicResult] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score / self.max_score) if self.max_score else 0
+
+
+def block_result(block: Block, items: list[BlockItem]) -> BlockResult:
+    topics: dict[str, TopicResult] = {}
+    for item in items:
+        row = topics.setdefault(item.question.topic.name, TopicResult(name=item.question.topic.name))
+        row.questions += 1
+        if item.answer is not None:
+            row.answered += 1
+            row.correct += int(item.answer.correct)
+    answered = [i.answer for i in items if i.answer is not None]
+    return BlockResult(
+        score=block.score if block.score is not None else sum(a.score for a in answered),
+        max_score=block.max_score or float(len(items)),
+        answered=len(answered),
+        seconds_total=sum((a.response_ms or 0) for a in answered) / 1000,
+        by_topic=sorted(topics.values(), key=lambda t: t.name),
+    )
+
+
+def blocks_of(user):
+    return Block.objects.filter(user=user).select_related("course")
+
+
+def block_for(user, block_id: int) -> Block | None:
+    return Block.objects.select_related("course").filter(pk=block_id, user=user).first()
+
+
+def day_end_for(now: datetime, tz_name: str) -> datetime:
+    return scheduling.study_day_bounds(now, tz_name)[1]
+
+
+@dataclass(frozen=True)
+class ClassShares:
+    """How the class answered a question on its first try, from the class snapshot:
+    `students` answered it; `right` and the shares per choice only once MIN_CLASS have."""
+
+    students: int
+    right: float | None = None
+    choices: dict = field(default_factory=dict)  # {choice id: share}
+
+    @property
+    def shown(self) -> bool:
+        return self.students >= MIN_CLASS
+
+
+def class_shares(course_id: int) -> dict[int, ClassShares] | None:
+    """{question id: ClassShares} of the course's last class snapshot (one query, no review
+    log read: the snapshot is made by `refresh_class_stats` or "Recalculate now"); None when
+    the course has none yet."""
+    items = ClassStats.objects.filter(course_id=course_id).values_list("items", flat=True).first()
+    if items is None:
+        return None
+    shares = {}
+    for entry in items:
+        students = int(entry.get("responses") or 0)
+        if students < MIN_CLASS:
+            shares[entry["id"]] = ClassShares(students=students)
+            continue
+        picks = entry.get("choices") or {}
+        shares[entry["id"]] = ClassShares(
+            students=students,
+            right=entry.get("facility"),
+            choices={int(cid): n / students for cid, n in picks.items()},
+        )
+    return shares
+
+
+def block_percentile(items: list[BlockItem], shares: dict[int, ClassShares] | None) -> int | None:
+    """The student's percentile in the course on this block's questions that at least
+    MIN_CLASS classmates answered (cards.core.blocks.class_percentile); None when fewer than
+    half the block's questions have class statistics."""
+    known = [i for i in items if shares and i.question.pk in shares and shares[i.question.pk].shown]
+    if not items or len(known) * 2 < len(items):
+        return None
+    right = sum(1 for i in known if i.answer is not None and i.answer.correct)
+    return class_percentile(right, [shares[i.question.pk].right or 0.0 for i in known])

@@ -1,0 +1,115 @@
+"""How the class answered: shares per choice and right from the class snapshot once at least
+10 students answered (fewer: said, nothing shown), and the block's percentile; no review log
+read by the pages."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from cards.models import Block, Card
+from cards.services import class_stats
+from cards.services.blocks import block_answer, block_create, block_submit
+from cards.services.courses import enroll_student
+from cards.services.study import answer_card
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _class_answers(course, question, students: int, right: int):
+    for n in range(students):
+        user = UserFactory(username=f"classmate{n}")
+        enroll_student(user=user, course=course)
+        card = Card.objects.get(user=user, question=question)
+        choice = question.choices.get(correct=True) if n < right else question.choices.filter(correct=False).first()
+        answer_card(
+            user=user, card_id=card.pk, answer={"choice": choice.pk}, review_id=uuid.uuid4(), now=timezone.now()
+        )
+    class_stats.refresh(course)
+
+
+def _single_block(student, course):
+    card = Card.objects.get(user=student, question__kind="single")
+    block = block_create(user=student, course_id=course.pk, size=6, now=timezone.now(), seed=1)
+    number = block.card_ids.index(card.pk) + 1
+    block_answer(
+        user=student,
+        block_id=block.pk,
+        card_id=card.pk,
+        answer={"choice": card.question.choices.get(correct=True).pk},
+        now=timezone.now(),
+    )
+    return block, number
+
+
+def test_the_class_shares_show_once_ten_students_answered(student, student_client, course, deck):
+    question = deck.questions.get(kind="single")
+    _class_answers(course, question, students=10, right=7)
+    block, number = _single_block(student, course)
+    url = reverse("cards:block", args=[block.pk]) + f"?n={number}"
+    with CaptureQueriesContext(connection) as captured:
+        html = student_client.get(url).content.decode()
+    assert "10 students on their first try: <strong>70% right</strong>" in html
+    assert "GABA-B: 70%" in html
+    assert not any("cards_reviewlog" in q["sql"] for q in captured.captured_queries)
+
+
+def test_fewer_than_ten_students_show_nothing(student, student_client, course, deck):
+    question = deck.questions.get(kind="single")
+    _class_answers(course, question, students=9, right=9)
+    block, number = _single_block(student, course)
+    html = student_client.get(reverse("cards:block", args=[block.pk]) + f"?n={number}").content.decode()
+    assert "Fewer than 10 classmates have answered this question" in html and "% right" not in html
+
+
+def test_no_snapshot_says_so(student, student_client, course):
+    block, number = _single_block(student, course)
+    html = student_client.get(reverse("cards:block", args=[block.pk]) + f"?n={number}").content.decode()
+    assert "No class statistics yet." in html
+
+
+def test_the_block_percentile_and_the_api_shares(student, student_client, course, deck):
+    question = deck.questions.get(kind="single")
+    _class_answers(course, question, students=10, right=5)
+    card = Card.objects.get(user=student, question=question)
+    block = block_create(user=student, course_id=course.pk, pool="all", size=6, now=timezone.now())
+    Block.objects.filter(pk=block.pk).update(card_ids=[card.pk])  # a block of that one question
+    block.refresh_from_db()
+    block_answer(
+        user=student,
+        block_id=block.pk,
+        card_id=card.pk,
+        answer={"choice": question.choices.get(correct=True).pk},
+        now=timezone.now(),
+    )
+    block_submit(user=student, block_id=block.pk, now=timezone.now())
+    html = student_client.get(reverse("cards:block_result", args=[block.pk])).content.decode()
+    assert '75<span class="small muted"> of 100</span>' in html  # half the class below (wrong), half tied
+    api = APIClient()
+    api.force_authenticate(student)
+    body = api.get(reverse("api:block_detail", args=[block.pk])).json()
+    assert body["percentile"] == 75
+    shares = body["questions"][0]["class_shares"]
+    assert shares["students"] == 10 and shares["right"] == 0.5
+    assert shares["choices"][str(question.choices.get(correct=True).pk)] == 0.5
+
+
+def test_the_study_feedback_loads_the_class_shares(student, student_client, other_student_client, course, deck):
+    question = deck.questions.get(kind="single")
+    _class_answers(course, question, students=10, right=3)
+    url = reverse("cards:question_class", args=[question.pk]) + f"?course={course.pk}"
+    html = student_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "30% right" in html and "<html" not in html
+    assert student_client.get(reverse("cards:question_class", args=[question.pk])).status_code == 404
+    card = Card.objects.get(user=student, question=question)
+    feedback = student_client.post(
+        reverse("cards:study_answer", args=[course.pk, deck.pk]),
+        {"card": card.pk, "kind": "single", "review_id": str(uuid.uuid4()), "choice": question.choices.first().pk},
+        follow=True,
+    ).content.decode()
+    assert url.replace("&", "&amp;") in feedback or url in feedback
