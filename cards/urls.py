@@ -29,6 +29,7 @@ urlpatterns = [
     path("study/questions/<id:question_id>/report/", student.report_problem, name="report_problem"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("preferences/", accounts.preferences, name="preferences"),
+    path("preferences/parameters/<id:course_id>/", accounts.scheduler_parameters, name="scheduler_parameters"),
     path("cards/<id:card_id>/unsuspend/", student.unsuspend, name="unsuspend"),
     path("quizzes/", quizzes.quiz_list, name="quiz_list"),
     path("quizzes/practice/", quizzes.practice_start, name="practice_start"),

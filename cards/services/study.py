@@ -15,11 +15,14 @@ from django.db.models import OuterRef, Subquery
 
 from cards.core import grading, scheduling
 from cards.core.scheduling import CardState, Rating
-from cards.db.answer import AnswerContext, append_review, card_for_answer, write_card_state
+from cards.db.answer import REFIT_EVERY, AnswerContext, append_review, card_for_answer, write_card_state
 from cards.errors import AnswerRejected, InvalidInput, NotFound
 from cards.models import Card, Choice, Enrollment, ReviewLog
+from cards.selectors.scheduler import fitted_parameters
 from cards.selectors.study import reviews_done_today, user_timezone
 from cards.selectors.terms import CHOICE_KINDS, question_spec
+from cards.services import tasks
+from cards.services.tasks import enqueue_on_commit
 
 LEECH_LAPSES = 8
 
@@ -50,7 +53,7 @@ def _locked_card(*, user, card_id: int) -> Card:
     card = (
         Card.objects.select_for_update(of=("self",))
         .select_related("question", "course")
-        .annotate(student_retention=Subquery(retention))
+        .annotate(student_retention=Subquery(retention), fitted_parameters=fitted_parameters(user.pk))
         .filter(pk=card_id, user=user)
         .first()
     )
@@ -160,6 +163,7 @@ def answer_card(
     outcome = _record(
         card=card,
         retention=context.student_retention,
+        parameters=context.fitted_parameters,
         answer=answer,
         correct=result.correct,
         score=result.score,
@@ -168,6 +172,8 @@ def answer_card(
         review_id=review_id,
         response_ms=response_ms,
     )
+    if context.reviews_since_fit == REFIT_EVERY - 1:  # this answer is the REFIT_EVERY-th
+        enqueue_on_commit(tasks.fit_course_parameters, course_id=card.course_id)
     return AnswerOutcome(card=card, log=outcome.log, replayed=False, choices=tuple(context.choices))
 
 
@@ -184,6 +190,7 @@ def _record(
     *,
     card: Card,
     retention: float | None,
+    parameters: tuple[float, ...] | None,
     answer: dict,
     correct: bool,
     score: float,
@@ -193,7 +200,9 @@ def _record(
     response_ms: int | None,
 ) -> AnswerOutcome:
     before = card_state(card)
-    outcome = scheduling.review(before, rating, now, card.course.scheduler_settings(retention), card_id=card.pk)
+    outcome = scheduling.review(
+        before, rating, now, card.course.scheduler_settings(retention, parameters), card_id=card.pk
+    )
     _apply_state(card, outcome.state)
     fields = list(scheduling.STATE_FIELDS)
     if outcome.state.lapses >= LEECH_LAPSES and before.lapses < LEECH_LAPSES:
@@ -298,6 +307,7 @@ def rerate_review(*, user, review_id: uuid.UUID, rating: int, new_review_id: uui
     return _record(
         card=card,
         retention=card.student_retention,
+        parameters=card.fitted_parameters,
         answer=original.answer,
         correct=True,
         score=original.score or 1.0,
@@ -333,6 +343,7 @@ def record_outside_queue(
     return _record(
         card=card,
         retention=card.student_retention,
+        parameters=card.fitted_parameters,
         answer=answer,
         correct=correct,
         score=score,

@@ -292,7 +292,10 @@ def reveal(request, course_id: int, deck_id: int, card_id: int):
         raise Http404("No such card in this deck.")
     today = _deck_today(request, place)
     outcomes = scheduling.next_states(
-        study_services.card_state(card), today.now, course.scheduler_settings(card.student_retention), card_id=card.pk
+        study_services.card_state(card),
+        today.now,
+        course.scheduler_settings(card.student_retention, card.fitted_parameters),
+        card_id=card.pk,
     )
     context = today.context(
         course,

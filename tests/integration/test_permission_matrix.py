@@ -54,6 +54,7 @@ MATRIX = {
     "cards:report_problem": ("POST", lambda o: [o["question"].pk], COURSE),
     "cards:dashboard": ("GET", lambda o: [], ANY_USER),
     "cards:preferences": ("GET", lambda o: [], ANY_USER),
+    "cards:scheduler_parameters": ("POST", lambda o: [o["course"].pk], COURSE),  # a course of one's own
     "cards:unsuspend": ("POST", lambda o: [o["card"].pk], OWN),
     "cards:quiz_list": ("GET", lambda o: [], ANY_USER),
     "cards:practice_start": ("POST", lambda o: [], COURSE),
