@@ -30,6 +30,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("preferences/", accounts.preferences, name="preferences"),
     path("preferences/parameters/<id:course_id>/", accounts.scheduler_parameters, name="scheduler_parameters"),
+    path("preferences/exam/<id:course_id>/", accounts.exam_date, name="exam_date"),
     path("cards/<id:card_id>/unsuspend/", student.unsuspend, name="unsuspend"),
     path("quizzes/", quizzes.quiz_list, name="quiz_list"),
     path("quizzes/practice/", quizzes.practice_start, name="practice_start"),

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 import cards.converters  # noqa: F401 - registers the <id:...> path converter
-from cards.api import auth, bank_files, courses, decks, questions, quizzes, sources, study, taught_courses
+from cards.api import auth, bank_files, courses, decks, exams, questions, quizzes, sources, study, taught_courses
 
 app_name = "api"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/register/", auth.auth_register, name="auth_register"),
     path("courses/", courses.courses, name="courses"),
     path("courses/join/", courses.courses_join, name="courses_join"),
+    path("courses/<id:course_id>/exam/", exams.course_exam, name="course_exam"),
     path("decks/", courses.decks, name="decks"),
     path("study/next/", study.study_next, name="study_next"),
     path("study/answer/", study.study_answer, name="study_answer"),

@@ -16,12 +16,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from django.db import connection
 
-from cards.db.dialect import GENERIC_PLANS, JSON_SQL, db_moment, instance, json_value, named_rows, select_list
+from cards.db.dialect import (
+    GENERIC_PLANS,
+    JSON_SQL,
+    db_moment,
+    instance,
+    json_value,
+    named_rows,
+    py_date,
+    select_list,
+)
 from cards.db.done_today import DONE_NEW, done_review, live_reviews_since
 from cards.db.queue import choices_from_json
 from cards.models import Card, Choice, Course, Passage, Question, ReviewLog, Source
@@ -38,6 +47,8 @@ _READ = """
            s.id AS s__id, s.slug AS s__slug, s.title AS s__title,
            (SELECT e.desired_retention FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_retention,
+           (SELECT e.exam_date FROM cards_enrollment e
+             WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_exam,
            EXISTS (SELECT 1 FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS enrolled,
            (SELECT pr.timezone FROM cards_profile pr WHERE pr.user_id = %(user)s) AS student_tz,
@@ -72,7 +83,7 @@ class AnswerContext:
     passage and source loaded), the question's choices, the student's retention for the
     course and time zone, the log row already recorded under this review id (replay_of),
     today's done counts of the course counted from `done_since`, the fitted parameters that
-    schedule the student (cards.models.SchedulerParameters) and how many reviews they made
+    schedule the student (cards.models.SchedulerParameters), their exam date, and how many reviews they made
     since the course's last refit (counted up to REFIT_EVERY along reviewlog_user_time)."""
 
     card: Card
@@ -80,6 +91,7 @@ class AnswerContext:
     enrolled: bool  # the student is still enrolled in the card's course
     student_retention: float | None
     fitted_parameters: tuple[float, ...] | None  # the student's own fit in use, else the course's
+    exam_date: date | None  # the student's own exam date, else the course's
     reviews_since_fit: int  # the student's reviews since the course's last refit, at most REFIT_EVERY
     timezone: str
     replay_of: int | None
@@ -144,6 +156,7 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
         enrolled=bool(row["enrolled"]),
         student_retention=row["student_retention"],
         fitted_parameters=_parameters(row["fitted_parameters"]),
+        exam_date=py_date(row["student_exam"]) or card.course.exam_date,
         reviews_since_fit=int(row["reviews_since_fit"] or 0),
         timezone=row["student_tz"] or "UTC",
         replay_of=row["replay_of"],

@@ -47,6 +47,9 @@ class Course(models.Model):
     enable_fuzz = models.BooleanField(default=True)
     new_per_day = models.PositiveIntegerField(default=20)
     reviews_per_day = models.PositiveIntegerField(default=200)
+    exam_date = models.DateField(
+        null=True, blank=True, help_text="The course's exam: students inherit it unless they set their own."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -83,6 +86,7 @@ class Enrollment(models.Model):
         default=True,
         help_text="Schedule with the student's own fitted parameters when they have them (else the course's).",
     )
+    exam_date = models.DateField(null=True, blank=True, help_text="The student's own exam date (else the course's).")
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,7 +4,7 @@ code takes it (cards.core.fitting.Review), and which parameters schedule a stude
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -124,3 +124,18 @@ def fitted_parameters(user_id: int):
         "parameters"
     )[:1]
     return Coalesce(Subquery(own), Subquery(course), output_field=JSONField())
+
+
+def student_schedule(*, user_id: int, course_id: int) -> tuple[float | None, date | None, tuple | None]:
+    """(the student's own desired retention, own exam date, the fitted parameters that schedule
+    them) in a course, in one query; (None, None, None) when not enrolled."""
+    row = (
+        Enrollment.objects.filter(user_id=user_id, course_id=course_id)
+        .annotate(fitted=fitted_parameters(user_id))
+        .values_list("desired_retention", "exam_date", "fitted")
+        .first()
+    )
+    if row is None:
+        return None, None, None
+    retention, exam, fitted = row
+    return retention, exam, tuple(fitted) if fitted else None

@@ -160,12 +160,16 @@ def study_decks(*, user, now: datetime, day_start: datetime, day_end: datetime) 
 
 def card_for_reveal(*, user, card_id: int, deck_id: int):
     """A flashcard of the deck the student may turn over, with their retention for its course
-    and the fitted parameters that schedule them (one statement)."""
-    retention = Enrollment.objects.filter(user=user, course=OuterRef("course_id")).values("desired_retention")[:1]
+    and exam date there and the fitted parameters that schedule them (one statement)."""
+    enrollment = Enrollment.objects.filter(user=user, course=OuterRef("course_id"))
     return (
         studyable_cards(user.pk)
         .filter(pk=card_id, deck_id=deck_id, question__kind=Question.Kind.FLASHCARD)
         .select_related("question")
-        .annotate(student_retention=Subquery(retention), fitted_parameters=fitted_parameters(user.pk))
+        .annotate(
+            student_retention=Subquery(enrollment.values("desired_retention")[:1]),
+            student_exam=Subquery(enrollment.values("exam_date")[:1]),
+            fitted_parameters=fitted_parameters(user.pk),
+        )
         .first()
     )

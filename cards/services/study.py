@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 
-from cards.core import grading, scheduling
+from cards.core import exams, grading, scheduling
 from cards.core.scheduling import CardState, Rating
 from cards.db.answer import REFIT_EVERY, AnswerContext, append_review, card_for_answer, write_card_state
 from cards.errors import AnswerRejected, InvalidInput, NotFound
@@ -49,17 +49,30 @@ def _apply_state(card: Card, state: CardState) -> None:
 
 
 def _locked_card(*, user, card_id: int) -> Card:
-    retention = Enrollment.objects.filter(user=user, course=OuterRef("course_id")).values("desired_retention")[:1]
+    enrollment = Enrollment.objects.filter(user=user, course=OuterRef("course_id"))
+    retention = enrollment.values("desired_retention")[:1]
+    exam = enrollment.values("exam_date")[:1]
     card = (
         Card.objects.select_for_update(of=("self",))
         .select_related("question", "course")
-        .annotate(student_retention=Subquery(retention), fitted_parameters=fitted_parameters(user.pk))
+        .annotate(
+            student_retention=Subquery(retention),
+            fitted_parameters=fitted_parameters(user.pk),
+            student_exam=Subquery(exam),
+        )
         .filter(pk=card_id, user=user)
         .first()
     )
     if card is None:
         raise NotFound("No such card in your decks.", code="card_not_found")
     return card
+
+
+def _exam_cap(user, card: Card, now: datetime) -> datetime | None:
+    """The latest due date the student's exam allows (a card read by _locked_card); the time
+    zone is read only when there is an exam."""
+    exam = exams.effective_exam(card.student_exam, card.course.exam_date)
+    return exams.due_cap(now, exam, user_timezone(user)) if exam else None
 
 
 def is_due(card: Card, now: datetime, day_end: datetime) -> bool:
@@ -164,6 +177,7 @@ def answer_card(
         card=card,
         retention=context.student_retention,
         parameters=context.fitted_parameters,
+        cap=exams.due_cap(now, context.exam_date, context.timezone),
         answer=answer,
         correct=result.correct,
         score=result.score,
@@ -191,6 +205,7 @@ def _record(
     card: Card,
     retention: float | None,
     parameters: tuple[float, ...] | None,
+    cap: datetime | None,
     answer: dict,
     correct: bool,
     score: float,
@@ -203,6 +218,7 @@ def _record(
     outcome = scheduling.review(
         before, rating, now, card.course.scheduler_settings(retention, parameters), card_id=card.pk
     )
+    outcome = exams.capped(outcome, now, cap)  # every card back before the exam day
     _apply_state(card, outcome.state)
     fields = list(scheduling.STATE_FIELDS)
     if outcome.state.lapses >= LEECH_LAPSES and before.lapses < LEECH_LAPSES:
@@ -308,6 +324,7 @@ def rerate_review(*, user, review_id: uuid.UUID, rating: int, new_review_id: uui
         card=card,
         retention=card.student_retention,
         parameters=card.fitted_parameters,
+        cap=_exam_cap(user, card, original.reviewed_at),
         answer=original.answer,
         correct=True,
         score=original.score or 1.0,
@@ -344,6 +361,7 @@ def record_outside_queue(
         card=card,
         retention=card.student_retention,
         parameters=card.fitted_parameters,
+        cap=_exam_cap(user, card, now),
         answer=answer,
         correct=correct,
         score=score,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,6 +18,7 @@ from cards.errors import InvalidInput, NotFound
 from cards.forms import ALL_TIMEZONES, RetentionPercent
 from cards.models import Profile
 from cards.selectors.scheduler import parameters_by_course
+from cards.services import exams as exam_services
 from cards.services.courses import preferences_save
 from cards.services.scheduler_params import use_own_parameters
 
@@ -123,3 +126,28 @@ def scheduler_parameters(request, course_id: int):
         else "You are scheduled with the course's parameters now; your cards' due dates stay.",
     )
     return redirect("cards:preferences")
+
+
+@login_required
+@require_POST
+def exam_date(request, course_id: int):
+    """The student's own exam date in a course (`date`, YYYY-MM-DD; empty clears it)."""
+    raw = request.POST.get("date", "").strip()
+    try:
+        if raw:
+            try:
+                exam = date.fromisoformat(raw)
+            except ValueError:
+                raise InvalidInput(
+                    f"“{raw}” is not a date: use YYYY-MM-DD.", code="invalid_date", field="date"
+                ) from None
+            exam_services.set_exam_date(user=request.user, course_id=course_id, exam=exam, now=timezone.now())
+            messages.success(request, f"Exam date set: {exam.isoformat()}.")
+        else:
+            exam_services.clear_exam_date(user=request.user, course_id=course_id)
+            messages.success(request, "Your exam date is cleared (the course's applies, if it has one).")
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("cards:preferences") + "#exam-dates")
