@@ -214,3 +214,25 @@ def test_an_instructor_sets_the_course_date_students_inherit(instructor_client, 
     body = api.get(f"/api/v1/courses/{course.pk}/exam/").json()
     assert body["date"] == body["course_date"] == "2030-06-01" and body["own_date"] is None
     assert timezone.now().date() < date(2030, 6, 1)
+
+
+def test_the_course_settings_form_sets_the_course_exam_date(instructor_client, course):
+    form = {
+        "title": course.title,
+        "desired_retention": "90",
+        "new_per_day": "20",
+        "reviews_per_day": "200",
+        "learning_steps": "1 10",
+        "relearning_steps": "10",
+        "maximum_interval": "36500",
+        "exam_date": "2030-06-01",
+    }
+    page = instructor_client.get(reverse("cards:course_detail", args=[course.pk])).content.decode()
+    assert 'type="date"' in page and "Exam date" in page
+    response = instructor_client.post(reverse("cards:course_detail", args=[course.pk]), form)
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert course.exam_date == date(2030, 6, 1)
+    instructor_client.post(reverse("cards:course_detail", args=[course.pk]), {**form, "exam_date": ""})
+    course.refresh_from_db()
+    assert course.exam_date is None

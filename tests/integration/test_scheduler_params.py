@@ -204,7 +204,11 @@ def test_the_preferences_page_says_what_schedules_the_student_and_resets_to_the_
     client.force_login(learner)
     page = reverse("cards:preferences")
     html = client.get(page).content.decode()
-    assert "FSRS's default parameters" in html
+    assert "FSRS's default parameters (nothing fitted yet)" in html
+    tried = set_fit(flash_course, list(DEFAULT_PARAMETERS))
+    SchedulerParameters.objects.filter(pk=tried.pk).update(source="default")  # a refit that beat nothing
+    assert "no fit to the course's reviews predicts them better yet" in client.get(page).content.decode()
+    tried.delete()
     set_fit(flash_course, weights(7.0), n=321)
     html = client.get(page).content.decode()
     assert "The course's parameters" in html and "321 reviews" in html
