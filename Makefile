@@ -25,9 +25,18 @@ demo: migrate
 	$(BIN)/python manage.py load_bank fixtures/baclofen/bank.json
 	$(BIN)/python manage.py seed_demo
 
+# The server and, beside it, one background-task worker (django-tasks' database backend:
+# `manage.py db_worker`); Ctrl-C stops both. TASKS_BACKEND=immediate make run runs each task
+# inside the request that enqueues it instead, with no worker.
 run: demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with a task worker (Ctrl-C stops both)"
+	@if [ "$${TASKS_BACKEND:-database}" = "database" ]; then \
+		$(BIN)/python manage.py db_worker --no-reload --interval 2 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
+	else \
+		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
+	fi
 
 test: install
 	$(BIN)/python -m pytest

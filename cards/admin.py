@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from cards.models import Card, Choice, Course, Deck, Enrollment, Passage, Question, ReviewLog, Source, Topic
+from cards.models import (
+    Card,
+    Choice,
+    Course,
+    Deck,
+    Enrollment,
+    Passage,
+    Question,
+    ReviewLog,
+    SchedulerParameters,
+    Source,
+    Topic,
+)
 
 
 class ChoiceInline(admin.TabularInline):
@@ -33,3 +45,10 @@ class ReviewLogAdmin(admin.ModelAdmin):
 
 
 admin.site.register([Source, Passage, Topic, Deck, Course, Enrollment, Card])
+
+
+@admin.register(SchedulerParameters)
+class SchedulerParametersAdmin(admin.ModelAdmin):
+    list_display = ("course", "enrollment", "source", "n_reviews", "log_loss", "rmse_bins", "fitted_at", "checked_at")
+    list_filter = ("source",)
+    readonly_fields = ("parameters", "fitted_at", "checked_at", "n_reviews", "log_loss", "rmse_bins", "source")

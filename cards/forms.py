@@ -127,17 +127,21 @@ class CourseForm(forms.ModelForm):
             "maximum_interval",
             "enable_fuzz",
             "bury_siblings",
+            "exam_date",
         ]
+        widgets = {"exam_date": forms.DateInput(attrs={"type": "date"})}
         labels = {
             "is_open": "Open to every student",
             "new_per_day": "New cards per day",
             "reviews_per_day": "Reviews per day",
             "maximum_interval": "Longest interval (days)",
             "enable_fuzz": "Spread due dates a little",
+            "exam_date": "Exam date",
         }
         help_texts = {
             "is_open": "Students find an open course without a join code.",
             "enable_fuzz": "Spread reviews a little so cards learnt together do not all come back the same day.",
+            "exam_date": "Optional. Until then every card comes back before the exam day; students may set their own.",
         }
 
     def __init__(self, *args, **kwargs):

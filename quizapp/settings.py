@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "cards",
 ]
 
@@ -304,3 +306,23 @@ LOGGING = {
 # Class analytics are a snapshot (cards/services/class_stats.py), made by "Recalculate now"
 # or `refresh_class_stats` (never by a page view); older than this, the page says it is stale.
 CLASS_STATS_MAX_AGE_MINUTES = int(os.environ.get("CLASS_STATS_MAX_AGE_MINUTES", "10"))
+
+# Background tasks (cards/services/tasks.py) through django-tasks, the backport of Django 6's
+# django.tasks. By default the database backend: enqueued tasks are rows that
+# `manage.py db_worker` processes run (on SQLite beside one server, on PostgreSQL from as many
+# machines as needed); `make run` starts one worker beside the server. TASKS_BACKEND=immediate
+# runs each task at once in the process that enqueues it (the test suite's choice).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if "pytest" in sys.modules else "database")
+if TASKS_BACKEND not in {"database", "immediate"}:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be 'database' or 'immediate', not {TASKS_BACKEND!r}.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASKS_BACKEND == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend"
+    }
+}
+# A failing task is logged and enqueued again, up to this many attempts in all, after these
+# delays (seconds; the immediate backend retries at once).
+TASK_MAX_ATTEMPTS = int(os.environ.get("TASK_MAX_ATTEMPTS", "3"))
+TASK_RETRY_DELAYS = (60, 600, 3600)

@@ -13,9 +13,10 @@ from rest_framework.response import Response
 
 from cards.api.support import STUDY_AUTH_SCHEMA, STUDY_AUTHENTICATION, AnswerThrottle, ErrorSerializer
 from cards.converters import MAX_ID, parse_id
-from cards.core import grading, scheduling
+from cards.core import exams, grading, scheduling
 from cards.selectors import progress
 from cards.selectors.feedback import fresh_feedback, review_feedback
+from cards.selectors.scheduler import student_schedule
 from cards.selectors.study import choice_order_seed, shuffled, study_queue, study_today, user_timezone
 from cards.selectors.terms import CHOICE_KINDS
 from cards.services import study as study_services
@@ -83,9 +84,13 @@ def study_next(request):
     }
     if question.kind == "flashcard":
         body["back"] = question.back  # the student rates a flashcard themselves
+        # The student's retention, exam date and fitted parameters: one query, for flashcards only.
+        retention, own_exam, parameters = student_schedule(user_id=request.user.pk, course_id=course.pk)
         outcomes = scheduling.next_states(
-            study_services.card_state(card), now, course.scheduler_settings(), card_id=card.pk
+            study_services.card_state(card), now, course.scheduler_settings(retention, parameters), card_id=card.pk
         )
+        exam = exams.effective_exam(own_exam, course.exam_date)
+        outcomes = exams.capped_all(outcomes, now, exams.due_cap(now, exam, user_timezone(request.user)))
         body["intervals"] = {str(int(r)): o.label for r, o in outcomes.items()}
     return Response({"card": body, "counts": {"new": counts.new, "learning": counts.learning, "due": counts.due}})
 

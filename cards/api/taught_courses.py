@@ -39,6 +39,9 @@ class CourseInSerializer(serializers.Serializer):
     relearning_steps = _steps("Minutes after a lapse, e.g. [10].")
     maximum_interval = serializers.IntegerField(min_value=1, max_value=36_500, required=False, help_text="Days.")
     enable_fuzz = serializers.BooleanField(required=False)
+    exam_date = serializers.DateField(
+        required=False, allow_null=True, help_text="The course's exam (YYYY-MM-DD): students inherit it."
+    )
 
 
 SETTINGS = [name for name in CourseInSerializer._declared_fields if name != "title"]
@@ -54,6 +57,7 @@ TAUGHT_COURSE_FIELDS = {
     "relearning_steps": serializers.ListField(child=serializers.IntegerField()),
     "maximum_interval": serializers.IntegerField(),
     "enable_fuzz": serializers.BooleanField(),
+    "exam_date": serializers.DateField(allow_null=True),
     "decks": serializers.ListField(child=serializers.IntegerField()),
     "instructors": serializers.ListField(child=serializers.CharField()),
     "student_count": serializers.IntegerField(),

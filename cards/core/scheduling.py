@@ -43,6 +43,7 @@ class SchedulerSettings:
     relearning_steps: tuple[int, ...] = (10,)  # minutes
     maximum_interval: int = 36500  # days
     enable_fuzzing: bool = True
+    parameters: tuple[float, ...] | None = None  # fitted FSRS-6 weights; None: fsrs's defaults
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Outcome:
 @lru_cache(maxsize=64)
 def build_scheduler(settings: SchedulerSettings) -> fsrs.Scheduler:
     return fsrs.Scheduler(
+        **({"parameters": settings.parameters} if settings.parameters else {}),
         desired_retention=settings.desired_retention,
         learning_steps=tuple(timedelta(minutes=m) for m in settings.learning_steps),
         relearning_steps=tuple(timedelta(minutes=m) for m in settings.relearning_steps),

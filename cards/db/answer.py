@@ -16,15 +16,28 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from django.db import connection
 
-from cards.db.dialect import GENERIC_PLANS, JSON_SQL, db_moment, instance, json_value, named_rows, select_list
+from cards.db.dialect import (
+    GENERIC_PLANS,
+    JSON_SQL,
+    db_moment,
+    instance,
+    json_value,
+    named_rows,
+    py_date,
+    select_list,
+)
 from cards.db.done_today import DONE_NEW, done_review, live_reviews_since
 from cards.db.queue import choices_from_json
 from cards.models import Card, Choice, Course, Passage, Question, ReviewLog, Source
+
+# A student's reviews since the course's last refit that ask for another
+# (cards.services.scheduler_params, which this module cannot import).
+REFIT_EVERY = 200
 
 _QUESTION = ("id", "deck_id", "kind", "prompt", "back", "answers", "explanation", "status", "revision", "quote",
              "passage_id")  # fmt: skip
@@ -34,9 +47,23 @@ _READ = """
            s.id AS s__id, s.slug AS s__slug, s.title AS s__title,
            (SELECT e.desired_retention FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_retention,
+           (SELECT e.exam_date FROM cards_enrollment e
+             WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_exam,
            EXISTS (SELECT 1 FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS enrolled,
            (SELECT pr.timezone FROM cards_profile pr WHERE pr.user_id = %(user)s) AS student_tz,
+           COALESCE(
+             (SELECT sp.parameters FROM cards_enrollment e
+                JOIN cards_schedulerparameters sp ON sp.enrollment_id = e.id
+               WHERE e.user_id = %(user)s AND e.course_id = c.course_id AND e.own_parameters),
+             (SELECT sp.parameters FROM cards_schedulerparameters sp
+               WHERE sp.course_id = c.course_id AND sp.enrollment_id IS NULL)) AS fitted_parameters,
+           (SELECT COUNT(*) FROM (SELECT 1 FROM cards_reviewlog r
+             WHERE r.user_id = %(user)s AND r.reviewed_at > COALESCE(
+               (SELECT sp.checked_at FROM cards_schedulerparameters sp
+                 WHERE sp.course_id = c.course_id AND sp.enrollment_id IS NULL),
+               (SELECT e.joined_at FROM cards_enrollment e WHERE e.user_id = %(user)s AND e.course_id = c.course_id))
+             LIMIT %(refit_every)s) AS since_fit) AS reviews_since_fit,
            (SELECT r.id FROM cards_reviewlog r WHERE r.user_id = %(user)s AND r.review_id = %(review_id)s) AS replay_of,
            (SELECT {choices} FROM cards_choice ch WHERE ch.question_id = c.question_id) AS choice_rows,
            (SELECT {done_pair} {live_today}) AS done_today
@@ -55,12 +82,17 @@ class AnswerContext:
     """A card as an answer needs it: the card with its course and question (its cited
     passage and source loaded), the question's choices, the student's retention for the
     course and time zone, the log row already recorded under this review id (replay_of),
-    and today's done counts of the course counted from `done_since`."""
+    today's done counts of the course counted from `done_since`, the fitted parameters that
+    schedule the student (cards.models.SchedulerParameters), their exam date, and how many reviews they made
+    since the course's last refit (counted up to REFIT_EVERY along reviewlog_user_time)."""
 
     card: Card
     choices: list[Choice]
     enrolled: bool  # the student is still enrolled in the card's course
     student_retention: float | None
+    fitted_parameters: tuple[float, ...] | None  # the student's own fit in use, else the course's
+    exam_date: date | None  # the student's own exam date, else the course's
+    reviews_since_fit: int  # the student's reviews since the course's last refit, at most REFIT_EVERY
     timezone: str
     replay_of: int | None
     done_today: dict
@@ -95,6 +127,7 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
         "card": card_id,
         "review_id": ReviewLog._meta.get_field("review_id").get_db_prep_value(review_id, connection),
         "day_start": db_moment(since),
+        "refit_every": REFIT_EVERY,
     }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -122,11 +155,19 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
         choices=choices_from_json(question.pk, json_value(row["choice_rows"])),
         enrolled=bool(row["enrolled"]),
         student_retention=row["student_retention"],
+        fitted_parameters=_parameters(row["fitted_parameters"]),
+        exam_date=py_date(row["student_exam"]) or card.course.exam_date,
+        reviews_since_fit=int(row["reviews_since_fit"] or 0),
         timezone=row["student_tz"] or "UTC",
         replay_of=row["replay_of"],
         done_today={"new": int(done_new), "reviews": int(done_reviews)},
         done_since=since,
     )
+
+
+def _parameters(value) -> tuple[float, ...] | None:
+    values = json_value(value)
+    return tuple(values) if values else None
 
 
 _LOG_COLUMNS = [f for f in ReviewLog._meta.concrete_fields if not f.primary_key]

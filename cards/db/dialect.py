@@ -7,7 +7,7 @@ import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from django.db import connection, transaction
@@ -44,6 +44,11 @@ def py_moment(value):
     return convert(value, None, connection) if convert else value
 
 
+def py_date(value):
+    """A date column read by a raw statement (SQLite: ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def json_value(value):
     """A JSON column or aggregate read by a raw statement (text on SQLite, and for jsonb)."""
     return json.loads(value) if isinstance(value, str) else value
@@ -77,7 +82,7 @@ def _row_plan(model, names: tuple) -> tuple[list, list]:
     """(every concrete attname, [(position, converter) per column read]), computed once."""
     fields = model._meta.concrete_fields
     attnames = [f.attname for f in fields]
-    converters = {"DateTimeField": py_moment, "BooleanField": bool, "JSONField": json_value}
+    converters = {"DateTimeField": py_moment, "DateField": py_date, "BooleanField": bool, "JSONField": json_value}
     by_name = {f.attname: f for f in fields}
     plan = [(attnames.index(name), converters.get(by_name[name].get_internal_type())) for name in names]
     return attnames, plan

@@ -13,6 +13,7 @@ from cards.models.content import (
 from cards.models.courses import Course, Enrollment, Profile
 from cards.models.imports import PendingImport
 from cards.models.quizzes import Attempt, Quiz, Response
+from cards.models.scheduler import SchedulerParameters
 from cards.models.sessions import UserSession
 from cards.models.stats import ClassStats, StudentStats
 from cards.models.study import Card, ReviewLog, ReviewLogIsAppendOnly
@@ -38,6 +39,7 @@ __all__ = [
     "QuestionRevision",
     "ReviewLog",
     "ReviewLogIsAppendOnly",
+    "SchedulerParameters",
     "Source",
     "StudentStats",
     "SourceRevision",

@@ -52,6 +52,9 @@ class Course(models.Model):
         help_text="After a question is answered in study, the questions citing the same passage wait until the "
         "next study day, so that the next card does not give the answer away.",
     )
+    exam_date = models.DateField(
+        null=True, blank=True, help_text="The course's exam: students inherit it unless they set their own."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,10 +63,14 @@ class Course(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def scheduler_settings(self, desired_retention: float | None = None) -> SchedulerSettings:
-        """The FSRS settings of this course, with a student's own retention if they set one."""
+    def scheduler_settings(
+        self, desired_retention: float | None = None, parameters: tuple[float, ...] | list | None = None
+    ) -> SchedulerSettings:
+        """The FSRS settings of this course, with a student's own retention if they set one
+        and the fitted parameters that schedule them (None: FSRS's defaults)."""
         return SchedulerSettings(
             desired_retention=desired_retention or self.desired_retention,
+            parameters=tuple(parameters) if parameters else None,
             learning_steps=tuple(self.learning_steps),
             relearning_steps=tuple(self.relearning_steps),
             maximum_interval=self.maximum_interval,
@@ -80,6 +87,11 @@ class Enrollment(models.Model):
         validators=[MinValueValidator(0.7), MaxValueValidator(0.99)],
         help_text="Overrides the course default when set.",
     )
+    own_parameters = models.BooleanField(
+        default=True,
+        help_text="Schedule with the student's own fitted parameters when they have them (else the course's).",
+    )
+    exam_date = models.DateField(null=True, blank=True, help_text="The student's own exam date (else the course's).")
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from cards.core import queue as policy
 from cards.core.queue import QueueCounts
 from cards.db.queue import StudyPlace, StudyQueue, deck_counts, done_by_course, study_place, study_queue
 from cards.models import Card, Choice, Course, Deck, Enrollment, Profile, Question, ReviewLog
+from cards.selectors.scheduler import fitted_parameters
 from cards.selectors.terms import CHOICE_KINDS
 
 __all__ = ["StudyPlace", "StudyQueue", "study_place", "study_queue"]  # the queue's reads, from cards.db
@@ -159,12 +160,17 @@ def study_decks(*, user, now: datetime, day_start: datetime, day_end: datetime) 
 
 
 def card_for_reveal(*, user, card_id: int, deck_id: int):
-    """A flashcard of the deck the student may turn over, with their retention for its course."""
-    retention = Enrollment.objects.filter(user=user, course=OuterRef("course_id")).values("desired_retention")[:1]
+    """A flashcard of the deck the student may turn over, with their retention for its course
+    and exam date there and the fitted parameters that schedule them (one statement)."""
+    enrollment = Enrollment.objects.filter(user=user, course=OuterRef("course_id"))
     return (
         studyable_cards(user.pk)
         .filter(pk=card_id, deck_id=deck_id, question__kind=Question.Kind.FLASHCARD)
         .select_related("question")
-        .annotate(student_retention=Subquery(retention))
+        .annotate(
+            student_retention=Subquery(enrollment.values("desired_retention")[:1]),
+            student_exam=Subquery(enrollment.values("exam_date")[:1]),
+            fitted_parameters=fitted_parameters(user.pk),
+        )
         .first()
     )

@@ -13,13 +13,16 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 
-from cards.core import grading, scheduling
+from cards.core import exams, grading, scheduling
 from cards.core.scheduling import CardState, Rating
-from cards.db.answer import AnswerContext, append_review, card_for_answer, write_card_state
+from cards.db.answer import REFIT_EVERY, AnswerContext, append_review, card_for_answer, write_card_state
 from cards.errors import AnswerRejected, InvalidInput, NotFound
 from cards.models import Card, Choice, Enrollment, ReviewLog
+from cards.selectors.scheduler import fitted_parameters
 from cards.selectors.study import reviews_done_today, user_timezone
 from cards.selectors.terms import CHOICE_KINDS, question_spec
+from cards.services import tasks
+from cards.services.tasks import enqueue_on_commit
 
 LEECH_LAPSES = 8
 
@@ -46,17 +49,30 @@ def _apply_state(card: Card, state: CardState) -> None:
 
 
 def _locked_card(*, user, card_id: int) -> Card:
-    retention = Enrollment.objects.filter(user=user, course=OuterRef("course_id")).values("desired_retention")[:1]
+    enrollment = Enrollment.objects.filter(user=user, course=OuterRef("course_id"))
+    retention = enrollment.values("desired_retention")[:1]
+    exam = enrollment.values("exam_date")[:1]
     card = (
         Card.objects.select_for_update(of=("self",))
         .select_related("question", "course")
-        .annotate(student_retention=Subquery(retention))
+        .annotate(
+            student_retention=Subquery(retention),
+            fitted_parameters=fitted_parameters(user.pk),
+            student_exam=Subquery(exam),
+        )
         .filter(pk=card_id, user=user)
         .first()
     )
     if card is None:
         raise NotFound("No such card in your decks.", code="card_not_found")
     return card
+
+
+def _exam_cap(user, card: Card, now: datetime) -> datetime | None:
+    """The latest due date the student's exam allows (a card read by _locked_card); the time
+    zone is read only when there is an exam."""
+    exam = exams.effective_exam(card.student_exam, card.course.exam_date)
+    return exams.due_cap(now, exam, user_timezone(user)) if exam else None
 
 
 def is_due(card: Card, now: datetime, day_end: datetime) -> bool:
@@ -160,6 +176,8 @@ def answer_card(
     outcome = _record(
         card=card,
         retention=context.student_retention,
+        parameters=context.fitted_parameters,
+        cap=exams.due_cap(now, context.exam_date, context.timezone),
         answer=answer,
         correct=result.correct,
         score=result.score,
@@ -170,6 +188,8 @@ def answer_card(
         # Its siblings (questions citing the same passage) wait for the next study day.
         bury=(question.passage_id, day_end) if card.course.bury_siblings and question.passage_id else None,
     )
+    if context.reviews_since_fit == REFIT_EVERY - 1:  # this answer is the REFIT_EVERY-th
+        enqueue_on_commit(tasks.fit_course_parameters, course_id=card.course_id)
     return AnswerOutcome(card=card, log=outcome.log, replayed=False, choices=tuple(context.choices))
 
 
@@ -186,6 +206,8 @@ def _record(
     *,
     card: Card,
     retention: float | None,
+    parameters: tuple[float, ...] | None,
+    cap: datetime | None,
     answer: dict,
     correct: bool,
     score: float,
@@ -197,7 +219,10 @@ def _record(
     bury: tuple | None = None,
 ) -> AnswerOutcome:
     before = card_state(card)
-    outcome = scheduling.review(before, rating, now, card.course.scheduler_settings(retention), card_id=card.pk)
+    outcome = scheduling.review(
+        before, rating, now, card.course.scheduler_settings(retention, parameters), card_id=card.pk
+    )
+    outcome = exams.capped(outcome, now, cap)  # every card back before the exam day
     _apply_state(card, outcome.state)
     fields = list(scheduling.STATE_FIELDS)
     if outcome.state.lapses >= LEECH_LAPSES and before.lapses < LEECH_LAPSES:
@@ -305,6 +330,8 @@ def _redo(
     return _record(
         card=card,
         retention=card.student_retention,
+        parameters=card.fitted_parameters,
+        cap=_exam_cap(user, card, original.reviewed_at),
         answer=original.answer,
         correct=True,
         score=original.score or 1.0,
@@ -400,6 +427,8 @@ def record_outside_queue(
     return _record(
         card=card,
         retention=card.student_retention,
+        parameters=card.fitted_parameters,
+        cap=_exam_cap(user, card, now),
         answer=answer,
         correct=correct,
         score=score,

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from cards.errors import InvalidInput
+from cards.errors import InvalidInput, NotFound
 from cards.forms import ALL_TIMEZONES, RetentionPercent
 from cards.models import Profile
+from cards.selectors.scheduler import parameters_by_course
+from cards.services import exams as exam_services
 from cards.services.courses import preferences_save
+from cards.services.scheduler_params import use_own_parameters
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -74,9 +79,11 @@ def preferences(request):
             else:
                 messages.success(request, "Preferences saved.")
                 return redirect("cards:preferences")
+    fits = parameters_by_course(enrollments)
     rows = [
         {
             "enrollment": e,
+            "fits": fits[e.course_id],
             "course_default": round(e.course.desired_retention * 100),
             # What was typed stays on the page when it is refused; else the stored value.
             "mine": typed[e.course_id]
@@ -97,3 +104,50 @@ def preferences(request):
             "current_tz": current_tz or (profile.timezone if profile else "UTC"),
         },
     )
+
+
+@login_required
+@require_POST
+def scheduler_parameters(request, course_id: int):
+    """The student chooses which fitted parameters schedule them in a course: their own
+    (`own=1`) or the course's (`own=0`, "reset to the course's")."""
+    own = {"1": True, "0": False}.get(request.POST.get("own", ""))
+    try:
+        use_own_parameters(user=request.user, course_id=course_id, own=own)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        return redirect("cards:preferences")
+    messages.success(
+        request,
+        "You are scheduled with your own parameters again."
+        if own
+        else "You are scheduled with the course's parameters now; your cards' due dates stay.",
+    )
+    return redirect("cards:preferences")
+
+
+@login_required
+@require_POST
+def exam_date(request, course_id: int):
+    """The student's own exam date in a course (`date`, YYYY-MM-DD; empty clears it)."""
+    raw = request.POST.get("date", "").strip()
+    try:
+        if raw:
+            try:
+                exam = date.fromisoformat(raw)
+            except ValueError:
+                raise InvalidInput(
+                    f"“{raw}” is not a date: use YYYY-MM-DD.", code="invalid_date", field="date"
+                ) from None
+            exam_services.set_exam_date(user=request.user, course_id=course_id, exam=exam, now=timezone.now())
+            messages.success(request, f"Exam date set: {exam.isoformat()}.")
+        else:
+            exam_services.clear_exam_date(user=request.user, course_id=course_id)
+            messages.success(request, "Your exam date is cleared (the course's applies, if it has one).")
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("cards:preferences") + "#exam-dates")

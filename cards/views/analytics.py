@@ -24,7 +24,7 @@ from cards.selectors.cohort import (
     quiz_attempts,
     student_progress,
 )
-from cards.services import class_stats
+from cards.services import tasks
 from cards.templatetags.authored import score_text
 
 ITEM_SORTS = {
@@ -168,10 +168,18 @@ def course_analytics(request, course_id: int):
 @instructor_required
 @require_POST
 def refresh_analytics(request, course_id: int):
-    """Recalculate the course's statistics snapshot now ("Recalculate now")."""
+    """Recalculate the course's statistics snapshot ("Recalculate now"): a background task
+    (cards.services.tasks); with the immediate backend it is done before the page returns."""
     course = _cohort_course(request, course_id)
-    stats = class_stats.refresh(course)
-    messages.success(request, f"Statistics recalculated in {stats.seconds:.1f} s.")
+    result = tasks.refresh_class_stats.enqueue(course_id=course.pk)
+    if result.is_finished and result.status == "SUCCESSFUL":
+        messages.success(request, f"Statistics recalculated in {result.return_value['seconds']:.1f} s.")
+    elif result.is_finished:
+        messages.error(request, "Recalculating failed; it is retried in the background and logged.")
+    else:
+        messages.success(
+            request, "Recalculation queued: it runs in the background; reload this page in a moment to see it."
+        )
     return redirect("cards:course_analytics", course_id=course.pk)
 
 

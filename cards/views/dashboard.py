@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from cards.core import analytics, charts, scheduling
 from cards.selectors import progress
+from cards.selectors.exams import upcoming_exams
 from cards.selectors.study import user_timezone
 
 FORECAST_DAYS = 30
@@ -61,5 +62,6 @@ def dashboard(request):
         "mastery": mastery,
         "weakest": board.weakest,
         "suspended": board.suspended,
+        "exams": upcoming_exams(user=user, now=now, tz_name=tz),
     }
     return render(request, "cards/student/dashboard.html", context)

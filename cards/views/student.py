@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cards.converters import parse_id
-from cards.core import grading, scheduling
+from cards.core import exams, grading, scheduling
 from cards.errors import DomainError, InvalidInput, NotFound
 from cards.forms import JoinCourseForm, ReportForm, SignUpForm
 from cards.permissions import is_instructor, student_course_and_deck
@@ -295,8 +295,13 @@ def reveal(request, course_id: int, deck_id: int, card_id: int):
         raise Http404("No such card in this deck.")
     today = _deck_today(request, place)
     outcomes = scheduling.next_states(
-        study_services.card_state(card), today.now, course.scheduler_settings(card.student_retention), card_id=card.pk
+        study_services.card_state(card),
+        today.now,
+        course.scheduler_settings(card.student_retention, card.fitted_parameters),
+        card_id=card.pk,
     )
+    exam = exams.effective_exam(card.student_exam, course.exam_date)
+    outcomes = exams.capped_all(outcomes, today.now, exams.due_cap(today.now, exam, place.timezone))
     context = today.context(
         course,
         deck,

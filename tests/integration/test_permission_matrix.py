@@ -58,6 +58,9 @@ MATRIX = {
     "cards:report_problem": ("POST", lambda o: [o["question"].pk], COURSE),
     "cards:dashboard": ("GET", lambda o: [], ANY_USER),
     "cards:preferences": ("GET", lambda o: [], ANY_USER),
+    "cards:scheduler_parameters": ("POST", lambda o: [o["course"].pk], COURSE),  # a course of one's own
+    "cards:exam_date": ("POST", lambda o: [o["course"].pk], COURSE),
+    "api:course_exam": ("GET", lambda o: [o["course"].pk], COURSE),
     "cards:unsuspend": ("POST", lambda o: [o["card"].pk], OWN),
     "cards:quiz_list": ("GET", lambda o: [], ANY_USER),
     "cards:practice_start": ("POST", lambda o: [], COURSE),

@@ -1,7 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from cards.models import ClassStats, Course
+from cards.management.courses import add_course_option, chosen_courses
+from cards.models import ClassStats
 from cards.selectors import cohort
 from cards.services import class_stats
 
@@ -13,16 +14,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--course", type=int, action="append", help="Only this course id (repeatable).")
+        add_course_option(parser)
         parser.add_argument("--all", action="store_true", help="Every course, however recent its snapshot.")
 
     def handle(self, *args, course=None, all=False, **options):
-        courses = Course.objects.order_by("pk")
-        if course:
-            courses = courses.filter(pk__in=course)
-            missing = set(course) - set(courses.values_list("pk", flat=True))
-            if missing:
-                raise CommandError(f"no course with id {', '.join(map(str, sorted(missing)))}")
+        courses = chosen_courses(course)
         now = timezone.now()
         if not (all or course):
             recent = ClassStats.objects.filter(computed_at__gt=now - cohort.max_age()).values("course_id")

@@ -1,0 +1,38 @@
+"""Fitted FSRS parameters: one current fit per course and one per enrolment."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class SchedulerParameters(models.Model):
+    """The parameters that schedule a course's students (enrollment empty) or one student
+    (enrollment set), with what they rest on: when fitted, on how many training reviews, and
+    their log loss and RMSE(bins) on held-out later reviews. A refit replaces them only if it
+    predicts held-out reviews better (cards.services.scheduler_params); `checked_at` is the
+    last refit, kept or not, from which new reviews are counted toward the next."""
+
+    course = models.ForeignKey("cards.Course", related_name="scheduler_fits", on_delete=models.CASCADE)
+    enrollment = models.OneToOneField(
+        "cards.Enrollment", null=True, blank=True, related_name="scheduler_fit", on_delete=models.CASCADE
+    )
+    parameters = models.JSONField(help_text="The 21 FSRS-6 weights.")
+    source = models.CharField(max_length=20, help_text="course, student+course, ...")
+    fitted_at = models.DateTimeField()
+    checked_at = models.DateTimeField()
+    n_reviews = models.PositiveIntegerField(help_text="Training reviews the fit rests on.")
+    log_loss = models.FloatField(null=True, blank=True, help_text="On held-out later reviews.")
+    rmse_bins = models.FloatField(null=True, blank=True, help_text="RMSE(bins) on held-out later reviews.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course"], condition=Q(enrollment__isnull=True), name="scheduler_parameters_course_unique"
+            ),
+        ]
+        verbose_name_plural = "scheduler parameters"
+
+    def __str__(self) -> str:
+        who = f"enrolment {self.enrollment_id}" if self.enrollment_id else "the course"
+        return f"parameters of {who} in course {self.course_id}"
