@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 import cards.converters  # noqa: F401 - registers the <id:...> path converter
-from cards.api import auth, bank_files, courses, decks, questions, quizzes, sources, study, taught_courses
+from cards.api import auth, bank_files, courses, decks, media, questions, quizzes, sources, study, taught_courses
 
 app_name = "api"
 
@@ -35,6 +35,7 @@ urlpatterns = [
     path("teach/decks/<id:deck_id>/imports/", bank_files.teach_deck_import, name="teach_deck_import"),
     path("teach/decks/<id:deck_id>/export/<str:fmt>/", bank_files.teach_deck_export, name="teach_deck_export"),
     path("teach/imports/<uuid:import_id>/confirm/", bank_files.teach_import_confirm, name="teach_import_confirm"),
+    path("teach/images/", media.teach_images, name="teach_images"),
     path("teach/topics/", decks.teach_topics, name="teach_topics"),
     path("teach/sources/", sources.teach_sources, name="teach_sources"),
     path("teach/sources/<id:source_id>/", sources.teach_source_detail, name="teach_source_detail"),

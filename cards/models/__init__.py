@@ -11,6 +11,7 @@ from cards.models.content import (
 )
 from cards.models.courses import Course, Enrollment, Profile
 from cards.models.imports import PendingImport
+from cards.models.media import QuestionImage
 from cards.models.quizzes import Attempt, Quiz, Response
 from cards.models.sessions import UserSession
 from cards.models.stats import ClassStats, StudentStats
@@ -30,6 +31,7 @@ __all__ = [
     "PendingImport",
     "Profile",
     "Question",
+    "QuestionImage",
     "QuestionReport",
     "QuestionRevision",
     "ReviewLog",
