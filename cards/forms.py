@@ -204,7 +204,8 @@ class QuestionForm(forms.Form):
     topic = forms.ModelChoiceField(queryset=Topic.objects.all(), to_field_name="slug", empty_label=None)
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Markdown: *emphasis*, lists, H~2~O, Ca^2+^. Cloze: {{c1::answer}} or {{c1::answer::hint}}.",
+        help_text="Markdown: *emphasis*, lists, tables (| a | b |), H~2~O, Ca^2+^, images (the Image button). "
+        "Cloze: {{c1::answer}} or {{c1::answer::hint}}.",
     )
     back = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Back (flashcards)")
     answers = forms.CharField(

@@ -99,6 +99,7 @@ def _render(text: str, inline: bool) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_SCHEMES,
         attribute_filter=_keep_attribute,
+        set_tag_attribute_values={"table": {"class": "authored"}, "img": {"class": "authored"}},
         link_rel="noopener noreferrer nofollow",
     )
 

@@ -9,14 +9,17 @@ NAME = "a" * 64 + ".png"
 
 def test_a_table_renders_as_a_table():
     html = render_markdown("| Drug | EC50 |\n|---|---:|\n| atropine | 1 nM |\n| <script>x</script> | 2 |")
-    assert "<table>" in html and "<th>Drug</th>" in html and "<td>atropine</td>" in html
+    assert '<table class="authored">' in html and "<th>Drug</th>" in html and "<td>atropine</td>" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "style=" not in html  # alignment styles would break the CSP: dropped
 
 
 def test_an_uploaded_image_renders_under_the_media_prefix_with_its_alt_text():
     html = render_markdown(f'See ![Atropine, a tropane "alkaloid"](img:{NAME}).')
-    assert f'<img src="{image_url_prefix()}{NAME}" alt="Atropine, a tropane &quot;alkaloid&quot;">' in html
+    assert (
+        f'<img src="{image_url_prefix()}{NAME}" alt="Atropine, a tropane &quot;alkaloid&quot;" class="authored">'
+        in html
+    )
 
 
 def test_external_data_and_path_images_are_never_rendered():
