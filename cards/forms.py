@@ -377,8 +377,14 @@ class QuestionForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    FORMATS = [("auto", "From the file name"), ("json", "quizapp JSON bank"), ("gift", "Moodle GIFT"), ("csv", "CSV")]
-    upload = forms.FileField(label="Bank file (.json, .gift, .txt, .csv)")
+    FORMATS = [
+        ("auto", "From the file name"),
+        ("json", "quizapp JSON bank"),
+        ("zip", "quizapp JSON bank with images (.zip)"),
+        ("gift", "Moodle GIFT"),
+        ("csv", "CSV"),
+    ]
+    upload = forms.FileField(label="Bank file (.json, .gift, .txt, .csv, or .zip with images)")
     format = forms.ChoiceField(choices=FORMATS, initial="auto")
     strict = forms.BooleanField(required=False, help_text="Refuse the file if any question would be skipped.")
 

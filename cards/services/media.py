@@ -162,11 +162,14 @@ def image_markdown(image: QuestionImage, *, alt: str) -> str:
 
 def missing_images(texts: list[str]) -> list[str]:
     """Names of images the texts place that are not stored here."""
-    names = {name for text in texts for name in image_names(text)}
+    return sorted(not_stored({name for text in texts for name in image_names(text)}))
+
+
+def not_stored(names: set[str]) -> set[str]:
+    """Those of `names` that no stored image has."""
     if not names:
-        return []
-    known = set(QuestionImage.objects.filter(name__in=names).values_list("name", flat=True))
-    return sorted(names - known)
+        return set()
+    return names - set(QuestionImage.objects.filter(name__in=names).values_list("name", flat=True))
 
 
 def image_bytes(name: str) -> bytes:
