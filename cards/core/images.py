@@ -3,8 +3,9 @@ with an image reference.
 
 An image is written `![alt text](img:<name>)`, where <name> is the stored image's name (the
 SHA-256 of its bytes and its extension, as cards.services.media stores it). Nothing else is
-an image: no external URL, no data: URL, no path on the server. The alt text is required:
-a student using a screen reader gets the structure or the graph in words."""
+shown as an image: an external URL, a data: URL or a path on the server shows its alt text.
+The alt text is required: a student using a screen reader gets the structure or the graph in
+words."""
 
 from __future__ import annotations
 
@@ -44,19 +45,15 @@ def image_names(text: str) -> list[str]:
 
 
 def image_problems(text: str) -> list[str]:
-    """What is wrong with the images of one authored text: an image without alt text, or one
-    that is not an uploaded image (an external or data: URL)."""
+    """What is wrong with the uploaded images of one authored text: one without alt text. An
+    image from anywhere else (an external or data: URL) is no error: it is never fetched, the
+    text shows its alt text (cards.core.rendering)."""
     problems = []
     for alt, target in image_refs(text):
-        shown = target if len(target) <= 40 else target[:37] + "..."
-        if image_name(target) is None:
+        if image_name(target) is not None and not alt.strip():
             problems.append(
-                f"the image {shown!r} is not an uploaded image: upload it with the editor's "
-                "image button (it writes ![alt text](img:...))"
-            )
-        elif not alt.strip():
-            problems.append(
-                f"the image {shown!r} needs alt text: write what it shows between the brackets, ![like this](img:...)"
+                f"the image {target[:16]}... needs alt text: write what it shows between the brackets, "
+                "![like this](img:...)"
             )
     return problems
 

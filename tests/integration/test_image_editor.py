@@ -53,10 +53,18 @@ def test_an_image_without_alt_text_is_refused_at_its_field(instructor_client, my
     assert not Question.objects.filter(explanation__contains=bare).exists()
 
 
-def test_an_image_not_uploaded_here_or_from_elsewhere_is_refused(instructor_client, my_deck, media_root):  # noqa: F811
+def test_an_image_not_uploaded_here_is_refused_and_one_from_elsewhere_shows_its_alt_text(
+    instructor_client,
+    my_deck,  # noqa: F811
+    media_root,
+):
     url = reverse("cards:question_new", args=[my_deck.pk])
     unknown = instructor_client.post(url, single_post(prompt=f"What? ![A graph](img:{'d' * 64}.png)"))
     assert "is not uploaded here" in unknown.content.decode()
-    external = instructor_client.post(url, single_post(prompt="What? ![A graph](https://example.org/g.png)"))
-    assert "is not an uploaded image" in external.content.decode()
     assert not Question.objects.filter(prompt__startswith="What?").exists()
+    external = instructor_client.post(url, single_post(prompt="Where? ![A graph](https://example.org/g.png)"))
+    assert external.status_code == 302
+    question = Question.objects.get(prompt__startswith="Where?")
+    page = instructor_client.get(reverse("cards:question_edit", args=[question.pk])).content.decode()
+    assert "example.org/g.png" not in page.split('id="preview"')[1]  # never fetched: only its alt text
+    assert "Where? A graph" in page
