@@ -51,7 +51,10 @@ def _refuse(message: str, code: str = "invalid_image", field: str = "image") -> 
 def _plain(image: Image.Image, fmt: str) -> Image.Image:
     """The first frame's pixels, upright, in a plain mode, with no metadata attached."""
     image.seek(0)
-    image = ImageOps.exif_transpose(image) or image  # keep the orientation the EXIF said, then drop the EXIF
+    try:
+        image = ImageOps.exif_transpose(image) or image  # keep the orientation the EXIF said, then drop the EXIF
+    except Exception:  # noqa: BLE001 - a malformed EXIF block: the pixels as stored, upright or not
+        image.load()
     if image.mode not in _PLAIN_MODES:
         has_alpha = (image.mode == "P" and "transparency" in image.info) or image.mode.endswith("A")
         image = image.convert("RGBA" if has_alpha else "RGB")

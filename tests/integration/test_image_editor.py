@@ -43,6 +43,12 @@ def test_a_question_with_an_image_and_a_table_saves_and_previews(instructor_clie
     assert '<table class="authored">' in page and "<td>muscarinic</td>" in page
 
 
+def test_the_page_allows_images_from_the_site_only(instructor_client, my_deck):  # noqa: F811
+    response = instructor_client.get(reverse("cards:question_new", args=[my_deck.pk]))
+    policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    assert policy["img-src"] == "'self' data:"  # data: for the API docs' icons; authored text never makes one
+
+
 def test_an_image_without_alt_text_is_refused_at_its_field(instructor_client, my_deck, structure):  # noqa: F811
     bare = f"![](img:{structure.image.name})"
     response = instructor_client.post(
