@@ -201,7 +201,8 @@ def question_problems(
 def authored_texts(q: dict) -> list[tuple[str, str]]:
     """(field, text) of every authored text of a question that may hold Markdown and images."""
     texts = [(f, q.get(f)) for f in ("prompt", "back", "explanation")]
-    for choice in q.get("choices") or []:
+    choices = q.get("choices")
+    for choice in choices if isinstance(choices, list) else []:  # anything else: _check_choices says so
         if isinstance(choice, dict):
             texts += [("choices", choice.get("text")), ("choices", choice.get("feedback"))]
     return [(f, t) for f, t in texts if _is_str(t) and t]

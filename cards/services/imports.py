@@ -224,7 +224,8 @@ def _read_bundle(*, name: str, content: bytes, **options) -> ParsedBank:
 def _bank_images(bank: dict) -> dict[str, list[str]]:
     """Image name -> uids of the bank's questions that place it."""
     placed: dict[str, list[str]] = {}
-    for q in bank.get("questions") or []:
+    questions = bank.get("questions")
+    for q in questions if isinstance(questions, list) else []:  # anything else: validate() says so
         if isinstance(q, dict):
             for _field, text in json_bank.authored_texts(q):
                 for image in image_names(text):

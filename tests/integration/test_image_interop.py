@@ -169,3 +169,10 @@ def test_the_import_command_reads_a_zip(pictured, media_root, tmp_path, capsys):
     call_command("import_bank", str(path))
     assert "made the new deck 'autonomic'" in capsys.readouterr().out
     assert QuestionImage.objects.filter(name=png.name).exists()
+
+
+@pytest.mark.parametrize("questions", [True, {"q": 1}, [{"uid": "q", "choices": True}], "text"])
+def test_a_json_bank_of_the_wrong_shape_is_refused_not_crashed(media_root, questions):
+    bank = {"format": "quizapp-bank", "version": 1, "deck": {"slug": "d", "title": "D"}, "questions": questions}
+    with pytest.raises(BankError):
+        imports.read_bank_file(name="odd.json", content=json.dumps(bank).encode())
