@@ -7,6 +7,11 @@ class CardsConfig(AppConfig):
     verbose_name = "Quizzes and flashcards"
 
     def ready(self):
+        from django.conf import settings
+
         from cards.accounts import signals
+        from cards.core.images import STORAGE_FOLDER
+        from cards.core.rendering import set_image_url_prefix
 
         signals.connect()
+        set_image_url_prefix(f"{settings.MEDIA_URL.rstrip('/')}/{STORAGE_FOLDER}/")

@@ -209,7 +209,8 @@ class QuestionForm(forms.Form):
     topic = forms.ModelChoiceField(queryset=Topic.objects.all(), to_field_name="slug", empty_label=None)
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Markdown: *emphasis*, lists, H~2~O, Ca^2+^. Cloze: {{c1::answer}} or {{c1::answer::hint}}.",
+        help_text="Markdown: *emphasis*, lists, tables (| a | b |), H~2~O, Ca^2+^, images (the Image button). "
+        "Cloze: {{c1::answer}} or {{c1::answer::hint}}.",
     )
     back = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Back (flashcards)")
     answers = forms.CharField(
@@ -381,8 +382,14 @@ class QuestionForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    FORMATS = [("auto", "From the file name"), ("json", "quizapp JSON bank"), ("gift", "Moodle GIFT"), ("csv", "CSV")]
-    upload = forms.FileField(label="Bank file (.json, .gift, .txt, .csv)")
+    FORMATS = [
+        ("auto", "From the file name"),
+        ("json", "quizapp JSON bank"),
+        ("zip", "quizapp JSON bank with images (.zip)"),
+        ("gift", "Moodle GIFT"),
+        ("csv", "CSV"),
+    ]
+    upload = forms.FileField(label="Bank file (.json, .gift, .txt, .csv, or .zip with images)")
     format = forms.ChoiceField(choices=FORMATS, initial="auto")
     strict = forms.BooleanField(required=False, help_text="Refuse the file if any question would be skipped.")
 

@@ -219,8 +219,31 @@ STATICFILES_DIRS = [BASE_DIR / "quizapp" / "static"]  # site css, vendored htmx
 # serves what collectstatic gathered, compressed and fingerprinted.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Uploaded question images (cards.services.media), stored through Django's storage API:
+# the filesystem under MEDIA_ROOT by default (Django serves MEDIA_URL itself only with DEBUG;
+# in production the web server serves it, see README "Images"). Several servers share one
+# S3-compatible bucket through django-storages instead: MEDIA_S3_BUCKET names it (the
+# package is not a requirement; install it where it is used).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+_MEDIA_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+    if MEDIA_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
+_MEDIA_ORIGIN = "/".join(MEDIA_URL.split("/")[:3]) if MEDIA_URL.startswith("https://") else ""  # a bucket's
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -267,6 +290,7 @@ REST_FRAMEWORK = {
         "login": os.environ.get("THROTTLE_LOGIN", "20/min"),
         "answer": os.environ.get("THROTTLE_ANSWER", "120/min"),
         "import": os.environ.get("THROTTLE_IMPORT", "30/min"),
+        "upload": os.environ.get("THROTTLE_UPLOAD", "60/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -286,7 +310,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # Authored images come only from MEDIA_URL (cards.core.rendering drops any other);
+        # data: is for the API docs' own icons.
+        "img-src": ["'self'", "data:", *([_MEDIA_ORIGIN] if _MEDIA_ORIGIN else [])],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

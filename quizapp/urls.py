@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -14,3 +16,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="api_docs"),
     path("", include("cards.urls")),
 ]
+# Uploaded images: Django serves them only with DEBUG (static() is empty otherwise); in
+# production the web server or the bucket does (README "Images").
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

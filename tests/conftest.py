@@ -96,3 +96,10 @@ def instructor_api(instructor, course, deck):
     deck.owner = instructor
     deck.save()
     return api_for(instructor)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded images go to a folder of this test's own (default_storage follows the setting)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

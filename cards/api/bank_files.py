@@ -19,7 +19,8 @@ from cards.services import bank_files, imports
 class ImportInSerializer(serializers.Serializer):
     upload = serializers.FileField(
         max_length=255,
-        help_text=f"The bank file (.json, .gift, .txt, .csv), at most {imports.MAX_IMPORT_BYTES:,} bytes.",
+        help_text=f"The bank file (.json, .gift, .txt, .csv, or .zip: JSON with images), "
+        f"at most {imports.MAX_IMPORT_BYTES:,} bytes.",
     )
     format = serializers.ChoiceField(
         choices=["auto", *imports.FORMATS], default="auto", help_text="auto: from the file name's extension."
@@ -144,6 +145,7 @@ def teach_import_confirm(request, import_id):
         (200, "text/plain"): OpenApiTypes.STR,
         (200, "text/csv"): OpenApiTypes.STR,
         (200, "application/octet-stream"): OpenApiTypes.BINARY,
+        (200, "application/zip"): OpenApiTypes.BINARY,
         403: ErrorSerializer,
         404: ErrorSerializer,
         429: ErrorSerializer,
@@ -152,9 +154,12 @@ def teach_import_confirm(request, import_id):
 @api_view(["GET"])
 @throttle_classes([ImportThrottle])
 def teach_deck_export(request, deck_id: int, fmt: str):
-    """Download one of your decks: json (the quizapp bank, lossless), gift (Moodle), csv, or
-    apkg (an Anki package), as the web's export."""
+    """Download one of your decks: json (the quizapp bank, lossless), zip (the JSON bank with
+    its images), gift (Moodle), csv, or apkg (an Anki package, images as media), as the web's
+    export. Images a format cannot carry are named in the X-Export-Warnings header."""
     require_instructor(request)
     deck = instructor_deck(request.user, deck_id)
     download = bank_files.deck_download(deck=deck, fmt=fmt)
-    return attachment(download.content, content_type=download.content_type, filename=download.filename)
+    return attachment(
+        download.content, content_type=download.content_type, filename=download.filename, warnings=download.warnings
+    )

@@ -2,6 +2,10 @@
 
 Whatever an author types (or an import carries), the result has no script, no event
 handlers and no javascript: URLs; nh3 keeps only the tags and attributes listed here.
+Tables (GFM pipe tables) render. Images render only as uploaded images: `![alt](img:<name>)`
+becomes `<img src="<prefix><name>" alt="alt">` under the media URL prefix the app sets
+(`set_image_url_prefix`, from settings.MEDIA_URL); any other image (an external or data: URL)
+is shown as its alt text, and an `<img>` whose src is not under the prefix is dropped by nh3.
 """
 
 from __future__ import annotations
@@ -11,9 +15,13 @@ from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
-ALLOWED_TAGS = {"p", "em", "strong", "ul", "ol", "li", "sub", "sup", "code", "br", "a", "blockquote"}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+from cards.core.images import STORAGE_FOLDER, image_name
+
+ALLOWED_TAGS = {"p", "em", "strong", "ul", "ol", "li", "sub", "sup", "code", "br", "a", "blockquote", "img"}
+ALLOWED_TAGS |= {"table", "thead", "tbody", "tr", "th", "td"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 # Chemistry: H~2~O for subscript, Ca^2+^ for superscript (the Pandoc convention).
@@ -21,12 +29,46 @@ _SUB = re.compile(r"(?<![~\\])~(?!~)([^~\s][^~]{0,30}?)~")
 _SUP = re.compile(r"(?<![\^\\])\^([^\^\s][^\^]{0,30}?)\^")
 
 
+_image_prefix = f"/media/{STORAGE_FOLDER}/"
+
+
+def set_image_url_prefix(prefix: str) -> None:
+    """Where uploaded images are served from (settings.MEDIA_URL + the images' folder); the
+    app sets it once at start. Rendered text is remembered, so that memory is cleared."""
+    global _image_prefix
+    _image_prefix = prefix
+    _remembered.cache_clear()
+
+
+def image_url_prefix() -> str:
+    return _image_prefix
+
+
+def _render_image(renderer, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    alt = escapeHtml(_md_text(token.children or []))
+    name = image_name(token.attrGet("src") or "")
+    if name is None:
+        return alt  # not an uploaded image: its alt text, never a request elsewhere
+    return f'<img src="{escapeHtml(_image_prefix + name)}" alt="{alt}">'
+
+
+def _md_text(children) -> str:
+    return "".join(child.content for child in children if child.type in ("text", "code_inline", "softbreak"))
+
+
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # html=False: raw HTML typed by an author is shown as text, never passed through.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).disable(
-        ["image", "heading", "table"], ignoreInvalid=True
-    )
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").disable(["heading"])
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if value.startswith(_image_prefix) and ".." not in value else None
+    return value
 
 
 def render_markdown(text: str, *, inline: bool = False) -> str:
@@ -56,6 +98,8 @@ def _render(text: str, inline: bool) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_SCHEMES,
+        attribute_filter=_keep_attribute,
+        set_tag_attribute_values={"table": {"class": "authored"}, "img": {"class": "authored"}},
         link_rel="noopener noreferrer nofollow",
     )
 

@@ -10,7 +10,9 @@ One note per question that is not retired, in bank order:
 
 Note GUIDs are `genanki.guid_for(uid)` and the model and deck ids are fixed, so importing a
 newer export into Anki updates the notes instead of duplicating them (review history kept).
-Text is HTML-escaped; the Markdown subset of the bank is shown as written.
+Text is HTML-escaped; the Markdown subset of the bank is shown as written, except images:
+`![alt](img:<name>)` becomes `<img src="<name>" alt="alt">` and the image goes into the package
+as media (the `media` map Anki reads), so Anki shows it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import html
 import itertools
+import json
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -29,6 +33,7 @@ from pathlib import Path
 import genanki
 
 from cards.core.grading import cloze_deletions
+from cards.core.images import image_name
 from cards.interop.json_bank import BankError, Problem
 
 Progress = Callable[[int, int], None]
@@ -84,8 +89,16 @@ def deck_id(slug: str) -> int:
     return ID_LOW + int(digest, 16) % ID_SPAN
 
 
+_IMAGE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\]\((img:[0-9a-f]{64}\.(?:png|jpg|webp))\)")
+
+
+def _image_tag(match: re.Match) -> str:
+    alt = match[1].replace("\\[", "[").replace("\\]", "]").replace("\\\\", "\\")
+    return f'<img src="{image_name(match[2])}" alt="{alt}">'  # both already HTML-escaped
+
+
 def text_html(text: str) -> str:
-    return html.escape(text or "").replace("\n", "<br>")
+    return _IMAGE.sub(_image_tag, html.escape(text or "")).replace("\n", "<br>")
 
 
 def citation(q: dict) -> str:
@@ -172,12 +185,15 @@ def _check(questions: list[dict]) -> None:
         raise BankError(problems)
 
 
-def write_apkg(bank: dict, path: str | os.PathLike, *, progress: Progress | None = None) -> int:
+def write_apkg(
+    bank: dict, path: str | os.PathLike, *, progress: Progress | None = None, media: dict[str, bytes] | None = None
+) -> int:
     """Write the bank's non-retired questions to an Anki package at `path`; the number of notes.
 
     `progress(done, total)` is called with (0, total) first, after each note, and with
     (total, total) once the file is complete. BankError (nothing written) for a question of
-    an unknown kind or a cloze without deletions."""
+    an unknown kind or a cloze without deletions. `media` (file name -> bytes) are the images
+    the notes show, written as Anki's numbered media files with their map."""
     questions = [q for q in bank.get("questions", []) if q.get("status") != "retired"]
     _check(questions)
     total = len(questions)
@@ -208,7 +224,10 @@ def write_apkg(bank: dict, path: str | os.PathLike, *, progress: Progress | None
             connection.close()
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as package:
             package.write(database, "collection.anki2")
-            package.writestr("media", "{}")
+            names = sorted(media or {})
+            for number, name in enumerate(names):
+                package.writestr(str(number), media[name])
+            package.writestr("media", json.dumps({str(number): name for number, name in enumerate(names)}))
     if progress:
         progress(total, total)
     return total

@@ -13,6 +13,7 @@ from collections import Counter
 from rapidfuzz import fuzz
 
 from cards.core.grading import CLOZE_KEY, KINDS, cloze_deletions, cloze_key, normalize
+from cards.core.images import image_problems
 from cards.interop import bank_checks
 from cards.interop.bank_checks import StyleLimits
 from cards.interop.problems import Problem
@@ -193,7 +194,24 @@ def question_problems(
         problems += house_rule_problems(q, uid=uid)
     _check_kind_fields(uid, q, problems)
     _check_citation(uid, q.get("source"), passages, problems)
+    _check_images(uid, q, problems)
     return problems
+
+
+def authored_texts(q: dict) -> list[tuple[str, str]]:
+    """(field, text) of every authored text of a question that may hold Markdown and images."""
+    texts = [(f, q.get(f)) for f in ("prompt", "back", "explanation")]
+    choices = q.get("choices")
+    for choice in choices if isinstance(choices, list) else []:  # anything else: _check_choices says so
+        if isinstance(choice, dict):
+            texts += [("choices", choice.get("text")), ("choices", choice.get("feedback"))]
+    return [(f, t) for f, t in texts if _is_str(t) and t]
+
+
+def _check_images(uid: str, q: dict, problems: list[Problem]) -> None:
+    """Images are uploaded ones (`img:`), each with alt text (cards.core.images)."""
+    for field, text in authored_texts(q):
+        problems += [Problem(uid, message, field) for message in image_problems(text)]
 
 
 def validate(

@@ -12,6 +12,7 @@ from cards.models.content import (
 )
 from cards.models.courses import Course, Enrollment, Profile
 from cards.models.imports import PendingImport
+from cards.models.media import QuestionImage
 from cards.models.quizzes import Attempt, Quiz, Response
 from cards.models.scheduler import SchedulerParameters
 from cards.models.sessions import UserSession
@@ -35,6 +36,7 @@ __all__ = [
     "Profile",
     "Question",
     "QuestionNote",
+    "QuestionImage",
     "QuestionReport",
     "QuestionRevision",
     "ReviewLog",

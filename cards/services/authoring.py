@@ -38,6 +38,7 @@ from cards.services.banks import (
     snapshot_revision,
 )
 from cards.services.courses import ensure_cards_for_course, ensure_cards_for_questions
+from cards.services.media import unknown_image_problems
 
 MAX_SOURCE_CHARS = 500_000
 # A passage an edit removed keeps its row (questions and old reviews cite it) with its order
@@ -270,6 +271,7 @@ def question_save(
     problems = json_bank.question_problems(
         data, uid=data["uid"], passages={k: p.text for k, p in passages.items()}, topic_slugs=set(topics)
     )
+    problems += unknown_image_problems(data)
     if problems:
         raise QuestionInvalid(problems)
     if question is None:

@@ -56,7 +56,7 @@ def import_preview_create(*, user, deck: Deck, name: str, content: bytes, fmt: s
 def import_now(*, user, deck: Deck, name: str, content: bytes, fmt: str, strict: bool) -> Preview:
     """Read and write `content` into `deck` in one step (the CLI's import without --dry-run)."""
     parsed = imports.read_bank_file(name=name, content=content, fmt=fmt, strict=strict, deck=deck)
-    report = imports.apply_import(bank=parsed.bank, owner=user)
+    report = imports.apply_import(bank=parsed.bank, owner=user, images=parsed.images)
     return Preview(pending=None, plan=report, warnings=parsed.warnings, digest=parsed.digest)
 
 
@@ -93,7 +93,7 @@ def import_preview_confirm(*, pending: PendingImport, user) -> LoadReport:
     parsed = imports.read_bank_file(
         name=locked.name, content=bytes(locked.content), fmt=locked.format, strict=locked.strict, deck=pending.deck
     )
-    report = imports.apply_import(bank=parsed.bank, owner=user)
+    report = imports.apply_import(bank=parsed.bank, owner=user, images=parsed.images)
     locked.delete()
     return report
 
@@ -105,8 +105,9 @@ CONTENT_TYPES = {
     "gift": "text/plain; charset=utf-8",
     "csv": "text/csv; charset=utf-8",
     "apkg": "application/octet-stream",
+    "zip": "application/zip",
 }
-EXTENSIONS = {"json": "json", "gift": "gift.txt", "csv": "csv", "apkg": "apkg"}
+EXTENSIONS = {"json": "json", "gift": "gift.txt", "csv": "csv", "apkg": "apkg", "zip": "zip"}
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class Download:
     content: bytes | IO[bytes]  # an .apkg comes as an open temporary file, gone when closed
     content_type: str
     filename: str
+    warnings: tuple[str, ...] = ()  # what the format could not carry (images, for GIFT, CSV, JSON)
 
 
 def deck_download(*, deck: Deck, fmt: str) -> Download:
@@ -121,9 +123,12 @@ def deck_download(*, deck: Deck, fmt: str) -> Download:
     if fmt not in imports.EXPORT_FORMATS:
         raise NotFound(f"Unknown export format {fmt!r}: use one of {', '.join(imports.EXPORT_FORMATS)}.")
     filename = f"{deck.slug}.{EXTENSIONS[fmt]}"
+    warnings = tuple(str(p) for p in imports.images_not_carried(deck=deck, fmt=fmt))
     if fmt == "apkg":
         handle = tempfile.NamedTemporaryFile(suffix=".apkg")  # noqa: SIM115 - the response closes it
         imports.export_deck(deck=deck, fmt="apkg", path=handle.name)
         handle.seek(0)
-        return Download(handle, CONTENT_TYPES[fmt], filename)
-    return Download(str(imports.export_deck(deck=deck, fmt=fmt)).encode(), CONTENT_TYPES[fmt], filename)
+        return Download(handle, CONTENT_TYPES[fmt], filename, warnings)
+    content = imports.export_deck(deck=deck, fmt=fmt)
+    content = content if isinstance(content, bytes) else str(content).encode()
+    return Download(content, CONTENT_TYPES[fmt], filename, warnings)

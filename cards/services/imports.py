@@ -18,18 +18,22 @@ from pathlib import PurePath
 
 from django.db import transaction
 
-from cards.interop import apkg, csv_bank, gift, json_bank
+from cards.core.images import image_names
+from cards.errors import InvalidInput
+from cards.interop import apkg, bundle, csv_bank, gift, json_bank
 from cards.interop.gift_syntax import short_uid, slugify
 from cards.interop.json_bank import BankError, Problem
 from cards.models import Deck, Question, Topic
+from cards.services import media
 from cards.services.authoring import unique_slug
 from cards.services.banks import LoadReport, export_bank, load_bank
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_QUESTIONS = 5000
-FORMATS = ("json", "gift", "csv")
-EXPORT_FORMATS = ("json", "gift", "csv", "apkg")
-EXTENSIONS = {".json": "json", ".gift": "gift", ".txt": "gift", ".csv": "csv"}
+FORMATS = ("json", "gift", "csv", "zip")
+EXPORT_FORMATS = ("json", "gift", "csv", "apkg", "zip")  # zip: the JSON bank with its images
+CARRY_IMAGES = ("apkg", "zip")
+EXTENSIONS = {".json": "json", ".gift": "gift", ".txt": "gift", ".csv": "csv", ".zip": "zip"}
 _CLOZE_PART = re.compile(r"^(?P<uid>.+)-c(?P<number>[1-9]\d*)$")
 
 
@@ -42,6 +46,7 @@ class ParsedBank:
     review: dict[str, list[Problem]] = field(default_factory=dict)  # uid -> house rules it breaks
     where: dict[str, str] = field(default_factory=dict)  # uid -> "file:line" (GIFT) of its question
     new_deck: bool = False  # bank["deck"] does not exist yet: importing creates it
+    images: dict[str, media.CleanImage] = field(default_factory=dict)  # a bundle's, re-encoded, by name
 
     def review_list(self) -> list[tuple[str, str, list[str]]]:
         """(uid, where, messages) of each question to review, in file order."""
@@ -115,10 +120,16 @@ def read_bank_file(
     deck: Deck | None = None,
     deck_slug: str = "",
     own_deck: bool = False,
+    images: dict[str, media.CleanImage] | None = None,
 ) -> ParsedBank:
     """Bytes of an uploaded or local file -> a bank dict for `deck`, or BankError naming
     the file and the line (or row, or uid) of every problem. Without a deck, the file's own
-    deck (see `_named_deck`), made by the import when it does not exist (`new_deck`)."""
+    deck (see `_named_deck`), made by the import when it does not exist (`new_deck`).
+    A .zip is the JSON bank with its images (`_read_bundle`); `images` are a bundle's."""
+    if fmt == "zip" or (fmt == "auto" and PurePath(name).suffix.lower() == ".zip"):
+        return _read_bundle(
+            name=name, content=content, strict=strict, deck=deck, deck_slug=deck_slug, own_deck=own_deck
+        )
     if len(content) > MAX_IMPORT_BYTES:
         raise BankError([Problem(name, f"the file is {len(content):,} bytes; the limit is {MAX_IMPORT_BYTES:,}")])
     try:
@@ -172,10 +183,81 @@ def read_bank_file(
     if isinstance(questions, list):
         parsed.review = _drafts_to_review(questions)
     problems = json_bank.validate(bank, drafts_follow_house_rules=False)
+    parsed.images = images or {}
+    problems += _images_not_here(bank, parsed.images)
     if problems:
         raise BankError([Problem(_where(name, p.where, parsed.where), p.message, p.field) for p in problems])
     parsed.bank = bank
     return parsed
+
+
+def _read_bundle(*, name: str, content: bytes, **options) -> ParsedBank:
+    """A zip of bank.json and images/: each image re-encoded as an upload is (what is not an
+    image we take refuses the file, naming it), its references renamed when re-encoding
+    changed its bytes, then bank.json read as a JSON bank."""
+    if len(content) > MAX_IMPORT_BYTES:
+        raise BankError([Problem(name, f"the file is {len(content):,} bytes; the limit is {MAX_IMPORT_BYTES:,}")])
+    bank_json, raw = bundle.read_bundle(content, name=name)
+    cleaned: dict[str, media.CleanImage] = {}
+    problems = []
+    for image, data in raw.items():
+        try:
+            cleaned[image] = media.clean_image(data)
+        except InvalidInput as exc:
+            problems.append(Problem(f"{name}: images/{image}", exc.message))
+    if problems:
+        raise BankError(problems)
+    for old, clean in cleaned.items():
+        if clean.name != old:  # re-encoding changed the bytes (a JPEG): the text follows the new name
+            bank_json = bank_json.replace(f"img:{old}".encode(), f"img:{clean.name}".encode())
+    parsed = read_bank_file(
+        name=f"{name}/{bundle.BANK}",
+        content=bank_json,
+        fmt="json",
+        images={clean.name: clean for clean in cleaned.values()},
+        **options,
+    )
+    parsed.digest = hashlib.sha256(content).hexdigest()
+    return parsed
+
+
+def _bank_images(bank: dict) -> dict[str, list[str]]:
+    """Image name -> uids of the bank's questions that place it."""
+    placed: dict[str, list[str]] = {}
+    questions = bank.get("questions")
+    for q in questions if isinstance(questions, list) else []:  # anything else: validate() says so
+        if isinstance(q, dict):
+            for _field, text in json_bank.authored_texts(q):
+                for image in image_names(text):
+                    placed.setdefault(image, []).append(str(q.get("uid")))
+    return placed
+
+
+def _images_not_here(bank: dict, images: dict) -> list[Problem]:
+    """Images the questions place that neither the file brings nor this site has."""
+    placed = {n: uids for n, uids in _bank_images(bank).items() if n not in images}
+    missing = media.not_stored(set(placed))
+    return [
+        Problem(uids[0], f"the image img:{image} is neither in the file nor on this site: import the .zip export")
+        for image, uids in placed.items()
+        if image in missing
+    ]
+
+
+def images_not_carried(*, deck: Deck, fmt: str) -> list[Problem]:
+    """What an export in `fmt` leaves behind: the images its questions place (only the .zip
+    and the .apkg carry images; the others keep the `![alt](img:...)` text)."""
+    if fmt in CARRY_IMAGES:
+        return []
+    placed = _bank_images(export_bank(deck))
+    return [
+        Problem(
+            ", ".join(uids),
+            f"the image img:{image} is not in the {fmt.upper()} file (export 'JSON with images' (.zip) "
+            "or .apkg to carry it)",
+        )
+        for image, uids in placed.items()
+    ]
 
 
 def _where(name: str, where: str, lines: dict[str, str]) -> str:
@@ -289,19 +371,26 @@ def plan_import(*, bank: dict, owner=None) -> LoadReport:
         return done.report
 
 
-def apply_import(*, bank: dict, owner=None, new_deck: bool = False) -> LoadReport:
+@transaction.atomic
+def apply_import(*, bank: dict, owner=None, new_deck: bool = False, images: dict | None = None) -> LoadReport:
     """The import, in one transaction. With new_deck=True (the preview promised a new deck),
-    a deck that has appeared under that slug since is not imported into."""
+    a deck that has appeared under that slug since is not imported into. `images` (a bundle's,
+    ParsedBank.images) are stored first."""
     if new_deck and Deck.objects.filter(slug=bank["deck"]["slug"]).exists():
         raise BankError([Problem("deck", f"a deck {bank['deck']['slug']!r} was made meanwhile: upload the file again")])
+    for clean in (images or {}).values():
+        media.store_clean_image(clean, user=owner)
     return load_bank(data=bank, owner=owner, retire_missing=False, drafts_follow_house_rules=False)
 
 
-def export_deck(*, deck: Deck, fmt: str, path=None, progress=None) -> str | int:
-    """JSON/GIFT/CSV as text; Anki .apkg written to `path` (returns the number of notes)."""
+def export_deck(*, deck: Deck, fmt: str, path=None, progress=None) -> str | int | bytes:
+    """JSON/GIFT/CSV as text; the JSON with its images as zip bytes; Anki .apkg written to
+    `path` with its images as media (returns the number of notes)."""
     bank = export_bank(deck)
     if fmt == "json":
         return json_bank.dumps(bank)
+    if fmt == "zip":
+        return bundle.write_bundle(json_bank.dumps(bank), _image_files(bank))
     if fmt == "gift":
         return gift.dump(bank)
     if fmt == "csv":
@@ -309,5 +398,9 @@ def export_deck(*, deck: Deck, fmt: str, path=None, progress=None) -> str | int:
     if fmt == "apkg":
         if path is None:
             raise ValueError("an .apkg export needs a path")
-        return apkg.write_apkg(bank, path, progress=progress)
+        return apkg.write_apkg(bank, path, progress=progress, media=_image_files(bank))
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def _image_files(bank: dict) -> dict[str, bytes]:
+    return {image: media.image_bytes(image) for image in _bank_images(bank)}

@@ -78,7 +78,9 @@ def _confirm(request, deck: Deck | None):
         return again
     try:
         parsed = _read(pending, deck=deck)
-        report = imports.apply_import(bank=parsed.bank, owner=request.user, new_deck=parsed.new_deck)
+        report = imports.apply_import(
+            bank=parsed.bank, owner=request.user, new_deck=parsed.new_deck, images=parsed.images
+        )
     except BankError as exc:
         messages.error(request, f"Nothing was imported: {exc.problems[0]}")
         return again
@@ -121,4 +123,6 @@ def deck_export(request, deck_id: int, fmt: str):
     if fmt not in imports.EXPORT_FORMATS:
         raise Http404("Unknown export format.")
     download = bank_files.deck_download(deck=deck, fmt=fmt)
-    return attachment(download.content, content_type=download.content_type, filename=download.filename)
+    return attachment(
+        download.content, content_type=download.content_type, filename=download.filename, warnings=download.warnings
+    )

@@ -11,9 +11,9 @@ PY=$VENV/bin/python
 work=$(mktemp -d)
 port=${FUZZ_PORT:-8765}
 examples=${FUZZ_EXAMPLES:-20}
-export DATABASE_URL="sqlite:///$work/db.sqlite3" DEBUG=1
+export DATABASE_URL="sqlite:///$work/db.sqlite3" DEBUG=1 MEDIA_ROOT="$work/media"
 # Throttles and the lockout would answer 429 to a fuzzer; they are tested in the suite.
-export THROTTLE_ANSWER=1000000/min THROTTLE_LOGIN=1000000/min THROTTLE_IMPORT=1000000/min AXES_FAILURE_LIMIT=1000000
+export THROTTLE_ANSWER=1000000/min THROTTLE_LOGIN=1000000/min THROTTLE_IMPORT=1000000/min THROTTLE_UPLOAD=1000000/min AXES_FAILURE_LIMIT=1000000
 
 $PY manage.py migrate -v0
 $PY manage.py setup_roles >/dev/null

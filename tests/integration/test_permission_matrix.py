@@ -159,6 +159,7 @@ MATRIX = {
     "api:teach_deck_import": ("POST", lambda o: [o["deck"].pk], TEACH_OBJ),
     "api:teach_deck_export": ("GET", lambda o: [o["deck"].pk, "json"], TEACH_OBJ),
     "api:teach_import_confirm": ("POST", lambda o: [o["pending_import"].pk], TEACH_OBJ),
+    "api:teach_images": ("POST", lambda o: [], TEACH),
     "api:teach_topics": ("GET", lambda o: [], TEACH),
     "api:teach_sources": ("GET", lambda o: [], TEACH),
     "api:teach_source_detail": ("GET", lambda o: [o["source"].pk], TEACH_OBJ),

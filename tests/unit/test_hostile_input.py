@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from cards.core import grading
 from cards.core.grading import ChoiceSpec, InvalidAnswer, QuestionSpec
-from cards.core.rendering import ALLOWED_ATTRIBUTES, ALLOWED_SCHEMES, ALLOWED_TAGS, render_markdown
+from cards.core.rendering import ALLOWED_ATTRIBUTES, ALLOWED_SCHEMES, ALLOWED_TAGS, image_url_prefix, render_markdown
 from cards.interop import csv_bank, gift, json_bank
 from cards.interop.json_bank import BankError
 
@@ -125,6 +125,8 @@ class _RealTags(HTMLParser):
 
 ALLOWED_BY_TAG = {tag: set(ALLOWED_ATTRIBUTES.get(tag, set())) for tag in ALLOWED_TAGS}
 ALLOWED_BY_TAG["a"] |= {"rel"}  # nh3 adds rel="noopener noreferrer nofollow"
+ALLOWED_BY_TAG["img"] |= {"class"}  # nh3 sets class="authored" on images and tables
+ALLOWED_BY_TAG["table"] |= {"class"}
 
 
 def assert_safe_html(html: str) -> None:
@@ -139,6 +141,8 @@ def assert_safe_html(html: str) -> None:
             if name == "href":
                 scheme = url_scheme(value or "")
                 assert scheme is None or scheme in ALLOWED_SCHEMES, (value, html)
+            if tag == "img" and name == "src":  # only an uploaded image, from our media URL
+                assert (value or "").startswith(image_url_prefix()) and ".." not in value, (value, html)
     for tag in parser.ends:
         assert tag in ALLOWED_TAGS, (tag, html)
 
@@ -166,6 +170,7 @@ def test_the_checker_catches_what_it_must():
         '<a href="javascript:x">a</a>',
         '<a href="java&#9;script:x">a</a>',
         '<img src="x">',
+        '<img src="https://evil.example/x.png">',
     ]:
         with pytest.raises(AssertionError):
             assert_safe_html(bad)
@@ -180,6 +185,8 @@ def test_the_checker_catches_what_it_must():
 @example(text="H~2~O <sub onclick=alert(1)>x</sub>", inline=True)
 @example(text="Ca^<img src=x onerror=alert(1)>^", inline=False)
 @example(text="[a](&#106;avascript:alert(1))", inline=False)
+@example(text='![x" onerror="alert(1)](img:' + "a" * 64 + ".png) ![y](data:image/png;base64,AA)", inline=True)
+@example(text="| <b>a</b> | b |\n|---|---|\n| ![z](img:../../x.png) | javascript:x |", inline=False)
 def test_rendered_markdown_is_always_safe(text, inline):
     assert_safe_html(render_markdown(text, inline=inline))
 

@@ -9,15 +9,16 @@ from cards.services.imports import apply_import, plan_import, read_bank_file
 
 class Command(BaseCommand):
     help = (
-        "Import a bank file (JSON, GIFT or CSV) into a deck. Atomic: on any error nothing is "
-        "written, and each error names the file, line (or row, or uid) and what is wrong. A deck "
+        "Import a bank file (JSON, GIFT, CSV, or a .zip of JSON with its images) into a deck. "
+        "Atomic: on any error nothing is written, and each error names the file, line (or row, or uid) "
+        "and what is wrong. A deck "
         "that does not exist is made: the --deck slug, else the deck the file names (a JSON bank's, "
         "a GIFT file's first $CATEGORY), else one named after the file."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
-        parser.add_argument("--format", default="auto", choices=["auto", "json", "gift", "csv"])
+        parser.add_argument("--format", default="auto", choices=["auto", "json", "gift", "csv", "zip"])
         parser.add_argument("--deck", help="Slug of the deck to import into (made if it does not exist).")
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
         parser.add_argument("--strict", action="store_true", help="Questions of a type we cannot represent are errors.")
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             )
             for warning in parsed.warnings:
                 self.stderr.write(f"warning: {warning}")
-            report = plan_import(bank=parsed.bank) if dry_run else apply_import(bank=parsed.bank)
+            report = plan_import(bank=parsed.bank) if dry_run else apply_import(bank=parsed.bank, images=parsed.images)
         except BankError as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
