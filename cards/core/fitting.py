@@ -112,12 +112,13 @@ def fsrs_item(steps: Sequence[tuple[int, int]]) -> rs.FSRSItem:
 @dataclass(frozen=True)
 class Item:
     """A training item: a card's reviews up to and including one made a day or more after the
-    previous one (what FSRS predicts: was it recalled?), when that review was made, and the
-    card (fsrs-rs weighs recent items more, per card)."""
+    previous one (what FSRS predicts: was it recalled?), when that review was made, the card
+    (fsrs-rs weighs recent items more, per card) and the days since the card's previous review."""
 
     item: rs.FSRSItem
     reviewed_at: datetime
     card_key: int
+    days: int = 0
 
 
 def items_for(reviews: Iterable[Review], *, card_key_base: int = 0) -> list[Item]:
@@ -128,7 +129,12 @@ def items_for(reviews: Iterable[Review], *, card_key_base: int = 0) -> list[Item
         for position in range(1, len(steps)):
             if steps[position][1] > 0:
                 items.append(
-                    Item(fsrs_item(steps[: position + 1]), history[position].reviewed_at, card_key_base + index)
+                    Item(
+                        fsrs_item(steps[: position + 1]),
+                        history[position].reviewed_at,
+                        card_key_base + index,
+                        steps[position][1],
+                    )
                 )
     items.sort(key=lambda i: i.reviewed_at)
     return items
@@ -238,8 +244,9 @@ def _to_z(center: Sequence[float], spread: Sequence[float], values: Sequence[flo
 
 
 # A course's students are more alike than all of Anki's users: a student's own fit may move
-# from the course's by half the spread of people (docs/learning.md, the simulation).
-STUDENT_SPREAD = tuple(0.5 * s for s in PEOPLE_SPREAD)
+# from the course's by about a third of the spread of people (0.35: of 0.25, 0.35 and 0.5, the
+# best at 14 and 30 days on the simulated courses of seeds 1-3; docs/learning.md).
+STUDENT_SPREAD = tuple(0.35 * s for s in PEOPLE_SPREAD)
 HELD_OUT_SHARE = 0.2  # of a fit's items, its latest study days, to measure it on
 
 
@@ -281,8 +288,20 @@ def course_items(reviews_by_student: Mapping) -> list[Item]:
     return items
 
 
+# A course's fit becomes its students' centre only once its log holds MIN_FULL_ITEMS reviews
+# made LONG_INTERVAL days or more after the card's previous one (docs/learning.md): a first
+# week holds first reviews at 1-6 days, which leave the parameters of longer intervals
+# (recall stability growth, decay, difficulty) to trade off against each other, and a course
+# fit that explains that week well predicted the next month worse than the defaults.
+LONG_INTERVAL = 7
+
+
+def has_long_intervals(items: Sequence[Item]) -> bool:
+    return sum(1 for i in items if i.days >= LONG_INTERVAL) >= MIN_FULL_ITEMS
+
+
 def _course_parameters(items: Sequence[Item], *, num_relearning_steps: int = 1) -> tuple[float, ...]:
-    if len(items) < MIN_ITEMS:
+    if len(items) < MIN_ITEMS or not has_long_intervals(items):
         return DEFAULT_PARAMETERS
     start = fit_parameters(items, num_relearning_steps=num_relearning_steps)
     return map_fit(items, DEFAULT_PARAMETERS, PEOPLE_SPREAD, start=start, sweeps=2)
@@ -305,13 +324,14 @@ def fit_course(
 ) -> Fit:
     """One fit from all of a course's students' reviews ({student: [Review, ...]}): fsrs-rs's
     fit, then the nearest parameters to the defaults that explain the data as well (map_fit,
-    people's spread). Under MIN_ITEMS training items, the defaults. With `held_out`, its log
+    people's spread). Under MIN_ITEMS training items, or before the log holds reviews at
+    LONG_INTERVAL days or more, the defaults. With `held_out`, its log
     loss and RMSE(bins) are those of the same fitting done without the latest study days, on
     them."""
     items = course_items(reviews_by_student)
     kw = {"num_relearning_steps": num_relearning_steps}
     parameters = _course_parameters(items, **kw)
-    source = "course" if len(items) >= MIN_ITEMS else "default"
+    source = "course" if len(items) >= MIN_ITEMS and has_long_intervals(items) else "default"
     log_loss = rmse = None
     if held_out:
         log_loss, rmse = _held_out(_course_parameters, items, (tz_name, day_start_hour), **kw)

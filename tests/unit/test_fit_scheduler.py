@@ -12,7 +12,8 @@ from tests.simulation.cohort import simulate_course
 HEADER = "user_id,card_id,review_time,review_rating\n"
 
 
-def write_revlog(path, students=3, days=12):
+def write_revlog(path, students=3, days=20):
+    # 20 days: a course's fit waits for reviews at 7+ day intervals (docs/learning.md).
     course = simulate_course(5, students=students, days=days)
     rows = [
         f"u{s.user_id},{r.card_id},{int(r.reviewed_at.timestamp() * 1000)},{r.rating}\n"
