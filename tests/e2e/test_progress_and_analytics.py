@@ -226,14 +226,15 @@ def test_instructor_reads_class_analytics_and_one_items_distractors(page, base_u
     table = page.locator("#items table")
     for question in questions:
         stats = expected[question.pk]
-        row = table.locator("tbody tr", has=page.get_by_role("link", name=question.uid, exact=True))
+        row = table.locator("tbody tr", has=page.get_by_role("link", name=f"edit {question.uid}", exact=True))
         expect(row).to_have_count(1)
         facility = sum(Response.objects.filter(attempt__quiz=quiz, question=question).values_list("score", flat=True))
         facility /= QUIZ_STUDENTS
         assert stats.responses == QUIZ_STUDENTS and stats.facility == pytest.approx(facility), question.uid
         assert stats.discrimination is not None, question.uid
-        assert [cell(row, k) for k in range(5)] == [
-            question.uid,
+        # The row's header: the question's text (shortened), its uid and an edit link.
+        assert question.uid in cell(row, 0) and cell(row, 0).startswith(question.prompt[:30]), cell(row, 0)
+        assert [cell(row, k) for k in range(1, 5)] == [
             str(QUIZ_STUDENTS),
             fmt(stats.facility),
             fmt(stats.discrimination),
@@ -243,7 +244,7 @@ def test_instructor_reads_class_analytics_and_one_items_distractors(page, base_u
     first, last = by_uid[0], by_uid[-1]
     assert "too_easy" in expected[first.pk].flags
     assert "negative_discrimination" in expected[last.pk].flags
-    flagged = table.locator("tbody tr", has=page.get_by_role("link", name=last.uid, exact=True))
+    flagged = table.locator("tbody tr", has=page.get_by_role("link", name=f"edit {last.uid}", exact=True))
     expect(flagged.locator(".badge.warn")).not_to_have_count(0)
     expect(page.locator("section", has_text="Quiz results").locator("tbody tr")).to_have_count(QUIZ_STUDENTS)
     axe.check(page, "class analytics")
@@ -263,7 +264,7 @@ def test_instructor_reads_class_analytics_and_one_items_distractors(page, base_u
         if q.kind != "flashcard" and s.discrimination is not None
     )
     assert lowest[0] <= expected[last.pk].discrimination < 0  # the negatively discriminating item, or one as low
-    expect(table.locator("tbody tr").first.locator("th")).to_have_text(lowest[1])
+    expect(table.locator("tbody tr").first.get_by_role("link", name=f"edit {lowest[1]}", exact=True)).to_be_visible()
     axe.check(page, "class analytics sorted by discrimination")
     screenshots(page, "item-analysis", start_at="#items")
     # Highest first (where rows without a value land is a known app bug: see the xfail below).
@@ -274,7 +275,10 @@ def test_instructor_reads_class_analytics_and_one_items_distractors(page, base_u
 
     # One item: its numbers and how often each choice was picked.
     item = next(q for q in questions if q.kind == "single")
-    table.get_by_role("link", name=item.uid, exact=True).click()
+    # A row names its question by its text (the link to its analysis), then its uid and an edit link.
+    table.locator("tbody tr", has=page.get_by_role("link", name=f"edit {item.uid}", exact=True)).get_by_role(
+        "link"
+    ).first.click()
     expect(page.get_by_role("heading", name=item.uid, level=1)).to_be_visible()
     stats = expected[item.pk]
     summary = page.locator("dl.stats")
@@ -341,7 +345,7 @@ def test_item_analysis_sorted_highest_first_lists_rows_without_a_value_last(page
     page.goto(f"{base_url}/teach/courses/{course.pk}/analytics/?sort=facility&dir=desc#items")
     rows = page.locator("#items tbody tr")
     expect(rows).to_have_count(2)
-    expect(rows.first.locator("th")).to_have_text(quizzed.uid, timeout=1_000)
+    expect(rows.first.get_by_role("link", name=f"edit {quizzed.uid}", exact=True)).to_be_visible(timeout=1_000)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -350,7 +354,7 @@ def test_item_flags_read_as_words(page, base_url):
     Response.objects.filter(question=quizzed).update(score=1.0, correct=True)  # all right: "too_easy"
     log_in(page, base_url, "prof", "correct-horse-battery")
     calculate_statistics(page, base_url, course)
-    row = page.locator("#items tbody tr").filter(has=page.get_by_role("link", name=quizzed.uid, exact=True))
+    row = page.locator("#items tbody tr").filter(has=page.get_by_role("link", name=f"edit {quizzed.uid}", exact=True))
     badges = row.locator(".badge.warn")
     expect(badges).to_have_count(2)  # too_easy, weak_discrimination (everyone scored the same)
     expect(badges).to_have_text(["too easy", "weak discrimination"], timeout=1_000)
