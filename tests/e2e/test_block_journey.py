@@ -36,7 +36,7 @@ def answer_shown_question(page: Page) -> Card:
     else:
         picks = answer.get("choices") or [answer["choice"]]
         for pk in picks:
-            page.keyboard.press(form.locator(f'input[value="{pk}"]').get_attribute("data-index"))
+            page.keyboard.press(form.locator(f'input[data-index][value="{pk}"]').get_attribute("data-index"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
     return card
