@@ -13,6 +13,7 @@ GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 DOC = ROOT / "docs" / "benchmarks.md"
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 SEED = 1
+BACKLOG_DAYS = 30  # the class's histories end this many days before the run
 SIZES = (
     {"students": 200, "questions": 200, "days": 365, "heavy_cards": 10_000, "heavy_reviews": 100_000}
     if QUICK

@@ -34,7 +34,19 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.bench.common import DOC, LOAD_SECONDS, LOAD_STUDENTS, POOL, QUICK, ROOT, ROUNDS, SCENARIOS, SLICE, log
+from tests.bench.common import (
+    BACKLOG_DAYS,
+    DOC,
+    LOAD_SECONDS,
+    LOAD_STUDENTS,
+    POOL,
+    QUICK,
+    ROOT,
+    ROUNDS,
+    SCENARIOS,
+    SLICE,
+    log,
+)
 from tests.bench.database import bench_database
 from tests.bench.inprocess import (
     answer_cost,
@@ -56,10 +68,11 @@ def main() -> int:
         print("make bench needs wrk: apt-get install -y wrk", file=sys.stderr)
         return 2
     db = bench_database()
-    # Histories end a week ago (at midnight UTC, so a template serves the whole day): the
-    # students come back to a week's backlog of due cards (as after a holiday), enough for
-    # every scenario to keep answering at full speed.
-    now_anchor = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT00:00:00+00:00")
+    # Histories end 30 days ago (at midnight UTC, so a template serves the whole day): the
+    # students come back to a month's backlog of due cards (70 on average, 30 or more for 85%
+    # of the class; a week's backlog left the loops meeting "nothing to study" once for every
+    # two answers), so every loop request is a real answer or the page of a real card.
+    now_anchor = (datetime.now(UTC) - timedelta(days=BACKLOG_DAYS)).strftime("%Y-%m-%dT00:00:00+00:00")
     db.prepare(now_anchor)
     setup_django(db.url)
     collectstatic()

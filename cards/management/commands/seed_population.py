@@ -44,7 +44,21 @@ from django.db.models import DateTimeField, JSONField, Max, UUIDField
 
 from cards.core import grading, scheduling
 from cards.interop import json_bank
-from cards.models import Attempt, Card, Choice, Course, Deck, Enrollment, Profile, Question, Quiz, Response, ReviewLog
+from cards.models import (
+    Attempt,
+    Card,
+    Choice,
+    Course,
+    Deck,
+    Enrollment,
+    Passage,
+    Profile,
+    Question,
+    Quiz,
+    Response,
+    ReviewLog,
+    Source,
+)
 from cards.services.accounts import make_instructor
 from cards.services.banks import load_bank
 
@@ -60,6 +74,7 @@ TIMEZONES = [
     ("Australia/Sydney", 10),
 ]
 NEW_PER_DAY = 20
+SIBLINGS = 3  # questions citing one passage in the generated decks (siblings, buried together)
 BATCH_STUDENTS = 10
 INSERT_BATCH = 5000
 
@@ -429,6 +444,7 @@ class Command(BaseCommand):
     def _deck(self, name: str, title: str, questions: int | None, owner, *, cards: int | None = None) -> Deck:
         """A deck of `questions` questions, or of questions making exactly `cards` cards."""
         deck = Deck.objects.create(slug=f"{self.prefix}-{name}", title=title, owner=owner)
+        passages = self._sibling_passages(name, owner)
         made, n_cards, rows = 0, 0, []
         i = 0
         while (questions is not None and made < questions) or (cards is not None and n_cards < cards):
@@ -450,7 +466,7 @@ class Command(BaseCommand):
                     tags=template.tags,
                     status=Question.Status.PUBLISHED,
                     card_count=template.card_count,
-                    passage_id=template.passage_id,
+                    passage_id=passages(made, template.passage_id),
                     quote=template.quote,
                     cited_text=template.cited_text,
                     revision=1,
@@ -467,6 +483,36 @@ class Command(BaseCommand):
         ]
         Choice.objects.bulk_create(new_choices, batch_size=2000)
         return deck
+
+    def _sibling_passages(self, name: str, owner):
+        """Which passage the `made`-th question of a deck cites: a copy of its template's
+        passage shared by SIBLINGS questions in a row. The bank's 95 questions cite 11
+        passages; cloned as they are into a deck of 200, every question would have ~18
+        siblings, and burying siblings (on by default) would leave a student 11 cards a day:
+        a bank of that shape is no population to time a study loop on. Groups of three are
+        Anki's notes of a few cards each; burying still runs on every answer."""
+        source = Source.objects.create(
+            slug=f"{self.prefix}-{name}", title=f"Bench {name} material", text="", owner=owner
+        )
+        originals = Passage.objects.in_bulk([t.passage_id for t, _ in self.templates if t.passage_id])
+        made_for: dict[int, int] = {}
+
+        def passage_for(made: int, template_passage: int | None) -> int | None:
+            if template_passage is None:
+                return None
+            group = made // SIBLINGS
+            if group not in made_for:
+                original = originals[template_passage]
+                made_for[group] = Passage.objects.create(
+                    source=source,
+                    key=f"{original.key}-{group}",
+                    text=original.text,
+                    order=group,
+                    heading=original.heading,
+                ).pk
+            return made_for[group]
+
+        return passage_for
 
     def _course(self, title: str, deck: Deck, teacher) -> Course:
         course = Course.objects.create(title=title, owner=teacher, join_code=f"{self.prefix[:4].upper()}{deck.pk:06d}")
