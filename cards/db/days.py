@@ -8,6 +8,7 @@ for the streak and a day's rows for the counts, whatever the history."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -33,22 +34,35 @@ _LIVE_IN_SPAN = f"""
 """
 
 
+# The spans as rows d(i, start, end), from one parameter: a JSON list of [i, start, end].
+# As a VALUES list of three parameters a day, the dashboard's 90-day history and 30-day
+# forecast sent 277 and 91 parameters: psycopg parses a statement's text again at every call
+# when it has over 50 (MAX_CACHED_STATEMENT_PARAMS), a tenth of the PostgreSQL dashboard's
+# Python time, and converts each parameter (docs/performance.md).
+_SPANS = {
+    "sqlite": """SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]')
+                 FROM json_each(%(days)s) j""",
+    "postgresql": """SELECT (j ->> 0)::int, (j ->> 1)::timestamptz, (j ->> 2)::timestamptz
+                     FROM jsonb_array_elements(%(days)s::jsonb) j""",
+}
+
+
 @lru_cache(maxsize=256)
-def _days_clause(vendor: str, spans: tuple) -> tuple[str, dict]:
-    """The VALUES list of the spans as (i, start, end) rows, and its parameters."""
-    params: dict = {}
-    rows = []
-    for i, (_day, start, end) in enumerate(spans):
-        params.update({f"i{i}": i, f"s{i}": db_moment(start), f"e{i}": db_moment(end)})
-        rows.append(f"(%(i{i})s, %(s{i})s, %(e{i})s)")
-    return ", ".join(rows), params
+def _days_param(vendor: str, spans: tuple) -> str:
+    """The spans as the JSON list `_SPANS` reads (SQLite: its stored text of a moment)."""
+
+    def moment(value: datetime) -> str:
+        return db_moment(value) if vendor == "sqlite" else value.isoformat()
+
+    return json.dumps([[i, moment(start), moment(end)] for i, (_day, start, end) in enumerate(spans)])
 
 
 def _probe(user_id: int, spans: tuple, probe: str) -> Statement:
     """{day: value of the probe in each day's span}, days without any left out: one query."""
-    rows, params = _days_clause(connection.vendor, spans)
+    vendor = connection.vendor
     value = _PROBE[probe].format(live=_LIVE_IN_SPAN)
-    sql = f"WITH d(i, s, e) AS (VALUES {rows}) SELECT d.i AS i, {value} AS found FROM d"  # noqa: S608  # nosec B608
+    sql = f"WITH d(i, s, e) AS ({_SPANS[vendor]}) SELECT d.i AS i, {value} AS found FROM d"  # noqa: S608  # nosec B608
+    params = {"days": _days_param(vendor, spans)}
 
     def by_day(found: list[dict]) -> dict:
         return {spans[r["i"]][0]: r["found"] for r in found if r["found"]}
