@@ -52,12 +52,7 @@ _READ = """
            EXISTS (SELECT 1 FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS enrolled,
            (SELECT pr.timezone FROM cards_profile pr WHERE pr.user_id = %(user)s) AS student_tz,
-           COALESCE(
-             (SELECT sp.parameters FROM cards_enrollment e
-                JOIN cards_schedulerparameters sp ON sp.enrollment_id = e.id
-               WHERE e.user_id = %(user)s AND e.course_id = c.course_id AND e.own_parameters),
-             (SELECT sp.parameters FROM cards_schedulerparameters sp
-               WHERE sp.course_id = c.course_id AND sp.enrollment_id IS NULL)) AS fitted_parameters,
+           fp.parameters AS fitted_parameters, fp.parameter_set_id AS parameter_set,
            (SELECT COUNT(*) FROM (SELECT 1 FROM cards_reviewlog r
              WHERE r.user_id = %(user)s AND r.reviewed_at > COALESCE(
                (SELECT sp.checked_at FROM cards_schedulerparameters sp
@@ -72,6 +67,12 @@ _READ = """
     JOIN cards_question q ON q.id = c.question_id
     LEFT JOIN cards_passage p ON p.id = q.passage_id
     LEFT JOIN cards_source s ON s.id = p.source_id
+    LEFT JOIN cards_schedulerparameters fp ON fp.id = COALESCE(
+      (SELECT sp.id FROM cards_enrollment e
+         JOIN cards_schedulerparameters sp ON sp.enrollment_id = e.id
+        WHERE e.user_id = %(user)s AND e.course_id = c.course_id AND e.own_parameters),
+      (SELECT sp.id FROM cards_schedulerparameters sp
+        WHERE sp.course_id = c.course_id AND sp.enrollment_id IS NULL))
     WHERE c.id = %(card)s AND c.user_id = %(user)s
     {lock}
 """
@@ -91,6 +92,7 @@ class AnswerContext:
     enrolled: bool  # the student is still enrolled in the card's course
     student_retention: float | None
     fitted_parameters: tuple[float, ...] | None  # the student's own fit in use, else the course's
+    parameter_set: int | None  # their ParameterSet, which the review log records
     exam_date: date | None  # the student's own exam date, else the course's
     reviews_since_fit: int  # the student's reviews since the course's last refit, at most REFIT_EVERY
     timezone: str
@@ -156,6 +158,7 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
         enrolled=bool(row["enrolled"]),
         student_retention=row["student_retention"],
         fitted_parameters=_parameters(row["fitted_parameters"]),
+        parameter_set=row["parameter_set"],
         exam_date=py_date(row["student_exam"]) or card.course.exam_date,
         reviews_since_fit=int(row["reviews_since_fit"] or 0),
         timezone=row["student_tz"] or "UTC",
