@@ -31,7 +31,7 @@ from cards.db.dialect import (
     py_date,
     select_list,
 )
-from cards.db.done_today import DONE_NEW, done_review, live_reviews_since
+from cards.db.done_today import DONE_NEW, done_review, exam_from, live_reviews_since, unseen
 from cards.db.queue import choices_from_json
 from cards.models import Card, Choice, Course, Passage, Question, ReviewLog, Source
 
@@ -49,6 +49,7 @@ _READ = """
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_retention,
            (SELECT e.exam_date FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_exam,
+           CASE WHEN c.last_review IS NULL AND co.new_per_day > 0 THEN {unseen} END AS unseen,
            EXISTS (SELECT 1 FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS enrolled,
            (SELECT pr.timezone FROM cards_profile pr WHERE pr.user_id = %(user)s) AS student_tz,
@@ -94,6 +95,7 @@ class AnswerContext:
     fitted_parameters: tuple[float, ...] | None  # the student's own fit in use, else the course's
     parameter_set: int | None  # their ParameterSet, which the review log records
     exam_date: date | None  # the student's own exam date, else the course's
+    unseen: int | None  # a new card with an exam ahead: the course's cards never seen, this one included
     reviews_since_fit: int  # the student's reviews since the course's last refit, at most REFIT_EVERY
     timezone: str
     replay_of: int | None
@@ -118,6 +120,7 @@ def _read_sql(vendor: str) -> str:
             f"COALESCE(SUM(CASE WHEN {done_review(vendor)} THEN 1 ELSE 0 END), 0)",
         ),
         lock="FOR UPDATE OF c" if vendor == "postgresql" else "",
+        unseen=unseen("c.course_id", "co.exam_date"),
     )
 
 
@@ -130,6 +133,7 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
         "review_id": ReviewLog._meta.get_field("review_id").get_db_prep_value(review_id, connection),
         "day_start": db_moment(since),
         "refit_every": REFIT_EVERY,
+        "exam_from": exam_from(since),
     }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -160,6 +164,7 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
         fitted_parameters=_parameters(row["fitted_parameters"]),
         parameter_set=row["parameter_set"],
         exam_date=py_date(row["student_exam"]) or card.course.exam_date,
+        unseen=row["unseen"],
         reviews_since_fit=int(row["reviews_since_fit"] or 0),
         timezone=row["student_tz"] or "UTC",
         replay_of=row["replay_of"],

@@ -9,6 +9,10 @@ rows, 80 ms) to match a student's few reviews of the day (tests/bench)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.db import connection
+
 from cards.db.dialect import JSON_SQL
 
 
@@ -36,3 +40,34 @@ def live_reviews_since(course: str) -> str:
 
 def done_review(vendor: str) -> str:
     return DONE_REVIEW.format(state_before=JSON_SQL[vendor]["state_before"])
+
+
+# The exam date in force of the student in a course (`course`: an SQL expression of its id,
+# `course_exam`: of the course's own date): their own, else the course's.
+EXAM_DATE = """COALESCE((SELECT e.exam_date FROM cards_enrollment e
+    WHERE e.user_id = %(user)s AND e.course_id = {course}), {course_exam})"""
+# The student's cards of a course never seen (never reviewed, not suspended, question
+# published, in one of the course's decks; buried ones too: burial is for today only): what
+# the exam's new-card pace must cover (cards.core.exams.new_allowance). Counted only for a
+# course with an exam still ahead (`exam_from`: the UTC date a day before now), so a student
+# without one pays nothing.
+UNSEEN = """CASE WHEN {exam} >= %(exam_from)s THEN (SELECT COUNT(*) FROM cards_card u
+    JOIN cards_question uq ON uq.id = u.question_id
+    JOIN cards_course_decks ucd ON ucd.course_id = u.course_id AND ucd.deck_id = u.deck_id
+    WHERE u.user_id = %(user)s AND u.course_id = {course} AND u.last_review IS NULL AND NOT u.suspended
+      AND uq.status = 'published') END"""
+
+
+def exam_date(course: str, course_exam: str) -> str:
+    return EXAM_DATE.replace("{course}", course).replace("{course_exam}", course_exam)
+
+
+def unseen(course: str, course_exam: str) -> str:
+    """The count UNSEEN for the course `course` (NULL without an exam ahead)."""
+    return UNSEEN.replace("{exam}", exam_date(course, course_exam)).replace("{course}", course)
+
+
+def exam_from(now: datetime):
+    """The `exam_from` parameter: an exam on this UTC date or later may still be ahead in the
+    student's own time zone (their study day is at most a day behind UTC's date)."""
+    return connection.ops.adapt_datefield_value((now - timedelta(days=1)).date())

@@ -109,7 +109,13 @@ def _check_answerable(context: AnswerContext, *, now: datetime, expected_reps: i
         done = context.done_today
     else:
         done = reviews_done_today(user_id=card.user_id, course_id=card.course_id, since=day_start)
-    if card.is_new and done["new"] >= card.course.new_per_day:
+    new_limit = exams.new_allowance(
+        limit=card.course.new_per_day,
+        unseen=context.unseen,
+        done_new=done["new"],
+        days=exams.days_left(now, context.exam_date, context.timezone),
+    )
+    if card.is_new and done["new"] >= new_limit:
         raise AnswerRejected("Today's limit of new cards is reached.", code="daily_limit")
     if not card.is_new and card.state == Card.State.REVIEW and done["reviews"] >= card.course.reviews_per_day:
         raise AnswerRejected("Today's limit of reviews is reached.", code="daily_limit")

@@ -16,6 +16,31 @@ FORECAST_DAYS = 30
 HISTORY_DAYS = 90
 
 
+def exam_panel(exam) -> dict:
+    """An exam's section: the exam (cards.selectors.exams.ExamDate), its predicted recall per
+    topic and its daily workload until the exam, as charts with their tables."""
+    workload = [(d.isoformat(), n) for d, n in exam.workload]
+    recall = [(t.topic, t.recall) for t in exam.topics if t.studied]
+    return {
+        "exam": exam,
+        "recall_chart": charts.percent_bars(
+            recall, title="Predicted recall on the exam day, per topic", chart_id=f"exam-recall-{exam.course_id}"
+        )
+        if recall
+        else "",
+        "workload_chart": charts.bar_chart(
+            workload,
+            title="Reviews due per day until the exam",
+            y_label="reviews",
+            highlight_last=True,
+            chart_id=f"exam-workload-{exam.course_id}",
+        ),
+        "workload_table": charts.data_table(
+            workload, caption="Reviews due per day until the exam", headers=("Day", "Reviews due")
+        ),
+    }
+
+
 @login_required
 @require_GET
 def dashboard(request):
@@ -62,6 +87,6 @@ def dashboard(request):
         "mastery": mastery,
         "weakest": board.weakest,
         "suspended": board.suspended,
-        "exams": upcoming_exams(user=user, now=now, tz_name=tz),
+        "exams": [exam_panel(exam) for exam in upcoming_exams(user=user, now=now, tz_name=tz, done_new=board.done_new)],
     }
     return render(request, "cards/student/dashboard.html", context)
