@@ -31,7 +31,7 @@ from cards.db.dialect import (
     py_date,
     select_list,
 )
-from cards.db.done_today import DONE_NEW, done_review, exam_from, live_reviews_since, unseen
+from cards.db.done_today import DONE_NEW, done_review, exam_ctes, exam_from, live_reviews_since, unseen
 from cards.db.queue import choices_from_json
 from cards.models import Card, Choice, Course, Passage, Question, ReviewLog, Source
 
@@ -42,6 +42,8 @@ REFIT_EVERY = 200
 _QUESTION = ("id", "deck_id", "kind", "prompt", "back", "answers", "explanation", "status", "revision", "quote",
              "passage_id")  # fmt: skip
 _READ = """
+    WITH exam_course AS (SELECT c0.course_id AS id FROM cards_card c0 WHERE c0.id = %(card)s AND c0.user_id = %(user)s),
+    {exam_ctes}
     SELECT {card}, {course}, {question},
            p.id AS p__id, p.key AS p__key, p.text AS p__text, p.heading AS p__heading, p.source_id AS p__source_id,
            s.id AS s__id, s.slug AS s__slug, s.title AS s__title,
@@ -121,6 +123,7 @@ def _read_sql(vendor: str) -> str:
         ),
         lock="FOR UPDATE OF c" if vendor == "postgresql" else "",
         unseen=unseen("c.course_id", "co.exam_date"),
+        exam_ctes=exam_ctes("(SELECT id FROM exam_course)"),
     )
 
 

@@ -40,6 +40,7 @@ from cards.db.dialect import (
 from cards.db.done_today import (
     DONE_NEW,
     done_review,
+    exam_ctes,
     exam_date,
     exam_from,
     live_review,
@@ -83,6 +84,7 @@ _QUEUE_CARD = ("id", "user_id", "question_id", "deck_id", "course_id", "cloze", 
 _QUEUE_QUESTION = ("id", "kind", "prompt", "back", "status", "deck_id")
 _QUEUE = """
     WITH co AS ({course}),
+    {exam_ctes},
     ex AS (  -- the exam ahead, if any, with the course's cards not yet seen (NULL without one)
         SELECT {exam} AS exam_date, {unseen} AS unseen,
                (SELECT p.timezone FROM cards_profile p WHERE p.user_id = %(user)s) AS timezone
@@ -176,6 +178,7 @@ def _queue_sql(vendor: str, by_deck: bool) -> str:
         choices=JSON_SQL[vendor]["choices"],
         exam=exam_date("co.id", "co.exam_date"),
         unseen=unseen("co.id", "co.exam_date"),
+        exam_ctes=exam_ctes("(SELECT id FROM co)"),
     )
 
 
