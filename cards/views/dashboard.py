@@ -14,12 +14,18 @@ from cards.selectors.study import user_timezone
 
 FORECAST_DAYS = 30
 HISTORY_DAYS = 90
+EXAM_DAILY_UP_TO = 61  # days of an exam's workload shown a bar a day; beyond, a bar a week
 
 
 def exam_panel(exam) -> dict:
     """An exam's section: the exam (cards.selectors.exams.ExamDate), its predicted recall per
     topic and its daily workload until the exam, as charts with their tables."""
     workload = [(d.isoformat(), n) for d, n in exam.workload]
+    per = "day"
+    if len(workload) > EXAM_DAILY_UP_TO:  # an exam months away: a bar a week (from today's)
+        weeks = [workload[i : i + 7] for i in range(0, len(workload), 7)]
+        workload = [(week[0][0], sum(n for _d, n in week)) for week in weeks]
+        per = "week"
     recall = [(t.topic, t.recall) for t in exam.topics if t.studied]
     return {
         "exam": exam,
@@ -30,13 +36,15 @@ def exam_panel(exam) -> dict:
         else "",
         "workload_chart": charts.bar_chart(
             workload,
-            title="Reviews due per day until the exam",
+            title=f"Reviews due per {per} until the exam",
             y_label="reviews",
             highlight_last=True,
             chart_id=f"exam-workload-{exam.course_id}",
         ),
         "workload_table": charts.data_table(
-            workload, caption="Reviews due per day until the exam", headers=("Day", "Reviews due")
+            workload,
+            caption=f"Reviews due per {per} until the exam",
+            headers=("Day" if per == "day" else "Week from", "Reviews due"),
         ),
     }
 

@@ -223,3 +223,20 @@ def test_the_feedback_panels_rerate_buttons_show_capped_intervals(client, db):
     uncapped, capped = labels[None], labels[NOW.date() + timedelta(days=3)]
     assert _days(uncapped["Easy"]) > 30 and _days(uncapped["Hard"]) > 3  # a month and more without an exam
     assert _days(capped["Easy"]) <= 3 and _days(capped["Hard"]) <= 3  # back by the exam's eve
+
+
+def test_an_exam_months_away_shows_its_workload_a_week_a_bar():
+    from cards.selectors.exams import ExamDate
+    from cards.views.dashboard import exam_panel
+
+    today = date(2026, 4, 6)
+    workload = [(today + timedelta(days=i), 1) for i in range(100)]
+    far = ExamDate(course_id=7, course_title="Far", own=today + timedelta(days=99), course=None, days_left=99,
+                   workload=workload)  # fmt: skip
+    panel = exam_panel(far)
+    assert "<caption>Reviews due per week until the exam</caption>" in panel["workload_table"]
+    assert panel["workload_table"].count('<th scope="row">') == 15  # 100 days in weeks from today's
+    assert '<th scope="row">2026-04-13</th><td>7</td>' in panel["workload_table"]
+    near = exam_panel(ExamDate(course_id=8, course_title="Near", own=today, course=None, days_left=0,
+                               workload=workload[:1]))  # fmt: skip
+    assert "<caption>Reviews due per day until the exam</caption>" in near["workload_table"]
