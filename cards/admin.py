@@ -51,4 +51,13 @@ admin.site.register([Source, Passage, Topic, Deck, Course, Enrollment, Card])
 class SchedulerParametersAdmin(admin.ModelAdmin):
     list_display = ("course", "enrollment", "source", "n_reviews", "log_loss", "rmse_bins", "fitted_at", "checked_at")
     list_filter = ("source",)
-    readonly_fields = ("parameters", "fitted_at", "checked_at", "n_reviews", "log_loss", "rmse_bins", "source")
+    readonly_fields = (
+        "parameters",
+        "parameter_set",
+        "fitted_at",
+        "checked_at",
+        "n_reviews",
+        "log_loss",
+        "rmse_bins",
+        "source",
+    )

@@ -314,7 +314,7 @@ def stats(request):
     now = timezone.now()
     tz = user_timezone(request.user)
     day_start, day_end = scheduling.study_day_bounds(now, tz)
-    today = study_today(user_id=request.user.pk, now=now, day_start=day_start, day_end=day_end)
+    today = study_today(user_id=request.user.pk, now=now, day_start=day_start, day_end=day_end, tz_name=tz)
     recalled, total = progress.true_retention(user_id=request.user.pk, since=now - timedelta(days=30))
     days_streak = progress.streak(user_id=request.user.pk, tz_name=tz, now=now)
     mastery = progress.topic_mastery(user_id=request.user.pk, now=now)

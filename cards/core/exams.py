@@ -5,15 +5,24 @@ then the latest one possible, which leaves the most recall on the day (a card re
 eve with a stability of a day or more is at 90% or better the next morning: FSRS's interval
 at 90% retention equals the stability). From the exam day on, nothing is capped.
 
+New cards come at a pace that covers the deck before the exam: when the course's daily limit
+would leave cards unseen on the exam day, the day's allowance is raised to the pace
+(`new_allowance`), and the dashboard says so. It is raised rather than only warned about
+because an exam date (the student's own, or the course's set by its instructors) is a request
+to have seen everything by then; the dashboard shows the pace, the limit it exceeds and the
+daily workload it brings, so nothing is raised silently.
+
 Study days start at 04:00 local (cards.core.scheduling.DAY_ROLLOVER_HOUR)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from cards.core.scheduling import DAY_ROLLOVER_HOUR, Outcome, Rating, study_day
+from cards.core.scheduling import DAY_ROLLOVER_HOUR, FSRS_DECAY, Outcome, Rating, study_day
 
 EXAM_TARGET = 0.9  # predicted recall on the exam day the last review aims for
 
@@ -60,10 +69,85 @@ def effective_exam(student: date | None, course: date | None) -> date | None:
     return student or course
 
 
-def new_cards_pace(*, new_left: int, days: int | None) -> int | None:
-    """New cards a day needed to see every new card before the exam (the eve included), or
-    None when no exam is set."""
-    if days is None:
+def new_cards_pace(*, unseen: int, done_new: int = 0, days: int | None) -> int | None:
+    """New cards a day that show every card not yet seen by the exam's eve: the cards unseen
+    at the start of today (`unseen` now, plus the `done_new` seen today, so the pace holds all
+    day) over the `days` study days left before the exam (today to the eve). None without an
+    exam ahead, and on the exam day itself (no day is left before it)."""
+    if days is None or days < 1:
         return None
-    study_days = max(days, 1)
-    return -(-new_left // study_days) if new_left else 0
+    return -(-(unseen + done_new) // days)
+
+
+def new_allowance(*, limit: int, unseen: int | None, done_new: int, days: int | None) -> int:
+    """Today's new cards of a course: its daily limit, raised to the exam's pace when the limit
+    would not show every card before the exam (`unseen` None: no exam ahead). A limit of 0
+    (an instructor pausing new cards) is kept: a pause is not raised."""
+    pace = None if unseen is None else new_cards_pace(unseen=unseen, done_new=done_new, days=days)
+    if pace is None or limit <= 0:
+        return limit
+    return max(limit, pace)
+
+
+# -- what the dashboard shows of an exam -------------------------------------------------------
+
+
+def recall_at(stability: float, last_review: datetime, moment: datetime, parameters: Sequence[float] | None) -> float:
+    """FSRS's predicted recall of a card at `moment` from its stability and last review, with
+    the forgetting curve of `parameters` (their w[20]; None: FSRS's defaults). Whole days
+    elapsed, as fsrs counts them."""
+    decay = -(parameters[20] if parameters else -FSRS_DECAY)
+    factor = 0.9 ** (1 / decay) - 1
+    days = max(0, (moment - last_review).days)
+    return (1 + factor * days / stability) ** decay
+
+
+@dataclass(frozen=True)
+class TopicRecall:
+    topic: str
+    recall: float | None  # mean predicted exam-day recall of the topic's studied cards; None: none studied
+    studied: int
+    unseen: int  # cards never studied: shown apart, not averaged in as 0
+
+
+@dataclass(frozen=True)
+class ExamCard:
+    """A card as the exam's forecast needs it (`last_review` None: never studied)."""
+
+    topic: str
+    stability: float | None
+    last_review: datetime | None
+    due: datetime | None
+
+
+def topic_recall(cards: Iterable[ExamCard], moment: datetime, parameters: Sequence[float] | None) -> list[TopicRecall]:
+    """Per topic (by name): the mean predicted recall at `moment` (the exam day's start) of the
+    cards studied, if nothing more were studied before it, and the cards not yet seen."""
+    sums: dict[str, list] = {}
+    for card in cards:
+        entry = sums.setdefault(card.topic, [0.0, 0, 0])
+        if card.last_review is None or not card.stability:
+            entry[2] += 1
+        else:
+            entry[0] += recall_at(card.stability, card.last_review, moment, parameters)
+            entry[1] += 1
+    return [
+        TopicRecall(topic=name, recall=total / studied if studied else None, studied=studied, unseen=unseen)
+        for name, (total, studied, unseen) in sorted(sums.items())
+    ]
+
+
+def daily_workload(cards: Iterable[ExamCard], *, today: date, exam: date, tz_name: str) -> list[tuple[date, int]]:
+    """Reviews due per study day from today to the exam day (both included) of the cards
+    studied: overdue ones count today; a due date after the exam day (set before the exam
+    date was) is not in the range."""
+    days = [today + timedelta(days=i) for i in range((exam - today).days + 1)]
+    ends = [day_start(day + timedelta(days=1), tz_name) for day in days]
+    counts = [0] * len(days)
+    for card in cards:
+        if card.last_review is None or card.due is None:
+            continue
+        i = bisect_right(ends, card.due)
+        if i < len(days):
+            counts[i] += 1
+    return list(zip(days, counts, strict=True))

@@ -14,10 +14,18 @@ The log stores, for every review, the card's state before and after it. Replayin
 Undo rows are checked too: each one undoes the card's latest live review and swaps its
 states (`state_after` of the undo is `state_before` of the undone review).
 
-The scheduler settings of a review are not in the log: the caller passes the card's current
-ones. Stability, difficulty, reps, lapses and last review do not depend on the desired
-retention or the maximum interval, but `due` does, and state and step depend on the
-learning steps; a mismatch that only concerns these may mean the settings changed since.
+The fitted parameters of a review are in the log (`ReplayStep.parameters`, the review's
+ParameterSet; None: FSRS's defaults, or a row logged before they were recorded, which is
+also tried with the parameters the student has now). The other scheduler settings are not:
+the caller passes the card's current ones. Stability, difficulty, reps, lapses and last
+review do not depend on the desired retention or the maximum interval, but `due` does, and
+state and step depend on the learning steps; a mismatch that only concerns these may mean
+the settings changed since.
+
+A refit recomputes memory states from the log (cards.core.restate): the stability and
+difficulty of a card change between two reviews (or after the last one) to what its live
+reviews give under the parameters then in use. Continuity and (c) accept exactly that: the
+next review's parameters (or, after the last review, the student's current ones).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from datetime import datetime, timedelta
 
 from fsrs.scheduler import FUZZ_RANGES
 
-from cards.core import scheduling
+from cards.core import restate, scheduling
 from cards.core.scheduling import CardState, Rating, SchedulerSettings, State
 
 REVIEW = "review"
@@ -39,6 +47,8 @@ EXACT_FIELDS = ("stability", "difficulty", "state", "step", "reps", "lapses", "l
 ALL_FIELDS = (*EXACT_FIELDS, "due")
 # Fields whose value depends on scheduler settings the log does not record.
 SETTINGS_DEPENDENT = {"due", "state", "step"}
+# What a refit recomputes (cards.core.restate); everything else stays.
+MEMORY_FIELDS = {"stability", "difficulty"}
 
 NEW_CARD = CardState()  # reps 0, no last review, learning step 0; due unknown (None)
 
@@ -55,6 +65,7 @@ class ReplayStep:
     kind: str = REVIEW
     undoes: int | None = None  # log id of the review an undo row undoes
     question_revision: int | None = None
+    parameters: tuple[float, ...] | None = None  # the fitted parameters that scheduled it (None: not recorded)
 
     @property
     def label(self) -> str:
@@ -139,6 +150,24 @@ def fuzz_bounds(interval_days: int, maximum_interval: int) -> tuple[int, int]:
     return min_ivl, min(max_ivl + 1, maximum_interval)
 
 
+def step_settings(step: ReplayStep, settings: SchedulerSettings) -> SchedulerSettings:
+    """The settings a review was made with: the caller's, with the review's own parameters
+    when the log records them."""
+    return settings if step.parameters is None else replace(settings, parameters=tuple(step.parameters))
+
+
+def _check_with_parameters(
+    step: ReplayStep, before: CardState, after: CardState, settings: SchedulerSettings, current: SchedulerSettings
+) -> list[Mismatch]:
+    """(b) with the review's recorded parameters; a row that records none is also tried with
+    the student's current parameters (it may predate the record, migration 0019)."""
+    problems = _check_recomputed(step, before, after, step_settings(step, settings))
+    unrecorded = step.parameters is None and current.parameters != settings.parameters
+    if problems and unrecorded and not _check_recomputed(step, before, after, current):
+        return []
+    return problems
+
+
 def _check_recomputed(step: ReplayStep, before: CardState, after: CardState, settings: SchedulerSettings):
     where = step.label
     problems: list[Mismatch] = []
@@ -200,8 +229,39 @@ def _days(delta: timedelta) -> str:
     return f"{days:g} days" if not math.isclose(days, round(days)) else f"{round(days)} days"
 
 
-def check_history(initial: CardState, steps: list[ReplayStep], settings: SchedulerSettings) -> Replay:
-    """Replay a card's log (all its rows, in insertion order: reviews and undos); never raises."""
+def restated(history: list[ReplayStep], settings: SchedulerSettings) -> CardState | None:
+    """The state a refit under `settings` gives a card whose live reviews are `history`."""
+    reviews = []
+    for step in history:
+        try:
+            was_new = is_fresh(CardState.from_json(step.state_before))
+        except (TypeError, ValueError, AttributeError):
+            return None
+        reviews.append((step.rating, step.reviewed_at, was_new))
+    try:
+        return restate.recomputed(reviews, settings)
+    except (AssertionError, TypeError, ValueError):
+        return None
+
+
+def is_restated(state: CardState, gaps: list, history: list[ReplayStep], settings: SchedulerSettings) -> bool:
+    """Do the differences `gaps` (field, expected, actual) only say that a refit under
+    `settings` recomputed the memory state (`state`) from the live reviews `history`?"""
+    if not gaps or not history or {name for name, _want, _got in gaps} - MEMORY_FIELDS:
+        return False
+    again = restated(history, settings)
+    return again is not None and (again.stability, again.difficulty) == (state.stability, state.difficulty)
+
+
+def check_history(
+    initial: CardState,
+    steps: list[ReplayStep],
+    settings: SchedulerSettings,
+    current: SchedulerSettings | None = None,
+) -> Replay:
+    """Replay a card's log (all its rows, in insertion order: reviews and undos); never raises.
+    `current`: the settings with the parameters the student has now (default: `settings`)."""
+    current = current or settings
     problems: list[Mismatch] = []
     restarts: list[str] = []
     reviews = {s.log_id: s for s in steps if s.kind == REVIEW and s.log_id is not None}
@@ -258,7 +318,7 @@ def check_history(initial: CardState, steps: list[ReplayStep], settings: Schedul
     live = [s for s in steps if s.kind == REVIEW and s.log_id not in undone]
     previous: CardState = initial
     previous_step: ReplayStep | None = None
-    for step in live:
+    for index, step in enumerate(live):
         where = step.label
         before = _parse(step.state_before, where, "state_before", problems)
         after = _parse(step.state_after, where, "state_after", problems)
@@ -272,6 +332,9 @@ def check_history(initial: CardState, steps: list[ReplayStep], settings: Schedul
                 f"{step.question_revision})"
             )
             gaps = []
+        if is_restated(before, gaps, live[:index], step_settings(step, settings)):
+            restarts.append(f"{where}: memory state recomputed by a refit")
+            gaps = []
         for name, want, got in gaps:
             source = f"{previous_step.label} left" if previous_step else "a new card has"
             problems.append(
@@ -279,7 +342,7 @@ def check_history(initial: CardState, steps: list[ReplayStep], settings: Schedul
                     where, name, want, got, f"{where}: state_before {name} is {_show(got)}, {source} {_show(want)}"
                 )
             )
-        problems += _check_recomputed(step, before, after, settings)
+        problems += _check_with_parameters(step, before, after, settings, current)
         previous, previous_step = after, step
     return Replay(state=previous, mismatches=problems, restarts=restarts, live=live)
 
@@ -349,12 +412,19 @@ def verify_card(
     settings: SchedulerSettings,
     *,
     question_revision: int | None = None,
+    current: SchedulerSettings | None = None,
 ) -> list[Mismatch]:
-    """Every way a card and its log disagree: (a), (b), undo rows, then (c)."""
-    result = check_history(NEW_CARD, steps, settings)
+    """Every way a card and its log disagree: (a), (b), undo rows, then (c). `settings`: the
+    course's with FSRS's default parameters (each review's own recorded parameters replace
+    them); `current`: with the parameters that schedule the student now (a refit recomputed
+    the card's memory state with them)."""
+    current = current or settings
+    result = check_history(NEW_CARD, steps, settings, current)
     reviewed = result.live or [s for s in steps if s.kind == REVIEW][:1]
     last = reviewed[-1].question_revision if reviewed else None
     expected = expected_card_state(result, steps)
+    if result.live and is_restated(stored, differences(expected, stored), result.live, current):
+        return result.mismatches
     return result.mismatches + compare_card(
         stored, expected, question_revision=question_revision, last_reviewed_revision=last
     )

@@ -31,7 +31,7 @@ from cards.db.dialect import (
     py_date,
     select_list,
 )
-from cards.db.done_today import DONE_NEW, done_review, live_reviews_since
+from cards.db.done_today import DONE_NEW, done_review, exam_ctes, exam_from, live_reviews_since, unseen
 from cards.db.queue import choices_from_json
 from cards.models import Card, Choice, Course, Passage, Question, ReviewLog, Source
 
@@ -42,6 +42,8 @@ REFIT_EVERY = 200
 _QUESTION = ("id", "deck_id", "kind", "prompt", "back", "answers", "explanation", "status", "revision", "quote",
              "passage_id")  # fmt: skip
 _READ = """
+    WITH exam_course AS (SELECT c0.course_id AS id FROM cards_card c0 WHERE c0.id = %(card)s AND c0.user_id = %(user)s),
+    {exam_ctes}
     SELECT {card}, {course}, {question},
            p.id AS p__id, p.key AS p__key, p.text AS p__text, p.heading AS p__heading, p.source_id AS p__source_id,
            s.id AS s__id, s.slug AS s__slug, s.title AS s__title,
@@ -49,15 +51,11 @@ _READ = """
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_retention,
            (SELECT e.exam_date FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS student_exam,
+           CASE WHEN c.last_review IS NULL AND co.new_per_day > 0 THEN {unseen} END AS unseen,
            EXISTS (SELECT 1 FROM cards_enrollment e
              WHERE e.user_id = %(user)s AND e.course_id = c.course_id) AS enrolled,
            (SELECT pr.timezone FROM cards_profile pr WHERE pr.user_id = %(user)s) AS student_tz,
-           COALESCE(
-             (SELECT sp.parameters FROM cards_enrollment e
-                JOIN cards_schedulerparameters sp ON sp.enrollment_id = e.id
-               WHERE e.user_id = %(user)s AND e.course_id = c.course_id AND e.own_parameters),
-             (SELECT sp.parameters FROM cards_schedulerparameters sp
-               WHERE sp.course_id = c.course_id AND sp.enrollment_id IS NULL)) AS fitted_parameters,
+           fp.parameters AS fitted_parameters, fp.parameter_set_id AS parameter_set,
            (SELECT COUNT(*) FROM (SELECT 1 FROM cards_reviewlog r
              WHERE r.user_id = %(user)s AND r.reviewed_at > COALESCE(
                (SELECT sp.checked_at FROM cards_schedulerparameters sp
@@ -72,6 +70,12 @@ _READ = """
     JOIN cards_question q ON q.id = c.question_id
     LEFT JOIN cards_passage p ON p.id = q.passage_id
     LEFT JOIN cards_source s ON s.id = p.source_id
+    LEFT JOIN cards_schedulerparameters fp ON fp.id = COALESCE(
+      (SELECT sp.id FROM cards_enrollment e
+         JOIN cards_schedulerparameters sp ON sp.enrollment_id = e.id
+        WHERE e.user_id = %(user)s AND e.course_id = c.course_id AND e.own_parameters),
+      (SELECT sp.id FROM cards_schedulerparameters sp
+        WHERE sp.course_id = c.course_id AND sp.enrollment_id IS NULL))
     WHERE c.id = %(card)s AND c.user_id = %(user)s
     {lock}
 """
@@ -91,7 +95,9 @@ class AnswerContext:
     enrolled: bool  # the student is still enrolled in the card's course
     student_retention: float | None
     fitted_parameters: tuple[float, ...] | None  # the student's own fit in use, else the course's
+    parameter_set: int | None  # their ParameterSet, which the review log records
     exam_date: date | None  # the student's own exam date, else the course's
+    unseen: int | None  # a new card with an exam ahead: the course's cards never seen, this one included
     reviews_since_fit: int  # the student's reviews since the course's last refit, at most REFIT_EVERY
     timezone: str
     replay_of: int | None
@@ -116,6 +122,8 @@ def _read_sql(vendor: str) -> str:
             f"COALESCE(SUM(CASE WHEN {done_review(vendor)} THEN 1 ELSE 0 END), 0)",
         ),
         lock="FOR UPDATE OF c" if vendor == "postgresql" else "",
+        unseen=unseen("c.course_id", "co.exam_date"),
+        exam_ctes=exam_ctes("(SELECT id FROM exam_course)"),
     )
 
 
@@ -128,6 +136,7 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
         "review_id": ReviewLog._meta.get_field("review_id").get_db_prep_value(review_id, connection),
         "day_start": db_moment(since),
         "refit_every": REFIT_EVERY,
+        "exam_from": exam_from(since),
     }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -156,7 +165,9 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
         enrolled=bool(row["enrolled"]),
         student_retention=row["student_retention"],
         fitted_parameters=_parameters(row["fitted_parameters"]),
+        parameter_set=row["parameter_set"],
         exam_date=py_date(row["student_exam"]) or card.course.exam_date,
+        unseen=row["unseen"],
         reviews_since_fit=int(row["reviews_since_fit"] or 0),
         timezone=row["student_tz"] or "UTC",
         replay_of=row["replay_of"],

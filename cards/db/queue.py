@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from django.db import connection
 
+from cards.core import exams
 from cards.core import queue as policy
 from cards.core.queue import QueueCounts
 from cards.db.dialect import (
@@ -32,10 +33,20 @@ from cards.db.dialect import (
     fetch_generic,
     instance,
     json_value,
+    py_date,
     py_moment,
     select_list,
 )
-from cards.db.done_today import DONE_NEW, done_review, live_review, live_reviews_since
+from cards.db.done_today import (
+    DONE_NEW,
+    done_review,
+    exam_ctes,
+    exam_date,
+    exam_from,
+    live_review,
+    live_reviews_since,
+    unseen,
+)
 from cards.models import Card, Choice, Course, Deck, Question
 
 # Cards of the user's deck that may be studied: not suspended, not buried (a sibling of a
@@ -73,21 +84,30 @@ _QUEUE_CARD = ("id", "user_id", "question_id", "deck_id", "course_id", "cloze", 
 _QUEUE_QUESTION = ("id", "kind", "prompt", "back", "status", "deck_id")
 _QUEUE = """
     WITH co AS ({course}),
+    {exam_ctes},
+    ex AS (  -- the exam ahead, if any, with the course's cards not yet seen (NULL without one)
+        SELECT {exam} AS exam_date, {unseen} AS unseen,
+               (SELECT p.timezone FROM cards_profile p WHERE p.user_id = %(user)s) AS timezone
+        FROM co
+    ),
     unpublished AS (  -- two ranges of the (deck, status) index, not a walk through the deck
         SELECT q2.id FROM cards_question q2 WHERE q2.deck_id = %(deck)s AND q2.status < 'published'
         UNION ALL
         SELECT q2.id FROM cards_question q2 WHERE q2.deck_id = %(deck)s AND q2.status > 'published'
     )
     SELECT k.n_new, k.n_learning, k.n_due, d.done_total, d.done_new, d.done_reviews, {course_columns},
+           ex.exam_date AS exam_date, ex.unseen AS unseen, ex.timezone AS student_tz,
            {card_columns}, {question_columns},
            (SELECT {choices} FROM cards_choice ch WHERE ch.question_id = c.question_id) AS choice_rows
     FROM co
     CROSS JOIN (
-        SELECT (SELECT COUNT(*) FROM (SELECT 1 {new} LIMIT (SELECT new_per_day FROM co)) n1) AS n_new,
+        SELECT (SELECT COUNT(*) FROM (SELECT 1 {new} LIMIT (SELECT COALESCE(ex.unseen, co.new_per_day) FROM co, ex)) n1)
+                 AS n_new,
                (SELECT COUNT(*) {learning_step}) + (SELECT COUNT(*) {relearning_step}) AS n_learning,
                (SELECT COUNT(*) FROM (SELECT 1 {review} LIMIT (SELECT reviews_per_day FROM co)) n2) AS n_due
     ) k
     CROSS JOIN ({done}) d
+    CROSS JOIN ex
     LEFT JOIN cards_card c ON c.id IN (
         (SELECT c2.id {learning_step} ORDER BY c2.due, c2.id LIMIT 1),
         (SELECT c2.id {relearning_step} ORDER BY c2.due, c2.id LIMIT 1),
@@ -156,6 +176,9 @@ def _queue_sql(vendor: str, by_deck: bool) -> str:
             done_new=DONE_NEW, done_review=done_review(vendor), live=live_reviews_since("(SELECT id FROM co)")
         ),
         choices=JSON_SQL[vendor]["choices"],
+        exam=exam_date("co.id", "co.exam_date"),
+        unseen=unseen("co.id", "co.exam_date"),
+        exam_ctes=exam_ctes("(SELECT id FROM co)"),
     )
 
 
@@ -168,6 +191,7 @@ def _queue_statement(*, user_id: int, deck_id: int, course_id: int | None, day: 
         "now": db_moment(now),
         "day_start": db_moment(day_start),
         "day_end": db_moment(day_end),
+        "exam_from": exam_from(now),
     }
     return _queue_sql(connection.vendor, course_id is None), params
 
@@ -182,17 +206,23 @@ def study_queue(
     statement = _queue_statement(
         user_id=user_id, deck_id=deck_id, course_id=course.pk if course else None, day=(now, day_start, day_end)
     )
-    return _queue_from_rows(fetch_generic([statement])[0], course)
+    return _queue_from_rows(fetch_generic([statement])[0], course, now)
 
 
-def _queue_from_rows(rows: list[dict], course: Course | None) -> StudyQueue | None:
+def _queue_from_rows(rows: list[dict], course: Course | None, now: datetime) -> StudyQueue | None:
     if not rows:
         return None
     first = rows[0]
     course = course or instance(Course, first, prefix="co")
     done = {"total": int(first["done_total"]), "new": int(first["done_new"]), "reviews": int(first["done_reviews"])}
     raw = {"new": first["n_new"], "learning": first["n_learning"], "due": first["n_due"]}
-    counts = policy.capped(raw, new_per_day=course.new_per_day, reviews_per_day=course.reviews_per_day, done=done)
+    new_limit = exams.new_allowance(
+        limit=course.new_per_day,
+        unseen=first["unseen"],
+        done_new=done["new"],
+        days=exams.days_left(now, py_date(first["exam_date"]), first["student_tz"] or "UTC"),
+    )
+    counts = policy.capped(raw, new_per_day=new_limit, reviews_per_day=course.reviews_per_day, done=done)
     by_id = {row["c__id"]: row for row in rows if row["c__id"] is not None}
     heads = [
         policy.Head(card_id=cid, state=row["c__state"], due=py_moment(row["c__due"]), last_review=row["c__last_review"])
@@ -229,7 +259,7 @@ def study_place(*, user_id: int, course_id: int, deck_id: int, day: tuple | None
         return None
     row = found[0][0]
     course, deck = instance(Course, row, prefix="co"), instance(Deck, row, prefix="d")
-    queue = _queue_from_rows(found[1], course) if day is not None else None
+    queue = _queue_from_rows(found[1], course, day[0]) if day is not None else None
     return StudyPlace(course=course, deck=deck, timezone=row["timezone"] or "UTC", queue=queue, day=day)
 
 
@@ -237,23 +267,25 @@ def study_place(*, user_id: int, course_id: int, deck_id: int, day: tuple | None
 # dashboard: through the ORM (values/annotate with filtered counts) the two reads took ~1.8 ms
 # of Python for ~0.2 ms of SQLite (study_decks 2.1 ms in-process, a typical student; the
 # dashboard, which shows /study/'s numbers, went from 2.9 to 5.4 ms with it).
+# Buried cards (a sibling answered today) are left out of the counts, but not out of `unseen`:
+# the cards never seen that an exam's new-card pace must cover (cards.db.done_today.UNSEEN).
 _DECK_COUNTS = """
     SELECT c.deck_id AS deck_id, c.course_id AS course_id, co.new_per_day AS new_per_day,
-           co.reviews_per_day AS reviews_per_day,
-           COALESCE(SUM(CASE WHEN c.last_review IS NULL THEN 1 ELSE 0 END), 0) AS new,
-           COALESCE(SUM(CASE WHEN c.state IN (1, 3) AND c.last_review IS NOT NULL AND c.due <= %(now)s
+           co.reviews_per_day AS reviews_per_day, COALESCE(e.exam_date, co.exam_date) AS exam_date,
+           COALESCE(SUM(CASE WHEN c.last_review IS NULL AND {awake} THEN 1 ELSE 0 END), 0) AS new,
+           COALESCE(SUM(CASE WHEN c.state IN (1, 3) AND c.last_review IS NOT NULL AND c.due <= %(now)s AND {awake}
                     THEN 1 ELSE 0 END), 0) AS learning,
-           COALESCE(SUM(CASE WHEN c.state = 2 AND c.due < %(day_end)s THEN 1 ELSE 0 END), 0) AS due,
-           COUNT(*) AS total
+           COALESCE(SUM(CASE WHEN c.state = 2 AND c.due < %(day_end)s AND {awake} THEN 1 ELSE 0 END), 0) AS due,
+           COALESCE(SUM(CASE WHEN {awake} THEN 1 ELSE 0 END), 0) AS total,
+           COALESCE(SUM(CASE WHEN c.last_review IS NULL THEN 1 ELSE 0 END), 0) AS unseen
     FROM cards_card c
     JOIN cards_question q ON q.id = c.question_id
     JOIN cards_course co ON co.id = c.course_id
     JOIN cards_enrollment e ON e.course_id = c.course_id AND e.user_id = c.user_id
     JOIN cards_course_decks cd ON cd.course_id = c.course_id AND cd.deck_id = c.deck_id
     WHERE c.user_id = %(user)s AND NOT c.suspended AND q.status = 'published'
-      AND (c.buried_until IS NULL OR c.buried_until <= %(now)s)
-    GROUP BY c.deck_id, c.course_id, co.new_per_day, co.reviews_per_day
-"""
+    GROUP BY c.deck_id, c.course_id, co.new_per_day, co.reviews_per_day, e.exam_date, co.exam_date
+""".replace("{awake}", "(c.buried_until IS NULL OR c.buried_until <= %(now)s)")  # nosec B608 - a fixed fragment
 _DONE_BY_COURSE = """
     SELECT rc.course_id AS course_id, COUNT(*) AS total,
            COALESCE(SUM(CASE WHEN {done_new} THEN 1 ELSE 0 END), 0) AS new,
@@ -265,13 +297,16 @@ _DONE_BY_COURSE = """
 
 
 def deck_counts_statement(*, user_id: int, now: datetime, day_end: datetime) -> Statement:
-    """{(deck, course): {new, learning, due, total, new_per_day, reviews_per_day}}: the
-    student's studyable cards of each deck of the courses they are enrolled in, uncapped,
-    with the course's daily limits."""
-    names = ("new", "learning", "due", "total", "new_per_day", "reviews_per_day")
+    """{(deck, course): {new, learning, due, total, unseen, new_per_day, reviews_per_day,
+    exam_date}}: the student's studyable cards of each deck of the courses they are enrolled
+    in, uncapped, with the course's daily limits and the exam date in force."""
+    names = ("new", "learning", "due", "total", "unseen", "new_per_day", "reviews_per_day")
 
     def by_deck(rows: list[dict]) -> dict[tuple[int, int], dict]:
-        return {(r["deck_id"], r["course_id"]): {k: int(r[k]) for k in names} for r in rows}
+        return {
+            (r["deck_id"], r["course_id"]): {**{k: int(r[k]) for k in names}, "exam_date": py_date(r["exam_date"])}
+            for r in rows
+        }
 
     return Statement(_DECK_COUNTS, {"user": user_id, "now": db_moment(now), "day_end": db_moment(day_end)}, by_deck)
 

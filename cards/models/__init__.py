@@ -14,7 +14,7 @@ from cards.models.courses import Course, Enrollment, Profile
 from cards.models.imports import PendingImport
 from cards.models.media import QuestionImage
 from cards.models.quizzes import Attempt, Quiz, Response
-from cards.models.scheduler import SchedulerParameters
+from cards.models.scheduler import ParameterSet, SchedulerParameters
 from cards.models.sessions import UserSession
 from cards.models.stats import ClassStats, StudentStats
 from cards.models.study import Card, ReviewLog, ReviewLogIsAppendOnly
@@ -32,6 +32,7 @@ __all__ = [
     "Deck",
     "Enrollment",
     "Passage",
+    "ParameterSet",
     "PendingImport",
     "Profile",
     "Question",

@@ -6,6 +6,19 @@ from django.db import models
 from django.db.models import Q
 
 
+class ParameterSet(models.Model):
+    """A set of FSRS-6 weights as it scheduled reviews: written once, never changed or deleted.
+    A refit that replaces a fit points its SchedulerParameters row at a new set, and every
+    review-log row points at the set that scheduled it (none: FSRS's defaults), so
+    `manage.py verify_reviews` replays each review with its own parameters."""
+
+    parameters = models.JSONField(help_text="The 21 FSRS-6 weights.")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"parameter set {self.pk}"
+
+
 class SchedulerParameters(models.Model):
     """The parameters that schedule a course's students (enrollment empty) or one student
     (enrollment set), with what they rest on: when fitted, on how many training reviews, and
@@ -18,6 +31,8 @@ class SchedulerParameters(models.Model):
         "cards.Enrollment", null=True, blank=True, related_name="scheduler_fit", on_delete=models.CASCADE
     )
     parameters = models.JSONField(help_text="The 21 FSRS-6 weights.")
+    # The same weights as a set the review log can point at (a new set for each new fit).
+    parameter_set = models.ForeignKey(ParameterSet, null=True, blank=True, related_name="+", on_delete=models.PROTECT)
     source = models.CharField(max_length=20, help_text="course, student+course, ...")
     fitted_at = models.DateTimeField()
     checked_at = models.DateTimeField()

@@ -124,6 +124,11 @@ class ReviewLog(models.Model):
     reviewed_at = models.DateTimeField()
     state_before = models.JSONField()
     state_after = models.JSONField()
+    # The fitted parameters that scheduled this review (empty: FSRS's defaults, or a review
+    # logged before they were recorded, migration 0019). No index: read with the card's log.
+    parameter_set = models.ForeignKey(
+        "cards.ParameterSet", null=True, blank=True, related_name="+", on_delete=models.PROTECT, db_index=False
+    )
 
     objects = ReviewLogQuerySet.as_manager()
 

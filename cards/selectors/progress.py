@@ -42,6 +42,7 @@ class Dashboard:
     streak: int
     weakest: list[WeakItem]
     suspended: list[SuspendedCard]  # leeches and cards the student suspended
+    done_new: dict[int, int]  # new cards seen today, per course (an exam's pace counts from the day's start)
 
 
 def dashboard(
@@ -67,7 +68,7 @@ def dashboard(
     if run is None:  # the run goes back further than the first window
         run = streak(user_id=user_id, tz_name=tz_name, now=now, start=1)
     return Dashboard(
-        today=today_from(by_deck, done),
+        today=today_from(by_deck, done, now=now, tz_name=tz_name),
         due=due,
         history=history,
         recalled=recalled,
@@ -76,4 +77,5 @@ def dashboard(
         streak=run,
         weakest=weakest,
         suspended=suspended_cards,
+        done_new={course_id: d["new"] for course_id, d in done.items()},
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import JSONField, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from cards.core.fitting import DEFAULT_PARAMETERS, Review
@@ -113,17 +113,19 @@ def effective_parameters(*, course_id: int) -> dict[int, tuple[float, ...] | Non
     return out
 
 
-def fitted_parameters(user_id: int):
+def fitted_parameters(user_id: int, field: str = "parameters"):
     """An annotation of a Card queryset: the parameters that schedule the card's student in its
     course (their own fit if they use it, else the course's; None: FSRS's defaults), as the
-    answer read (cards.db.answer) has them, in the same statement."""
+    answer read (cards.db.answer) has them, in the same statement; `field="parameter_set"`:
+    the id of their ParameterSet, which the review log records."""
     own = SchedulerParameters.objects.filter(
         enrollment__user_id=user_id, enrollment__course_id=OuterRef("course_id"), enrollment__own_parameters=True
-    ).values("parameters")[:1]
-    course = SchedulerParameters.objects.filter(course_id=OuterRef("course_id"), enrollment__isnull=True).values(
-        "parameters"
-    )[:1]
-    return Coalesce(Subquery(own), Subquery(course), output_field=JSONField())
+    ).values(field)[:1]
+    course = SchedulerParameters.objects.filter(course_id=OuterRef("course_id"), enrollment__isnull=True).values(field)[
+        :1
+    ]
+    output = JSONField() if field == "parameters" else BigIntegerField()
+    return Coalesce(Subquery(own), Subquery(course), output_field=output)
 
 
 def student_schedule(*, user_id: int, course_id: int) -> tuple[float | None, date | None, tuple | None]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, OuterRef, Q, Subquery
 
+from cards.core import exams
 from cards.core import queue as policy
 from cards.core.queue import QueueCounts
 from cards.db.queue import StudyPlace, StudyQueue, deck_counts, done_by_course, study_place, study_queue
@@ -108,25 +109,51 @@ class Today:
     done: int  # live reviews today
 
 
-def study_today(*, user_id: int, now: datetime, day_start: datetime, day_end: datetime) -> Today:
+def study_today(*, user_id: int, now: datetime, day_start: datetime, day_end: datetime, tz_name: str) -> Today:
     """What the student may still study today over every deck: the sums of /study/'s columns
     (each deck capped by its course's limits less what was done today), so the dashboard's
     'New', 'Learning' and 'Due' are the study page's; and today's reviews. Two statements
     (cards.db.queue)."""
     return today_from(
-        deck_counts(user_id=user_id, now=now, day_end=day_end), done_by_course(user_id=user_id, day_start=day_start)
+        deck_counts(user_id=user_id, now=now, day_end=day_end),
+        done_by_course(user_id=user_id, day_start=day_start),
+        now=now,
+        tz_name=tz_name,
     )
 
 
-def today_from(by_deck: dict, done: dict) -> Today:
+_EMPTY_DONE = {"total": 0, "new": 0, "reviews": 0}
+
+
+def new_limits(by_deck: dict, done: dict, *, now: datetime, tz_name: str) -> dict[int, int]:
+    """{course: today's new-card allowance} from the deck counts (cards.db.queue.deck_counts)
+    and today's done counts: the course's daily limit, raised to the pace that shows every
+    unseen card before the student's exam (cards.core.exams.new_allowance), as the study
+    queue and the answer count it."""
+    courses: dict[int, dict] = {}
+    for (_deck_id, course_id), raw in by_deck.items():
+        course = courses.setdefault(course_id, {"limit": raw["new_per_day"], "exam": raw["exam_date"], "unseen": 0})
+        course["unseen"] += raw["unseen"]
+    return {
+        course_id: exams.new_allowance(
+            limit=c["limit"],
+            unseen=c["unseen"] if c["exam"] else None,
+            done_new=done.get(course_id, _EMPTY_DONE)["new"],
+            days=exams.days_left(now, c["exam"], tz_name),
+        )
+        for course_id, c in courses.items()
+    }
+
+
+def today_from(by_deck: dict, done: dict, *, now: datetime, tz_name: str) -> Today:
     """`study_today` from what its two statements read."""
-    empty_done = {"total": 0, "new": 0, "reviews": 0}
+    limits = new_limits(by_deck, done, now=now, tz_name=tz_name)
     counts = [
         policy.capped(
             raw,
-            new_per_day=raw["new_per_day"],
+            new_per_day=limits[course_id],
             reviews_per_day=raw["reviews_per_day"],
-            done=done.get(course_id, empty_done),
+            done=done.get(course_id, _EMPTY_DONE),
         )
         for (_deck_id, course_id), raw in by_deck.items()
     ]
@@ -144,16 +171,16 @@ def study_decks(*, user, now: datetime, day_start: datetime, day_end: datetime) 
     }
     raw = deck_counts(user_id=user.pk, now=now, day_end=day_end)
     done = done_by_course(user_id=user.pk, day_start=day_start)
+    limits = new_limits(raw, done, now=now, tz_name=user_timezone(user))
     empty_raw = {"new": 0, "learning": 0, "due": 0, "total": 0}
-    empty_done = {"total": 0, "new": 0, "reviews": 0}
     rows = []
     for course in courses.values():
         for deck in course.decks.all():
             counts = policy.capped(
                 raw.get((deck.pk, course.pk), empty_raw),
-                new_per_day=course.new_per_day,
+                new_per_day=limits.get(course.pk, course.new_per_day),
                 reviews_per_day=course.reviews_per_day,
-                done=done.get(course.pk, empty_done),
+                done=done.get(course.pk, _EMPTY_DONE),
             )
             rows.append(DeckRow(deck=deck, course=course, counts=counts))
     return StudyHome(rows=rows, done_today=sum(r["total"] for r in done.values()))

@@ -17,7 +17,7 @@ from cards.core import fitting, restate
 from cards.core.fitting import DEFAULT_PARAMETERS, Fit
 from cards.db.answer import REFIT_EVERY
 from cards.errors import InvalidInput, NotFound
-from cards.models import Card, Course, Enrollment, Profile, SchedulerParameters
+from cards.models import Card, Course, Enrollment, ParameterSet, Profile, SchedulerParameters
 from cards.selectors import scheduler as reads
 
 __all__ = ["REFIT_EVERY", "refit_course", "restate_student", "use_own_parameters"]
@@ -53,6 +53,10 @@ def _store(row: SchedulerParameters | None, *, course_id, enrollment_id, fit: Fi
         row.parameters = list(fitting.clamp_parameters(fit.parameters))
         row.source, row.n_reviews = fit.source, fit.n_reviews
         row.log_loss, row.rmse_bins, row.fitted_at = fit.log_loss, fit.rmse_bins, now
+    if row.parameter_set_id is None or row.parameter_set.parameters != row.parameters:
+        # A new set for new weights: the reviews they schedule point at it (the old set stays
+        # for the reviews it scheduled).
+        row.parameter_set = ParameterSet.objects.create(parameters=row.parameters, created_at=now)
     row.checked_at = now
     row.save()
     return row
@@ -73,7 +77,10 @@ def refit_course(*, course_id: int, now: datetime) -> dict:
         return {"course_id": course_id, "skipped": "no such course"}
     reviews = reads.course_reviews(course_id)
     before = reads.effective_parameters(course_id=course_id)
-    rows = {r.enrollment_id: r for r in SchedulerParameters.objects.filter(course_id=course_id)}
+    rows = {
+        r.enrollment_id: r
+        for r in SchedulerParameters.objects.filter(course_id=course_id).select_related("parameter_set")
+    }
 
     course_fit = fitting.fit_course(reviews)
     items = fitting.course_items(reviews)

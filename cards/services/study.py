@@ -33,6 +33,9 @@ class AnswerOutcome:
     log: ReviewLog
     replayed: bool  # True when this review id was already recorded: nothing new was written
     choices: tuple[Choice, ...] = ()  # the question's choices as the answer read them (stored order)
+    # What scheduled it (recorded answers only): the settings and the exam's cap, so the
+    # feedback's re-rate buttons show what each rating would have done, at no query.
+    schedule: tuple[scheduling.SchedulerSettings, datetime | None] | None = None
 
     @property
     def correct(self) -> bool:
@@ -58,6 +61,7 @@ def _locked_card(*, user, card_id: int) -> Card:
         .annotate(
             student_retention=Subquery(retention),
             fitted_parameters=fitted_parameters(user.pk),
+            parameter_set=fitted_parameters(user.pk, "parameter_set"),
             student_exam=Subquery(exam),
         )
         .filter(pk=card_id, user=user)
@@ -105,7 +109,13 @@ def _check_answerable(context: AnswerContext, *, now: datetime, expected_reps: i
         done = context.done_today
     else:
         done = reviews_done_today(user_id=card.user_id, course_id=card.course_id, since=day_start)
-    if card.is_new and done["new"] >= card.course.new_per_day:
+    new_limit = exams.new_allowance(
+        limit=card.course.new_per_day,
+        unseen=context.unseen,
+        done_new=done["new"],
+        days=exams.days_left(now, context.exam_date, context.timezone),
+    )
+    if card.is_new and done["new"] >= new_limit:
         raise AnswerRejected("Today's limit of new cards is reached.", code="daily_limit")
     if not card.is_new and card.state == Card.State.REVIEW and done["reviews"] >= card.course.reviews_per_day:
         raise AnswerRejected("Today's limit of reviews is reached.", code="daily_limit")
@@ -177,6 +187,7 @@ def answer_card(
         card=card,
         retention=context.student_retention,
         parameters=context.fitted_parameters,
+        parameter_set=context.parameter_set,
         cap=exams.due_cap(now, context.exam_date, context.timezone),
         answer=answer,
         correct=result.correct,
@@ -190,7 +201,9 @@ def answer_card(
     )
     if context.reviews_since_fit == REFIT_EVERY - 1:  # this answer is the REFIT_EVERY-th
         enqueue_on_commit(tasks.fit_course_parameters, course_id=card.course_id)
-    return AnswerOutcome(card=card, log=outcome.log, replayed=False, choices=tuple(context.choices))
+    return AnswerOutcome(
+        card=card, log=outcome.log, replayed=False, choices=tuple(context.choices), schedule=outcome.schedule
+    )
 
 
 def _in_place(context: AnswerContext, *, course_id: int | None, deck_id: int | None) -> bool:
@@ -207,6 +220,7 @@ def _record(
     card: Card,
     retention: float | None,
     parameters: tuple[float, ...] | None,
+    parameter_set: int | None,
     cap: datetime | None,
     answer: dict,
     correct: bool,
@@ -219,9 +233,8 @@ def _record(
     bury: tuple | None = None,
 ) -> AnswerOutcome:
     before = card_state(card)
-    outcome = scheduling.review(
-        before, rating, now, card.course.scheduler_settings(retention, parameters), card_id=card.pk
-    )
+    settings = card.course.scheduler_settings(retention, parameters)
+    outcome = scheduling.review(before, rating, now, settings, card_id=card.pk)
     outcome = exams.capped(outcome, now, cap)  # every card back before the exam day
     _apply_state(card, outcome.state)
     fields = list(scheduling.STATE_FIELDS)
@@ -244,6 +257,7 @@ def _record(
         state_before=before.to_json(),
         state_after=outcome.state.to_json(),
         overrides=overrides,
+        parameter_set_id=parameter_set,
     )
     try:
         append_review(log)
@@ -251,7 +265,7 @@ def _record(
         # A concurrent request recorded this review id first (the lock only covers the card).
         raise AnswerRejected("This answer was already recorded.", code="already_answered") from exc
     write_card_state(card, fields, bury=bury)
-    return AnswerOutcome(card=card, log=log, replayed=False)
+    return AnswerOutcome(card=card, log=log, replayed=False, schedule=(settings, cap))
 
 
 def _last_review(*, user, for_update_card: int | None = None) -> ReviewLog:
@@ -331,6 +345,7 @@ def _redo(
         card=card,
         retention=card.student_retention,
         parameters=card.fitted_parameters,
+        parameter_set=card.parameter_set,
         cap=_exam_cap(user, card, original.reviewed_at),
         answer=original.answer,
         correct=True,
@@ -428,6 +443,7 @@ def record_outside_queue(
         card=card,
         retention=card.student_retention,
         parameters=card.fitted_parameters,
+        parameter_set=card.parameter_set,
         cap=_exam_cap(user, card, now),
         answer=answer,
         correct=correct,

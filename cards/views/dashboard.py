@@ -14,6 +14,39 @@ from cards.selectors.study import user_timezone
 
 FORECAST_DAYS = 30
 HISTORY_DAYS = 90
+EXAM_DAILY_UP_TO = 61  # days of an exam's workload shown a bar a day; beyond, a bar a week
+
+
+def exam_panel(exam) -> dict:
+    """An exam's section: the exam (cards.selectors.exams.ExamDate), its predicted recall per
+    topic and its daily workload until the exam, as charts with their tables."""
+    workload = [(d.isoformat(), n) for d, n in exam.workload]
+    per = "day"
+    if len(workload) > EXAM_DAILY_UP_TO:  # an exam months away: a bar a week (from today's)
+        weeks = [workload[i : i + 7] for i in range(0, len(workload), 7)]
+        workload = [(week[0][0], sum(n for _d, n in week)) for week in weeks]
+        per = "week"
+    recall = [(t.topic, t.recall) for t in exam.topics if t.studied]
+    return {
+        "exam": exam,
+        "recall_chart": charts.percent_bars(
+            recall, title="Predicted recall on the exam day, per topic", chart_id=f"exam-recall-{exam.course_id}"
+        )
+        if recall
+        else "",
+        "workload_chart": charts.bar_chart(
+            workload,
+            title=f"Reviews due per {per} until the exam",
+            y_label="reviews",
+            highlight_last=True,
+            chart_id=f"exam-workload-{exam.course_id}",
+        ),
+        "workload_table": charts.data_table(
+            workload,
+            caption=f"Reviews due per {per} until the exam",
+            headers=("Day" if per == "day" else "Week from", "Reviews due"),
+        ),
+    }
 
 
 @login_required
@@ -62,6 +95,6 @@ def dashboard(request):
         "mastery": mastery,
         "weakest": board.weakest,
         "suspended": board.suspended,
-        "exams": upcoming_exams(user=user, now=now, tz_name=tz),
+        "exams": [exam_panel(exam) for exam in upcoming_exams(user=user, now=now, tz_name=tz, done_new=board.done_new)],
     }
     return render(request, "cards/student/dashboard.html", context)

@@ -259,7 +259,9 @@ def answer(request, course_id: int, deck_id: int):
         fresh = (
             None
             if outcome.replayed
-            else fresh_feedback(outcome.card, list(outcome.choices), outcome.log, with_rerate=True)
+            else fresh_feedback(
+                outcome.card, list(outcome.choices), outcome.log, with_rerate=True, schedule=outcome.schedule
+            )
         )
         place = _place(request, course_id, deck_id)
         return _render_panel(request, _feedback_context(request, place, outcome.log.review_id, fresh=fresh))

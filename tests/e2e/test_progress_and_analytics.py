@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from cards.core import scheduling
 from cards.core.grading import cloze_deletions
 from cards.errors import DomainError
-from cards.models import Card, Course, Profile, Question, Quiz, Response, ReviewLog
+from cards.models import Card, Course, Enrollment, Profile, Question, Quiz, Response, ReviewLog
 from cards.selectors.cohort import course_item_analysis
 from cards.services import quizzes as quiz_services
 from cards.services.accounts import make_instructor
@@ -135,6 +135,29 @@ def test_student_reads_the_progress_dashboard_after_two_weeks_of_study(page, bas
     expect(weakest.first).to_be_visible()
     axe.check(page, "progress dashboard")
     screenshots(page, "dashboard")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_student_with_an_exam_reads_its_recall_per_topic_and_workload_at_phone_width(page, base_url, axe):
+    load_demo()
+    student = Card.objects.filter(user__username=STUDENT[0]).first().user
+    study_history(student, days=14, new_per_day=8, recall=0.85, seed=2)
+    Enrollment.objects.filter(user=student).update(exam_date=timezone.now().date() + timedelta(days=20))
+
+    log_in(page, base_url, *STUDENT)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.get_by_role("link", name="Progress").click()
+    exam = page.locator("section", has=page.get_by_role("heading", name=re.compile(r"days to the exam")))
+    expect(exam.first).to_be_visible()
+    expect(exam.first.get_by_role("heading", name="Predicted recall on the exam day")).to_be_visible()
+    rows = exam.first.locator("table.decks tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(rows.first.locator("td").first).to_have_text(re.compile(r"^(\d{1,3}%|—)$"))
+    expect(exam.first.locator("svg.chart[role=img]").last).to_have_attribute("aria-labelledby", re.compile(r".+"))
+    expect(exam.first.locator("table caption", has_text="Reviews due per day until the exam")).to_be_attached()
+    wider = page.evaluate("() => document.documentElement.scrollWidth")
+    assert wider <= 375, f"the dashboard with an exam is {wider}px wide at 375px"
+    axe.check(page, "progress dashboard with an exam")
 
 
 # --- class analytics ----------------------------------------------------------------------

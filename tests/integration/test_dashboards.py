@@ -277,7 +277,7 @@ def test_the_dashboards_reads_sent_together_are_each_read_alone():
     board = progress.dashboard(
         user_id=user.pk, tz_name="UTC", now=now, day=(start, end), today=today, forecast_days=30, history_days=90
     )
-    assert board.today == study_today(user_id=user.pk, now=now, day_start=start, day_end=end)
+    assert board.today == study_today(user_id=user.pk, now=now, day_start=start, day_end=end, tz_name="UTC")
     assert board.due == progress.due_per_day(user_id=user.pk, tz_name="UTC", today=today, days=30)
     assert board.streak == progress.streak(user_id=user.pk, tz_name="UTC", now=now)
     assert (board.recalled, board.reviewed) == progress.true_retention(user_id=user.pk, since=now - timedelta(days=30))

@@ -234,7 +234,9 @@ def test_verify_reads_cards_in_batches(classroom, django_assert_num_queries, mon
     monkeypatch.setattr(verify_reviews, "BATCH", 5)
     cards = Card.objects.filter(user__username="alice").count()
     assert cards == 14
-    with django_assert_num_queries(1 + 1 + 3):  # the user exists, the cards, logs of 3 batches of 5
+    # the user exists, the parameter sets and the fits in use (two, whatever the cards), the
+    # cards, logs of 3 batches of 5
+    with django_assert_num_queries(1 + 2 + 1 + 3):
         assert "checked 14 cards, 0 mismatches" in verify("--user", "alice")
 
 

@@ -186,7 +186,7 @@ def test_the_dashboard_shows_days_to_the_exam_and_when_the_limit_cannot_cover_th
         exam_course.new_per_day = 1
         exam_course.save()
         html = client.get(reverse("cards:dashboard")).content.decode()
-        assert "The daily limit will not cover the deck in time" in html
+        assert "raised from the course's 1 to 2 a day until the exam" in html
 
 
 def test_the_preferences_page_sets_and_clears_the_exam_date(client, examinee, exam_course):

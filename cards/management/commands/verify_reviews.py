@@ -6,6 +6,12 @@ any size), replays each log with `cards.core.replay` and prints each card that d
     card 12 (user alice, question baclofen-gaba-b): stability is 9.9, the log says 2.31
     checked 1200 cards, 1 mismatches
 
+Each review is replayed with the fitted parameters that scheduled it (the log records them:
+ReviewLog.parameter_set; none recorded: FSRS's defaults, and for rows logged before the
+record, also the student's current parameters). A card whose memory state a refit
+recomputed (cards.services.scheduler_params) matches when its stability and difficulty are
+what its reviews give under the parameters then in use.
+
 Exits non-zero when any card mismatches.
 """
 
@@ -16,7 +22,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import OuterRef, Prefetch, Subquery
 
 from cards.core import replay
-from cards.models import Card, Enrollment, ReviewLog
+from cards.core.fitting import DEFAULT_PARAMETERS
+from cards.models import Card, Enrollment, ParameterSet, ReviewLog, SchedulerParameters
 from cards.services.study import card_state
 
 BATCH = 500
@@ -30,10 +37,14 @@ LOG_FIELDS = (
     "state_before",
     "state_after",
     "question_revision",
+    "parameter_set",
 )
 
 
-def steps_of(logs) -> list[replay.ReplayStep]:
+def steps_of(logs, parameter_sets: dict[int, tuple] | None = None) -> list[replay.ReplayStep]:
+    """The card's log rows as replay steps, each with the parameters that scheduled it
+    (`parameter_sets`: {ParameterSet id: weights})."""
+    parameter_sets = parameter_sets or {}
     return [
         replay.ReplayStep(
             rating=log.rating,
@@ -44,6 +55,7 @@ def steps_of(logs) -> list[replay.ReplayStep]:
             kind=log.kind,
             undoes=log.undoes_id,
             question_revision=log.question_revision,
+            parameters=parameter_sets.get(log.parameter_set_id),
         )
         for log in logs
     ]
@@ -66,13 +78,36 @@ def cards_with_logs(*, username: str | None = None, card_id: int | None = None):
     return cards.iterator(chunk_size=BATCH)
 
 
-def card_mismatches(card: Card) -> list[replay.Mismatch]:
+class Parameters:
+    """The weights of every ParameterSet (one per fit kept) and the fits that schedule students
+    now (one per course and per student with their own): two queries, whatever the cards."""
+
+    def __init__(self):
+        self.sets = {pk: tuple(values) for pk, values in ParameterSet.objects.values_list("id", "parameters")}
+        self.course: dict[int, tuple] = {}
+        self.own: dict[tuple[int, int], tuple] = {}
+        for fit in SchedulerParameters.objects.select_related("enrollment"):
+            if fit.enrollment is None:
+                self.course[fit.course_id] = tuple(fit.parameters)
+            elif fit.enrollment.own_parameters:
+                self.own[(fit.course_id, fit.enrollment.user_id)] = tuple(fit.parameters)
+
+    def current(self, card: Card) -> tuple | None:
+        """The parameters that schedule the card's student now (None: FSRS's defaults), as
+        cards.selectors.scheduler.effective_parameters says."""
+        parameters = self.own.get((card.course_id, card.user_id)) or self.course.get(card.course_id)
+        return None if parameters == DEFAULT_PARAMETERS else parameters
+
+
+def card_mismatches(card: Card, parameters: Parameters | None = None) -> list[replay.Mismatch]:
+    parameters = parameters or Parameters()
     settings = card.course.scheduler_settings(card.student_retention)
     return replay.verify_card(
         card_state(card),
-        steps_of(card.logs.all()),
+        steps_of(card.logs.all(), parameters.sets),
         settings,
         question_revision=card.question.revision,
+        current=card.course.scheduler_settings(card.student_retention, parameters.current(card)),
     )
 
 
@@ -89,9 +124,10 @@ class Command(BaseCommand):
         if card_id is not None and not Card.objects.filter(pk=card_id).exists():
             raise CommandError(f"no card {card_id}")
         checked = mismatched = 0
+        parameters = Parameters()
         for card in cards_with_logs(username=username, card_id=card_id):
             checked += 1
-            problems = card_mismatches(card)
+            problems = card_mismatches(card, parameters)
             if problems:
                 mismatched += 1
                 what = "; ".join(p.description for p in problems)
