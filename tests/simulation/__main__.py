@@ -36,8 +36,11 @@ def product(seen: dict) -> dict:
 
 def methods_for(seen: dict, methods=METHODS) -> dict:
     """{name: {user_id: parameters}} for what was seen before a cut-off."""
+    out = {"product": product(seen)} if "product" in methods else {}
+    if methods == ("product",):
+        return out
     course = fitting.fit_course(seen, held_out=False)
-    out = {"course": {u: course.parameters for u in seen}}
+    out["course"] = {u: course.parameters for u in seen}
     if "blend 50/50" in methods:
         own = {u: fitting.fit_parameters(fitting.items_for(r)) for u, r in seen.items()}
         out["blend 50/50"] = {
@@ -45,16 +48,14 @@ def methods_for(seen: dict, methods=METHODS) -> dict:
         }
     if "policy" in methods:
         out["policy"] = {u: fitting.fit_student(r, course, held_out=False).parameters for u, r in seen.items()}
-    if "product" in methods:
-        out["product"] = product(seen)
     return {name: chosen for name, chosen in out.items() if name in methods}
 
 
 def run_course(job: tuple) -> list[tuple]:
-    seed, spread, students, days, methods = job
+    seed, spread, students, days, methods, cutoffs = job
     course = simulate_course(seed, spread=spread, students=students, days=days)
     rows = []
-    for cutoff in CUTOFFS:
+    for cutoff in cutoffs:
         if cutoff + scoring.WINDOW_DAYS > days:
             continue
         chosen = methods_for(scoring.training_reviews(course, cutoff), methods)
@@ -89,10 +90,11 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--serial", action="store_true", help="No extra process.")
+    parser.add_argument("--cutoffs", type=int, nargs="+", default=list(CUTOFFS), help="Days of data seen.")
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS), help="Which columns.")
     args = parser.parse_args()
     jobs = [
-        (seed, spread, args.students, args.days, tuple(args.methods))
+        (seed, spread, args.students, args.days, tuple(args.methods), tuple(args.cutoffs))
         for seed in args.seeds
         for spread in ("moderate", "wide")
     ]

@@ -170,4 +170,32 @@ def test_the_course_fit_waits_for_reviews_at_longer_intervals():
     later = fitting.fit_course({"a": two_review_log(80, 8, forget_every=2)}, held_out=False)
     assert later.source == "course"
     assert later.parameters[2] < 0.8 * fitting.DEFAULT_PARAMETERS[2]
+    # A log the defaults already predict (80% recalled at 8 days; they say 79.6%): the course's
+    # search starts at the defaults and stays near them.
+    agreeing = fitting.fit_course({"a": two_review_log(80, 8)}, held_out=False)
+    assert agreeing.source == "course"
+    assert agreeing.parameters == pytest.approx(fitting.DEFAULT_PARAMETERS, rel=0.1, abs=0.01)
+
+
+def test_a_new_fit_is_kept_only_when_it_predicts_the_held_out_days_better():
+    # Ten days of Good first answers reviewed 8 days later; from day 5 on every other one forgotten.
+    reviews = []
+    for card in range(200):
+        first = T0 + timedelta(days=card // 20, minutes=card)
+        forgotten = card >= 100 and card % 2 == 0
+        reviews += [
+            fitting.Review(card, first, 3),
+            fitting.Review(card, first + timedelta(days=8), 1 if forgotten else 3),
+        ]
+    items = fitting.items_for(reviews)
+    earlier, later = fitting.split_by_day(items)
+    assert earlier and later and max(i.reviewed_at for i in earlier) < min(i.reviewed_at for i in later)
+    fit = fitting.Fit((0.212, 1.2931, 0.8, *fitting.DEFAULT_PARAMETERS[3:]), len(items), "course")
+    fit = replace(fit, log_loss=fitting.measure(fit.parameters, later)[0])
+    # The lower Good stability predicts the later days (half forgotten) better than the defaults...
+    assert fitting.predicts_better(fit, fitting.DEFAULT_PARAMETERS, items)
+    # ...not better than itself, and an unmeasured fit or the defaults never replace anything.
+    assert not fitting.predicts_better(fit, fit.parameters, items)
+    assert not fitting.predicts_better(replace(fit, log_loss=None), fitting.DEFAULT_PARAMETERS, items)
+    assert not fitting.predicts_better(replace(fit, source="default"), fitting.DEFAULT_PARAMETERS, items)
     assert [i.days for i in fitting.items_for(two_review_log(2, 8))] == [8, 8]
