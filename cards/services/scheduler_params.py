@@ -23,21 +23,6 @@ from cards.selectors import scheduler as reads
 __all__ = ["REFIT_EVERY", "refit_course", "restate_student", "use_own_parameters"]
 
 
-def _held_out_loss(parameters, items, tz_name: str) -> float | None:
-    """Log loss of `parameters` on the items a fit of `items` holds out (its latest days)."""
-    _earlier, later = fitting.split_by_day(items, tz_name)
-    measured = fitting.measure(parameters, later)
-    return measured[0] if measured else None
-
-
-def _better(fit: Fit, current, items, tz_name: str) -> bool:
-    """Does the new fit predict the held-out reviews better than the parameters in use?"""
-    if fit.log_loss is None or fit.source == "default":
-        return False
-    current_loss = _held_out_loss(current, items, tz_name)
-    return current_loss is None or fit.log_loss < current_loss
-
-
 def _store(row: SchedulerParameters | None, *, course_id, enrollment_id, fit: Fit | None, now: datetime):
     """Save the new fit over `row` (fit None: only note the check)."""
     if row is None:
@@ -85,7 +70,7 @@ def refit_course(*, course_id: int, now: datetime) -> dict:
     course_fit = fitting.fit_course(reviews)
     items = fitting.course_items(reviews)
     current = rows.get(None)
-    keep = _better(course_fit, _as_fit(current).parameters, items, "UTC")
+    keep = fitting.predicts_better(course_fit, _as_fit(current).parameters, items)
     with transaction.atomic():
         rows[None] = _store(current, course_id=course_id, enrollment_id=None, fit=course_fit if keep else None, now=now)
     center = _as_fit(rows[None])
@@ -100,7 +85,7 @@ def refit_course(*, course_id: int, now: datetime) -> dict:
         fit = fitting.fit_student(own, center, tz_name=tz_name)
         mine = rows.get(enrollment_id)
         in_use = mine.parameters if mine is not None else center.parameters
-        if _better(fit, in_use, fitting.items_for(own), tz_name):
+        if fitting.predicts_better(fit, in_use, fitting.items_for(own), tz_name):
             replaced += 1
             with transaction.atomic():
                 rows[enrollment_id] = _store(mine, course_id=course_id, enrollment_id=enrollment_id, fit=fit, now=now)

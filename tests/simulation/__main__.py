@@ -16,41 +16,62 @@ from tests.simulation import scoring
 from tests.simulation.cohort import simulate_course
 
 CUTOFFS = (7, 14, 30, 60)
-METHODS = ("course", "blend 50/50", "policy")
+METHODS = ("course", "blend 50/50", "policy", "product")
 
 
-def methods_for(seen: dict) -> dict:
+def product(seen: dict) -> dict:
+    """What the product's first refit leaves in use (cards.services.scheduler_params): the
+    course's fit only if it predicts its held-out latest days better than the defaults, each
+    student's only if it predicts theirs better than the course's parameters in use."""
+    fit = fitting.fit_course(seen)
+    course = fit if fitting.predicts_better(fit, fitting.DEFAULT_PARAMETERS, fitting.course_items(seen)) else None
+    course = course or fitting.DEFAULT_FIT
+    chosen = {}
+    for user, reviews in seen.items():
+        own = fitting.fit_student(reviews, course)
+        keep = fitting.predicts_better(own, course.parameters, fitting.items_for(reviews))
+        chosen[user] = own.parameters if keep else course.parameters
+    return chosen
+
+
+def methods_for(seen: dict, methods=METHODS) -> dict:
     """{name: {user_id: parameters}} for what was seen before a cut-off."""
+    out = {"product": product(seen)} if "product" in methods else {}
+    if methods == ("product",):
+        return out
     course = fitting.fit_course(seen, held_out=False)
-    own = {u: fitting.fit_parameters(fitting.items_for(r)) for u, r in seen.items()}
-    return {
-        "course": {u: course.parameters for u in seen},
-        "blend 50/50": {u: tuple((a + b) / 2 for a, b in zip(own[u], course.parameters, strict=True)) for u in seen},
-        "policy": {u: fitting.fit_student(r, course, held_out=False).parameters for u, r in seen.items()},
-    }
+    out["course"] = {u: course.parameters for u in seen}
+    if "blend 50/50" in methods:
+        own = {u: fitting.fit_parameters(fitting.items_for(r)) for u, r in seen.items()}
+        out["blend 50/50"] = {
+            u: tuple((a + b) / 2 for a, b in zip(own[u], course.parameters, strict=True)) for u in seen
+        }
+    if "policy" in methods:
+        out["policy"] = {u: fitting.fit_student(r, course, held_out=False).parameters for u, r in seen.items()}
+    return {name: chosen for name, chosen in out.items() if name in methods}
 
 
-def run_course(job: tuple[int, str, int, int]) -> list[tuple]:
-    seed, spread, students, days = job
+def run_course(job: tuple) -> list[tuple]:
+    seed, spread, students, days, methods, cutoffs = job
     course = simulate_course(seed, spread=spread, students=students, days=days)
     rows = []
-    for cutoff in CUTOFFS:
+    for cutoff in cutoffs:
         if cutoff + scoring.WINDOW_DAYS > days:
             continue
-        chosen = methods_for(scoring.training_reviews(course, cutoff))
+        chosen = methods_for(scoring.training_reviews(course, cutoff), methods)
         results = scoring.evaluate(course, cutoff, {name: (lambda s, p=p: p) for name, p in chosen.items()})
         rows += [(seed, spread, cutoff, name, r) for name, r in results.items()]
     return rows
 
 
-def table(rows: list[tuple]) -> str:
+def table(rows: list[tuple], methods=METHODS) -> str:
     lines = [
-        "| cut-off | " + " | ".join(f"{m}: gain captured (min) | {m}: students worse" for m in METHODS) + " |",
-        "|---" * (1 + 2 * len(METHODS)) + "|",
+        "| cut-off | " + " | ".join(f"{m}: gain captured (min) | {m}: students worse" for m in methods) + " |",
+        "|---" * (1 + 2 * len(methods)) + "|",
     ]
     for cutoff in CUTOFFS:
         cells = []
-        for method in METHODS:
+        for method in methods:
             found = [r for (_s, _sp, c, m, r) in rows if c == cutoff and m == method]
             if not found:
                 continue
@@ -69,8 +90,14 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--serial", action="store_true", help="No extra process.")
+    parser.add_argument("--cutoffs", type=int, nargs="+", default=list(CUTOFFS), help="Days of data seen.")
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS), help="Which columns.")
     args = parser.parse_args()
-    jobs = [(seed, spread, args.students, args.days) for seed in args.seeds for spread in ("moderate", "wide")]
+    jobs = [
+        (seed, spread, args.students, args.days, tuple(args.methods), tuple(args.cutoffs))
+        for seed in args.seeds
+        for spread in ("moderate", "wide")
+    ]
     started = time.time()
     rows = []
 
@@ -90,7 +117,7 @@ def main() -> None:
                 report(run_course(job))
             for course_rows in pending.get():
                 report(course_rows)
-    print(table(rows))
+    print(table(rows, args.methods))
     print(f"{len(jobs)} courses in {time.time() - started:.0f} s")
 
 

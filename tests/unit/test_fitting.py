@@ -148,14 +148,16 @@ def test_the_policy_beats_the_defaults_on_a_small_simulated_course():
     assert result.worse <= 1
 
 
-def two_review_log(cards, days):
+def two_review_log(cards, days, forget_every=5):
     """One student's log: `cards` cards answered Good, then reviewed `days` days later (every
-    fifth forgotten)."""
+    `forget_every`th forgotten)."""
     reviews = []
     for card in range(cards):
         first = T0 + timedelta(minutes=card)
         reviews.append(fitting.Review(card, first, 3))
-        reviews.append(fitting.Review(card, first + timedelta(days=days, hours=1), 1 if card % 5 == 0 else 3))
+        reviews.append(
+            fitting.Review(card, first + timedelta(days=days, hours=1), 1 if card % forget_every == 0 else 3)
+        )
     return reviews
 
 
@@ -163,8 +165,37 @@ def test_the_course_fit_waits_for_reviews_at_longer_intervals():
     # A first week: only reviews 3 days after the first answer; the course keeps the defaults.
     week = fitting.fit_course({"a": two_review_log(80, 3)}, held_out=False)
     assert (week.parameters, week.source, week.n_reviews) == (fitting.DEFAULT_PARAMETERS, "default", 80)
-    # The same log with reviews 8 days later: the course's fit moves the Good initial stability.
-    later = fitting.fit_course({"a": two_review_log(80, 8)}, held_out=False)
+    # Reviews 8 days later, half of them forgotten (the defaults predict 80% recalled): the
+    # course's fit lowers the Good initial stability.
+    later = fitting.fit_course({"a": two_review_log(80, 8, forget_every=2)}, held_out=False)
     assert later.source == "course"
-    assert later.parameters[2] != pytest.approx(fitting.DEFAULT_PARAMETERS[2], rel=0.05)
+    assert later.parameters[2] < 0.8 * fitting.DEFAULT_PARAMETERS[2]
+    # A log the defaults already predict (80% recalled at 8 days; they say 79.6%): the course's
+    # search starts at the defaults and stays near them.
+    agreeing = fitting.fit_course({"a": two_review_log(80, 8)}, held_out=False)
+    assert agreeing.source == "course"
+    assert agreeing.parameters == pytest.approx(fitting.DEFAULT_PARAMETERS, rel=0.1, abs=0.01)
+
+
+def test_a_new_fit_is_kept_only_when_it_predicts_the_held_out_days_better():
+    # Ten days of Good first answers reviewed 8 days later; from day 5 on every other one forgotten.
+    reviews = []
+    for card in range(200):
+        first = T0 + timedelta(days=card // 20, minutes=card)
+        forgotten = card >= 100 and card % 2 == 0
+        reviews += [
+            fitting.Review(card, first, 3),
+            fitting.Review(card, first + timedelta(days=8), 1 if forgotten else 3),
+        ]
+    items = fitting.items_for(reviews)
+    earlier, later = fitting.split_by_day(items)
+    assert earlier and later and max(i.reviewed_at for i in earlier) < min(i.reviewed_at for i in later)
+    fit = fitting.Fit((0.212, 1.2931, 0.8, *fitting.DEFAULT_PARAMETERS[3:]), len(items), "course")
+    fit = replace(fit, log_loss=fitting.measure(fit.parameters, later)[0])
+    # The lower Good stability predicts the later days (half forgotten) better than the defaults...
+    assert fitting.predicts_better(fit, fitting.DEFAULT_PARAMETERS, items)
+    # ...not better than itself, and an unmeasured fit or the defaults never replace anything.
+    assert not fitting.predicts_better(fit, fit.parameters, items)
+    assert not fitting.predicts_better(replace(fit, log_loss=None), fitting.DEFAULT_PARAMETERS, items)
+    assert not fitting.predicts_better(replace(fit, source="default"), fitting.DEFAULT_PARAMETERS, items)
     assert [i.days for i in fitting.items_for(two_review_log(2, 8))] == [8, 8]
