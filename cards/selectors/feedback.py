@@ -100,7 +100,8 @@ def _feedback(log, card, choices, *, undone: bool, with_rerate: bool) -> Feedbac
     state_after = scheduling.CardState.from_json(log.state_after)
     if with_rerate and log.correct and not undone and question.kind != "flashcard":
         before = scheduling.CardState.from_json(log.state_before)
-        outcomes = scheduling.next_states(before, log.reviewed_at, card.course.scheduler_settings(), card_id=card.pk)
+        settings = card.course.scheduler_settings(safety_critical=question.safety_critical)
+        outcomes = scheduling.next_states(before, log.reviewed_at, settings, card_id=card.pk)
         rerate = [outcomes[r] for r in (scheduling.Rating.HARD, scheduling.Rating.GOOD, scheduling.Rating.EASY)]
     return Feedback(
         log=log,

@@ -17,6 +17,7 @@ from django.urls import reverse
 from cards.core.scheduling import card_retention
 from cards.interop import json_bank
 from cards.models import Card, ClassStats, Course, Enrollment, Question
+from cards.selectors.feedback import fresh_feedback
 from cards.services import class_stats
 from cards.services.accounts import make_instructor
 from cards.services.banks import export_bank, load_bank, question_data
@@ -223,3 +224,24 @@ def test_the_course_setting_through_the_form_and_the_api(instructor_client, inst
     )
     html = instructor_client.get(reverse("cards:course_detail", args=[course.pk])).content.decode()
     assert 'name="safety_retention"' in html and 'value="97"' in html
+
+
+def test_the_rerate_buttons_after_a_correct_answer_take_the_safety_floor(db):
+    deck = DeckFactory(slug="rerate-twins", title="Rerate twins")
+    plain = make_question(deck, "single", uid="bac-plain-001", passage=None)
+    safety = make_question(deck, "single", uid="bac-safe-001", passage=None, safety_critical=True)
+    course = CourseFactory(title="Rerate course")
+    course.decks.add(deck)
+    user = UserFactory(username="rerater")
+    enroll_student(user=user, course=course)
+    _same_history(user, plain, safety)
+    hard = {}
+    with time_machine.travel(NOW, tick=False):
+        for question in (plain, safety):
+            card = Card.objects.get(user=user, question=question)
+            choice = question.choices.get(correct=True)
+            out = answer_card(user=user, card_id=card.pk, answer={"choice": choice.pk}, review_id=uuid.uuid4(), now=NOW)
+            feedback = fresh_feedback(out.card, list(out.choices), out.log, with_rerate=True)
+            hard[question.pk] = [o.interval for o in feedback.rerate_options]
+    assert len(hard[safety.pk]) == 3
+    assert all(s < p for s, p in zip(hard[safety.pk], hard[plain.pk], strict=True))
