@@ -15,9 +15,9 @@ Both are averaged over SAMPLES seeded runs, the same seeds for every retention (
 numbers: the curves differ by the retention, not by the luck of the draw). The daily review
 limit applies to the sum: what it leaves waits for the next day.
 
-The recommendation (docs/learning.md): the band 0.80-0.95 FSRS's authors recommend, and in it
-the retention with the least work per card remembered (reviews and first views over the period
-per expected card recalled at its end), the "optimal" one marked.
+The recommendation (docs/learning.md): the band 0.80-0.95 (inside the 0.75-0.95 the FSRS4Anki
+scheduler recommends), and in it the retention with the least work per card remembered
+(reviews and first views over the period per expected card recalled at its end) marked.
 """
 
 from __future__ import annotations
