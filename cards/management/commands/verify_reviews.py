@@ -67,7 +67,9 @@ def cards_with_logs(*, username: str | None = None, card_id: int | None = None):
 
 
 def card_mismatches(card: Card) -> list[replay.Mismatch]:
-    settings = card.course.scheduler_settings(card.student_retention)
+    # A safety-critical question's cards are scheduled at the course's safety retention (the
+    # flag as it is now: one changed since, as a retention, reads as a mismatch).
+    settings = card.course.scheduler_settings(card.student_retention, safety_critical=card.question.safety_critical)
     return replay.verify_card(
         card_state(card),
         steps_of(card.logs.all()),
