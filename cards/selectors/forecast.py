@@ -35,11 +35,15 @@ class WorkloadForecast:
         return self.forecast.row(self.current_retention)
 
 
-def _simulated(deck: sim.Deck) -> sim.Forecast:
-    key = "forecast:" + hashlib.blake2b(repr(deck).encode(), digest_size=16).hexdigest()
+def _simulated(deck: sim.Deck, current: float) -> sim.Forecast:
+    """The forecast at the grid's retentions and the one in force (a student's 88% is
+    simulated as such, not read off the 90% row), from the cache when the same inputs were
+    simulated before."""
+    retentions = tuple(sorted({*sim.RETENTIONS, round(current, 2)}))
+    key = "forecast:" + hashlib.blake2b(repr((deck, retentions)).encode(), digest_size=16).hexdigest()
     found = cache.get(key)
     if found is None:
-        found = sim.forecast(deck)
+        found = sim.forecast(deck, retentions=retentions)
         cache.set(key, found, CACHE_SECONDS)
     return found
 
@@ -88,10 +92,11 @@ def student_forecast(*, user, course_id: int, now: datetime, tz_name: str) -> Wo
         )
     studied.sort(key=lambda c: (c.due_in_days, c.elapsed_days, c.stability, c.difficulty, c.safety_critical))
     deck = _deck(course, in_use.parameters, studied=studied, new_cards=new_cards, safety_new=safety_new)
+    current = enrollment.desired_retention or course.desired_retention
     return WorkloadForecast(
         course=course,
-        forecast=_simulated(deck),
-        current_retention=enrollment.desired_retention or course.desired_retention,
+        forecast=_simulated(deck, current),
+        current_retention=current,
         parameters=in_use.source,
         studied=len(studied),
         new_cards=new_cards,
@@ -113,7 +118,7 @@ def course_forecast(*, course: Course) -> WorkloadForecast:
     deck = _deck(course, fitted or DEFAULT_PARAMETERS, new_cards=new_cards, safety_new=totals["safety"] or 0)
     return WorkloadForecast(
         course=course,
-        forecast=_simulated(deck),
+        forecast=_simulated(deck, course.desired_retention),
         current_retention=course.desired_retention,
         parameters="default" if not fitted or tuple(fitted) == DEFAULT_PARAMETERS else "course",
         studied=0,

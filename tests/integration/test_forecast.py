@@ -39,6 +39,15 @@ def test_the_student_page_shows_the_chart_the_table_and_their_retention(student_
     assert link in student_client.get(reverse("cards:preferences")).content.decode()
 
 
+def test_a_retention_off_the_grid_is_simulated_as_it_is(student_client, student, course):
+    Enrollment.objects.filter(user=student).update(desired_retention=0.88)
+    html = student_client.get(reverse("cards:retention_forecast", args=[course.pk])).content.decode()
+    assert "<strong>yours</strong>" in html.split('<th scope="row">88%</th>')[1].split("</tr>")[0]
+    assert "Day by day at 88%" in html
+    body = api_for(student).get(f"/api/v1/courses/{course.pk}/forecast/").json()
+    assert [r["retention"] for r in body["retentions"]] == sorted([*sim.RETENTIONS, 0.88])
+
+
 def test_the_forecast_starts_from_the_students_cards(student, course):
     now = timezone.now()
     before = reads.student_forecast(user=student, course_id=course.pk, now=now, tz_name="UTC")
@@ -53,7 +62,7 @@ def test_the_forecast_starts_from_the_students_cards(student, course):
 def test_the_same_inputs_are_simulated_once(student, course, monkeypatch):
     calls = []
     real = sim.forecast
-    monkeypatch.setattr(sim, "forecast", lambda deck: calls.append(deck) or real(deck))
+    monkeypatch.setattr(sim, "forecast", lambda deck, **options: calls.append(deck) or real(deck, **options))
     now = timezone.now()
     first = reads.student_forecast(user=student, course_id=course.pk, now=now, tz_name="UTC")
     second = reads.student_forecast(user=student, course_id=course.pk, now=now, tz_name="UTC")
