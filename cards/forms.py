@@ -111,6 +111,13 @@ class CourseForm(forms.ModelForm):
         help_text="The share of reviews the scheduler aims for students to remember, as a percentage "
         "(70-99; 90 is a good start). Higher means more reviews. Students may set their own.",
     )
+    safety_retention = RetentionPercent(
+        initial=0.95,
+        required=False,
+        label="Safety-critical retention (%)",
+        help_text="The desired retention of the questions marked safety-critical (withdrawal, interactions), "
+        "as a percentage (70-99; 95 by default). A student's own higher retention wins.",
+    )
     learning_steps = forms.CharField(initial="1 10", help_text="Minutes, e.g. '1 10'.")
     relearning_steps = forms.CharField(initial="10", help_text="Minutes after a lapse, e.g. '10'.")
 
@@ -120,6 +127,7 @@ class CourseForm(forms.ModelForm):
             "title",
             "is_open",
             "desired_retention",
+            "safety_retention",
             "new_per_day",
             "reviews_per_day",
             "learning_steps",
@@ -149,6 +157,11 @@ class CourseForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["learning_steps"] = " ".join(str(s) for s in self.instance.learning_steps)
             self.initial["relearning_steps"] = " ".join(str(s) for s in self.instance.relearning_steps)
+
+    def clean_safety_retention(self):
+        # Left empty (a form from before the setting): the course keeps its own.
+        value = self.cleaned_data.get("safety_retention")
+        return self.instance.safety_retention if value is None else value
 
     def clean_learning_steps(self):
         return _steps(self.cleaned_data["learning_steps"], "Learning steps")
@@ -247,6 +260,12 @@ class QuestionForm(forms.Form):
         required=False,
         help_text="Verbatim from the passage: select it in the passage text to fill this in.",
     )
+    safety_critical = forms.BooleanField(
+        required=False,
+        label="Safety-critical",
+        help_text="Scheduled at the course's safety retention (95% by default) and flagged in class analytics "
+        "when the class's predicted recall falls below it: withdrawal, interactions.",
+    )
     status = forms.ChoiceField(choices=Question.Status.choices, initial="draft")
     change = forms.ChoiceField(
         choices=CHANGE_CHOICES, initial="minor", required=False, widget=forms.RadioSelect, label="This edit is a"
@@ -286,6 +305,7 @@ class QuestionForm(forms.Form):
         else:
             self.initial["answers"] = "\n".join(answers)
         self.initial["tags"] = ", ".join(data.get("tags", []))
+        self.initial["safety_critical"] = bool(data.get("safety_critical"))
         src = data.get("source") or {}
         if src:
             self.initial["passage"] = (
@@ -367,6 +387,7 @@ class QuestionForm(forms.Form):
             else {},
             "status": cd.get("status") or "draft",
             "tags": [t.strip() for t in (cd.get("tags") or "").split(",") if t.strip()],
+            "safety_critical": bool(cd.get("safety_critical")),
         }
 
     def add_problems(self, problems) -> None:

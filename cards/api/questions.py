@@ -23,6 +23,7 @@ def _question_out(question: Question) -> dict:
         "revision": question.revision,
         "needs_review": question.needs_review,
         **question_data(question, list(question.choices.all())),
+        "safety_critical": question.safety_critical,
     }
 
 
@@ -99,6 +100,9 @@ class QuestionInSerializer(serializers.Serializer):
     )
     status = serializers.ChoiceField(choices=Question.Status.values, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=30)
+    safety_critical = serializers.BooleanField(
+        required=False, help_text="Scheduled at the course's safety retention; flagged in class analytics."
+    )
     change = serializers.ChoiceField(choices=["minor", "substantive"], required=False, default="minor")
 
 
@@ -111,6 +115,7 @@ QUESTION_FIELDS = {
     "topic": serializers.CharField(),
     "prompt": serializers.CharField(),
     "status": serializers.CharField(),
+    "safety_critical": serializers.BooleanField(),
 }
 QuestionOut = inline_serializer("Question", QUESTION_FIELDS)
 

@@ -86,9 +86,8 @@ def study_next(request):
         body["back"] = question.back  # the student rates a flashcard themselves
         # The student's retention, exam date and fitted parameters: one query, for flashcards only.
         retention, own_exam, parameters = student_schedule(user_id=request.user.pk, course_id=course.pk)
-        outcomes = scheduling.next_states(
-            study_services.card_state(card), now, course.scheduler_settings(retention, parameters), card_id=card.pk
-        )
+        settings = course.scheduler_settings(retention, parameters, safety_critical=question.safety_critical)
+        outcomes = scheduling.next_states(study_services.card_state(card), now, settings, card_id=card.pk)
         exam = exams.effective_exam(own_exam, course.exam_date)
         outcomes = exams.capped_all(outcomes, now, exams.due_cap(now, exam, user_timezone(request.user)))
         body["intervals"] = {str(int(r)): o.label for r, o in outcomes.items()}

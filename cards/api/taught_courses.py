@@ -33,6 +33,9 @@ class CourseInSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     is_open = serializers.BooleanField(required=False, help_text="Open courses are visible to every student.")
     desired_retention = serializers.FloatField(min_value=0.7, max_value=0.99, required=False)
+    safety_retention = serializers.FloatField(
+        min_value=0.7, max_value=0.99, required=False, help_text="The desired retention of safety-critical questions."
+    )
     new_per_day = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
     reviews_per_day = serializers.IntegerField(min_value=0, max_value=100_000, required=False)
     learning_steps = _steps("Minutes, e.g. [1, 10].")
@@ -51,6 +54,7 @@ TAUGHT_COURSE_FIELDS = {
     "join_code": serializers.CharField(),
     "is_open": serializers.BooleanField(),
     "desired_retention": serializers.FloatField(),
+    "safety_retention": serializers.FloatField(),
     "new_per_day": serializers.IntegerField(),
     "reviews_per_day": serializers.IntegerField(),
     "learning_steps": serializers.ListField(child=serializers.IntegerField()),

@@ -9,6 +9,7 @@ from cards.api import (
     courses,
     decks,
     exams,
+    forecasts,
     media,
     notes,
     questions,
@@ -28,6 +29,7 @@ urlpatterns = [
     path("courses/", courses.courses, name="courses"),
     path("courses/join/", courses.courses_join, name="courses_join"),
     path("courses/<id:course_id>/exam/", exams.course_exam, name="course_exam"),
+    path("courses/<id:course_id>/forecast/", forecasts.course_forecast_api, name="course_forecast"),
     path("decks/", courses.decks, name="decks"),
     path("study/next/", study.study_next, name="study_next"),
     path("study/answer/", study.study_answer, name="study_answer"),
@@ -44,6 +46,7 @@ urlpatterns = [
     path("teach/courses/", taught_courses.teach_courses, name="teach_courses"),
     path("teach/courses/<id:course_id>/", taught_courses.teach_course_detail, name="teach_course_detail"),
     path("teach/courses/<id:course_id>/code/", taught_courses.teach_course_code, name="teach_course_code"),
+    path("teach/courses/<id:course_id>/forecast/", forecasts.teach_course_forecast, name="teach_course_forecast"),
     path("teach/courses/<id:course_id>/decks/", taught_courses.teach_course_decks, name="teach_course_decks"),
     path(
         "teach/courses/<id:course_id>/instructors/",

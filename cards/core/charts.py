@@ -14,7 +14,7 @@ overrides (e.g. for a dark theme).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from cards.core.chart_parts import (  # noqa: F401 - Markup and the formats are part of the charts' API
     AXIS_STROKE,
@@ -56,12 +56,16 @@ def bar_chart(
     width: int = 640,
     height: int = 220,
     highlight_last: bool = False,
+    marked: Collection[int] = (),
+    marked_note: str = "",
     value_format: Formatter = format_number,
     chart_id: str = "",
 ) -> Markup:
     """Vertical bars, e.g. reviews per day. For counts: negative values are drawn as 0, and
     no points or all zero (nothing happened) shows "No data". `highlight_last` colours the
-    last bar (today) differently. Bars are proportional to their values from a zero baseline.
+    last bar (today) differently, as `marked` does the bars at those indices (the description
+    names them after `marked_note`, e.g. "Recommended"). Bars are proportional to their values
+    from a zero baseline.
     """
     _check_size(width, height)
     labels = [str(label) for label, _ in points]
@@ -75,8 +79,10 @@ def bar_chart(
     desc = _series_desc(y_label, labels, values, value_format)
     desc[-1] += f"; total {value_format(sum(v for v in known if v > 0))}."
     last = values[-1]
-    if len(labels) > 1:
+    if len(labels) > 1 and not marked:
         desc.append(f"Latest: {value_format(last) if last is not None else 'no data'} on {labels[-1]}.")
+    if marked:
+        desc.append(f"{marked_note or 'Marked'}: {', '.join(labels[i] for i in sorted(marked))}.")
 
     integers = all(v.is_integer() for v in known)
     scale_top, ticks = _value_scale(peak, None, integers)
@@ -101,7 +107,7 @@ def bar_chart(
         if value is None:
             continue
         bar_h = max(0.0, value) / scale_top * plot_h
-        current = highlight_last and i == len(values) - 1
+        current = (highlight_last and i == len(values) - 1) or i in marked
         css = "chart-bar chart-bar-current" if current else "chart-bar"
         parts.append(
             f'<rect class="{css}" x="{_n(left + i * slot + gap / 2)}" y="{_n(top + plot_h - bar_h)}" '

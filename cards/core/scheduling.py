@@ -46,6 +46,13 @@ class SchedulerSettings:
     parameters: tuple[float, ...] | None = None  # fitted FSRS-6 weights; None: fsrs's defaults
 
 
+def card_retention(retention: float, safety_retention: float, *, safety_critical: bool) -> float:
+    """The desired retention a card is scheduled at: the student's (or the course's), and for
+    a safety-critical question at least the course's safety retention (0.95 by default): a
+    student who chose 0.97 keeps 0.97 there too."""
+    return max(retention, safety_retention) if safety_critical else retention
+
+
 @dataclass(frozen=True)
 class CardState:
     state: int = State.LEARNING

@@ -40,7 +40,7 @@ from cards.models import Card, Choice, Course, Passage, Question, ReviewLog, Sou
 REFIT_EVERY = 200
 
 _QUESTION = ("id", "deck_id", "kind", "prompt", "back", "answers", "explanation", "status", "revision", "quote",
-             "passage_id")  # fmt: skip
+             "passage_id", "safety_critical")  # fmt: skip
 _READ = """
     WITH exam_course AS (SELECT c0.course_id AS id FROM cards_card c0 WHERE c0.id = %(card)s AND c0.user_id = %(user)s),
     {exam_ctes}
@@ -84,7 +84,8 @@ _READ = """
 @dataclass(frozen=True)
 class AnswerContext:
     """A card as an answer needs it: the card with its course and question (its cited
-    passage and source loaded), the question's choices, the student's retention for the
+    passage and source loaded, and whether it is safety-critical: the course's safety retention
+    then schedules it), the question's choices, the student's retention for the
     course and time zone, the log row already recorded under this review id (replay_of),
     today's done counts of the course counted from `done_since`, the fitted parameters that
     schedule the student (cards.models.SchedulerParameters), their exam date, and how many reviews they made

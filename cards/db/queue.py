@@ -81,7 +81,7 @@ _COURSE_BY_DECK = """
 """
 _QUEUE_CARD = ("id", "user_id", "question_id", "deck_id", "course_id", "cloze", "stability", "difficulty",
                "state", "step", "due", "last_review", "reps", "lapses", "suspended", "leech")  # fmt: skip
-_QUEUE_QUESTION = ("id", "kind", "prompt", "back", "status", "deck_id")
+_QUEUE_QUESTION = ("id", "kind", "prompt", "back", "status", "deck_id", "safety_critical")
 _QUEUE = """
     WITH co AS ({course}),
     {exam_ctes},

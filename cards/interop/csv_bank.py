@@ -38,6 +38,7 @@ COLUMNS = [
     "passage",
     "quote",
     "tags",
+    "safety_critical",
 ]
 REQUIRED = ("uid", "topic", "kind", "prompt")
 FLAGS = {"TRUE": True, "FALSE": False}
@@ -109,6 +110,7 @@ def _row(q: dict, choices: list[dict]) -> list[str]:
         "passage": source.get("passage", ""),
         "quote": source.get("quote", ""),
         "tags": join_list(q.get("tags") or []),
+        "safety_critical": "TRUE" if q.get("safety_critical") else "",
     }
     for n, choice in enumerate(choices, start=1):
         cells[f"choice_{n}"] = choice.get("text", "")
@@ -208,7 +210,16 @@ def _question(cells: dict[str, str], problems: list[str]) -> dict:
         "source": _citation(cell, problems),
         "status": status,
         "tags": split_list(cell("tags")),
+        **_safety(cell("safety_critical"), problems),
     }
+
+
+def _safety(value: str, problems: list[str]) -> dict:
+    """The safety_critical cell: TRUE sets the flag; FALSE or empty leaves it out."""
+    flag = FLAGS.get(value.strip().upper()) if value.strip() else False
+    if flag is None:
+        problems.append(f"column safety_critical: {value!r} is not TRUE or FALSE")
+    return {"safety_critical": True} if flag else {}
 
 
 def _answer_items(answers) -> list[str]:

@@ -188,6 +188,8 @@ class _Reader:
         q["uid"] = q["uid"] or syntax.uid_from_text(q["prompt"])
         self.topic = self.topics.setdefault(self.topic["slug"], self.topic)
         q.update(topic=self.topic["slug"], source=source, status=self.status, tags=tags)
+        if any(syntax.SAFETY_COMMENT.match(c) for c in comments):
+            q["safety_critical"] = True
         self._place(q, line, comments)
 
     def _place(self, q: dict, line: int, comments: list[str]) -> None:
@@ -242,7 +244,7 @@ def parse(text: str, *, name: str = "bank.gift", strict: bool = False, status: s
 
 def _ordered(q: dict) -> dict:
     keys = ("uid", "topic", "kind", "prompt", "back", "choices", "answers", "explanation", "source", "status", "tags")
-    return {key: q.get(key, "") for key in keys}
+    return {key: q.get(key, "") for key in keys} | ({"safety_critical": True} if q.get("safety_critical") else {})
 
 
 def _parse_question(raw: str, warn) -> tuple[dict, str]:

@@ -49,9 +49,10 @@ def _one_line(text: str) -> str:
 
 
 def _comments(q: dict) -> list[str]:
-    """The comment lines before a question: its citation and its tags."""
+    """The comment lines before a question: its citation, its tags, and whether it is
+    safety-critical."""
     source = q.get("source") or {}
-    lines = []
+    lines = ["// safety-critical"] if q.get("safety_critical") else []
     if source.get("source"):
         quote = _one_line(source.get("quote", ""))
         lines.append(f'// source: {source["source"]}#{source.get("passage", "")}: "{quote}"')

@@ -1,7 +1,7 @@
 """The small pieces of GIFT both the reader (`gift`) and the writer (`gift_export`) need:
 escapes, format markers, names as uids, and the comment lines that carry what GIFT itself
-cannot say (Moodle's `[tag:...]` and `[id:...]`, and quizapp's own `topic:`, `source:` and
-`cloze:` comments, which Moodle ignores). Pure: no Django.
+cannot say (Moodle's `[tag:...]` and `[id:...]`, and quizapp's own `topic:`, `source:`,
+`cloze:` and `safety-critical` comments, which Moodle ignores). Pure: no Django.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ TOPIC_COMMENT = re.compile(r"^//\s*topic:\s*(?P<slug>\S+)\s*$")
 CLOZE_COMMENT = re.compile(r'^//\s*cloze:\s*(?P<uid>[-\w]+):\s*(?P<prompt>".*")\s*$')
 DECK_COMMENT = re.compile(r"^//\s*quizapp deck (?P<slug>[-\w]+):\s*(?P<title>.*)$")
 CATEGORY = re.compile(r"^\$CATEGORY:\s*(?P<path>.*)$")
-OWN_COMMENT = re.compile(r"^//\s*(?:source|cloze|topic|quizapp deck)\b")
+SAFETY_COMMENT = re.compile(r"^//\s*safety-critical\s*$")
+OWN_COMMENT = re.compile(r"^//\s*(?:source|cloze|topic|quizapp deck|safety-critical)\b")
 # Moodle 3.x: `[tag:name]` and `[id:idnumber]` anywhere in the comments before a question, one
 # line each (a tag never spans lines), `\]` for a literal bracket, spaces inside trimmed.
 _MOODLE_MARK = re.compile(r"\[(?P<what>tag|id):(?P<value>(?:\\.|[^\]\\\n])*)\]")

@@ -187,6 +187,8 @@ def question_problems(
         problems.append(Problem(uid, f"topic {q.get('topic')!r} is not declared in topics", "topic"))
     if not isinstance(q.get("tags", []), list) or not all(_is_str(t) for t in q.get("tags", [])):
         problems.append(Problem(uid, "tags must be a list of strings", "tags"))
+    if not isinstance(q.get("safety_critical", False), bool):
+        problems.append(Problem(uid, "safety_critical must be true or false", "safety_critical"))
     if not _is_str(q.get("explanation", "")):
         problems.append(Problem(uid, "explanation must be text", "explanation"))
     _check_choices(uid, q["kind"], q.get("choices", []), problems)

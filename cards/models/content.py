@@ -132,6 +132,10 @@ class Question(models.Model):
     # source changes that passage, the question is flagged and both texts are shown.
     cited_text = models.TextField(blank=True)
     needs_review = models.BooleanField(default=False)
+    safety_critical = models.BooleanField(
+        default=False,
+        help_text="Scheduled at the course's safety retention (withdrawal, interactions: what must not be forgotten).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

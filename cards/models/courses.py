@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from cards.core.scheduling import SchedulerSettings
+from cards.core.scheduling import SchedulerSettings, card_retention
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
 
@@ -55,6 +55,11 @@ class Course(models.Model):
     exam_date = models.DateField(
         null=True, blank=True, help_text="The course's exam: students inherit it unless they set their own."
     )
+    safety_retention = models.FloatField(
+        default=0.95,
+        validators=[MinValueValidator(0.7), MaxValueValidator(0.99)],
+        help_text="The desired retention of safety-critical questions (a student's own higher retention wins).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,12 +69,19 @@ class Course(models.Model):
         return self.title
 
     def scheduler_settings(
-        self, desired_retention: float | None = None, parameters: tuple[float, ...] | list | None = None
+        self,
+        desired_retention: float | None = None,
+        parameters: tuple[float, ...] | list | None = None,
+        *,
+        safety_critical: bool = False,
     ) -> SchedulerSettings:
         """The FSRS settings of this course, with a student's own retention if they set one
-        and the fitted parameters that schedule them (None: FSRS's defaults)."""
+        and the fitted parameters that schedule them (None: FSRS's defaults); a
+        safety-critical question is scheduled at the course's safety retention at least."""
         return SchedulerSettings(
-            desired_retention=desired_retention or self.desired_retention,
+            desired_retention=card_retention(
+                desired_retention or self.desired_retention, self.safety_retention, safety_critical=safety_critical
+            ),
             parameters=tuple(parameters) if parameters else None,
             learning_steps=tuple(self.learning_steps),
             relearning_steps=tuple(self.relearning_steps),

@@ -22,6 +22,7 @@ class ClassStats(models.Model):
     topics = models.JSONField(default=list)  # class mastery per topic
     forgetting = models.JSONField(default=list)  # what the class forgets most
     items = models.JSONField(default=list)  # item analysis, one entry per published question
+    safety = models.JSONField(default=list)  # class predicted recall of each safety-critical question
 
     def __str__(self):
         return f"Class statistics of {self.course} at {self.computed_at:%Y-%m-%d %H:%M}"

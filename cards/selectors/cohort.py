@@ -55,6 +55,35 @@ def class_forgetting(course: Course, *, now: datetime, limit: int = 10) -> list[
     return list(rows)
 
 
+def class_safety_recall(course: Course, *, now: datetime) -> list[dict]:
+    """Each published safety-critical question of the course, with the class's mean predicted
+    recall over its cards in the Review state (None while none is: cards in their learning
+    steps say nothing yet, as in class_forgetting) and how many students studied it; one
+    aggregate query, in uid order. The analytics page compares the recall with the course's
+    safety retention."""
+    rows = (
+        class_cards(course)
+        .filter(question__safety_critical=True)
+        .values("question_id", "question__uid", "question__prompt", "question__topic__name")
+        .annotate(
+            students=Count("user", distinct=True, filter=Q(last_review__isnull=False)),
+            recall=Avg(Case(When(state=Card.State.REVIEW, then=retrievability_expression(now)), default=None)),
+        )
+        .order_by("question__uid")
+    )
+    return [
+        {
+            "id": r["question_id"],
+            "uid": r["question__uid"],
+            "prompt": r["question__prompt"],
+            "topic": r["question__topic__name"],
+            "students": r["students"],
+            "recall": r["recall"],
+        }
+        for r in rows
+    ]
+
+
 def item_responses(course: Course) -> list[tuple[int, int, float, tuple]]:
     """(student, question, score, picked choices) rows, oldest first: every quiz response of
     the course's (non-practice) quizzes and every first-try study answer. Two queries."""
@@ -222,6 +251,28 @@ def analytics_reads(
     )
     fresh = stats is not None and now - stats.computed_at <= max_age()
     return AnalyticsReads(Snapshot(stats=stats, fresh=fresh), students, attempts, rows)
+
+
+@dataclass(frozen=True)
+class SafetyRow:
+    """A safety-critical question of the snapshot against the course's safety retention."""
+
+    id: int
+    uid: str
+    prompt: str
+    topic: str
+    students: int
+    recall: float | None  # None: no student has it in the Review state yet
+
+    def below(self, target: float) -> bool:
+        return self.recall is not None and self.recall < target
+
+
+def safety_rows(stats: ClassStats) -> list[SafetyRow]:
+    """The snapshot's safety-critical questions, those furthest below any target first (a
+    snapshot made before they were kept has none until it is recalculated)."""
+    rows = [SafetyRow(**entry) for entry in stats.safety or []]
+    return sorted(rows, key=lambda r: (r.recall is None, r.recall if r.recall is not None else 0.0, r.uid))
 
 
 def item_rows(stats: ClassStats) -> list[tuple[SimpleNamespace, analytics.ItemStats]]:

@@ -95,7 +95,7 @@ def review_feedback(*, user, review_id, with_rerate: bool = True) -> Feedback | 
     exam = exams.effective_exam(log.student_exam, card.course.exam_date)
     parameters = log.parameter_set.parameters if log.parameter_set else None
     schedule = (
-        card.course.scheduler_settings(log.student_retention, parameters),
+        card.course.scheduler_settings(log.student_retention, parameters, safety_critical=question.safety_critical),
         exams.due_cap(log.reviewed_at, exam, user_timezone(user)) if exam else None,
     )
     return _feedback(log, card, choices, undone=log.is_undone, with_rerate=with_rerate, schedule=schedule)
@@ -121,7 +121,7 @@ def _feedback(log, card, choices, *, undone: bool, with_rerate: bool, schedule: 
     if with_rerate and log.correct and not undone and question.kind != "flashcard":
         # What each rating would have done: with the student's retention and parameters, and
         # capped by their exam, as the answer itself was.
-        settings, cap = schedule or (card.course.scheduler_settings(), None)
+        settings, cap = schedule or (card.course.scheduler_settings(safety_critical=question.safety_critical), None)
         before = scheduling.CardState.from_json(log.state_before)
         outcomes = exams.capped_all(
             scheduling.next_states(before, log.reviewed_at, settings, card_id=card.pk), log.reviewed_at, cap

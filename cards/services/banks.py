@@ -68,6 +68,8 @@ def question_data(question: Question, choices: list[Choice], *, with_ids: bool =
         "status": question.status,
         "tags": list(question.tags or []),
     }
+    if question.safety_critical:  # only when set: banks without the flag read and export as before
+        data["safety_critical"] = True
     return data
 
 
@@ -88,12 +90,14 @@ def normalized_question(q: dict) -> dict:
         "source": dict(q["source"]) if q.get("source") else {},
         "status": q.get("status", "draft"),
         "tags": list(q.get("tags", [])),
+        **({"safety_critical": True} if q.get("safety_critical") else {}),
     }
 
 
 def content_of(data: dict) -> dict:
-    """What makes a new revision: everything but the status."""
-    return {k: v for k, v in data.items() if k != "status"}
+    """What makes a new revision: everything but the status and the safety-critical flag
+    (scheduling, not what the question asks)."""
+    return {k: v for k, v in data.items() if k not in ("status", "safety_critical")}
 
 
 def _upsert_sources(data: dict, owner) -> dict[tuple[str, str], Passage]:
@@ -167,6 +171,7 @@ def apply_question_data(
     question.topic = topics[data["topic"]]
     question.tags = data["tags"]
     question.status = data["status"]
+    question.safety_critical = bool(data.get("safety_critical"))
     src = data["source"]
     question.passage = passages.get((src.get("source"), src.get("passage"))) if src else None
     question.quote = src.get("quote", "") if src else ""

@@ -42,6 +42,7 @@ def refresh(course: Course, *, now: datetime | None = None) -> ClassStats:
     topics = cohort.class_topic_mastery(course, now=now)
     forgetting = cohort.class_forgetting(course, now=now)
     items = [_item_entry(q, s) for q, s in cohort.course_item_analysis(course)]
+    safety = cohort.class_safety_recall(course, now=now)
     students = cohort.student_progress(course, now=now)
     rows = [
         StudentStats(
@@ -72,6 +73,7 @@ def refresh(course: Course, *, now: datetime | None = None) -> ClassStats:
                 "topics": topics,
                 "forgetting": forgetting,
                 "items": items,
+                "safety": safety,
             },
         )
     return stats

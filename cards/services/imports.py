@@ -165,6 +165,7 @@ def read_bank_file(
             topics = _merge_topics(topics, result.topics)
             _keep_what_gift_cannot_say(questions, deck, parsed.where)
             parsed.warnings += _cloze_parts_without_comment(questions, deck)
+        _keep_safety_flags(questions, deck)
         parsed.warnings += _uids_of_other_decks(questions, deck, info["slug"], parsed.where)
         bank = {
             "format": json_bank.FORMAT,
@@ -299,6 +300,18 @@ def _keep_what_gift_cannot_say(questions: list[dict], deck: Deck | None, where: 
         if q["uid"] in existing:
             q["status"], tags = existing[q["uid"]]
             q["tags"] = q.get("tags") or list(tags or [])
+
+
+def _keep_safety_flags(questions: list[dict], deck: Deck | None) -> None:
+    """GIFT and CSV cannot say a question is safety-critical: one already in the deck keeps its
+    flag (a JSON bank or bundle carries `safety_critical` and is taken as it says)."""
+    if deck is None or not isinstance(questions, list):
+        return
+    uids = [q["uid"] for q in questions if isinstance(q, dict) and isinstance(q.get("uid"), str)]
+    flagged = set(deck.questions.filter(uid__in=uids, safety_critical=True).values_list("uid", flat=True))
+    for q in questions:
+        if isinstance(q, dict) and q.get("uid") in flagged:
+            q["safety_critical"] = True
 
 
 def _cloze_parts_without_comment(questions: list[dict], deck: Deck | None) -> list[Problem]:

@@ -233,7 +233,7 @@ def _record(
     bury: tuple | None = None,
 ) -> AnswerOutcome:
     before = card_state(card)
-    settings = card.course.scheduler_settings(retention, parameters)
+    settings = card.course.scheduler_settings(retention, parameters, safety_critical=card.question.safety_critical)
     outcome = scheduling.review(before, rating, now, settings, card_id=card.pk)
     outcome = exams.capped(outcome, now, cap)  # every card back before the exam day
     _apply_state(card, outcome.state)

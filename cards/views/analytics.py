@@ -155,6 +155,7 @@ def course_analytics(request, course_id: int):
             else ""
         ),
         "forgetting": lambda: stats.forgetting,
+        "safety": lambda: cohort.safety_rows(stats),
         "items": lambda: sorted_items(_items(cohort.item_rows(stats)), sort, request.GET.get("dir") == "desc"),
         "sort": sort,
         "dir": request.GET.get("dir", "asc"),

@@ -299,7 +299,9 @@ def reveal(request, course_id: int, deck_id: int, card_id: int):
     outcomes = scheduling.next_states(
         study_services.card_state(card),
         today.now,
-        course.scheduler_settings(card.student_retention, card.fitted_parameters),
+        course.scheduler_settings(
+            card.student_retention, card.fitted_parameters, safety_critical=card.question.safety_critical
+        ),
         card_id=card.pk,
     )
     exam = exams.effective_exam(card.student_exam, course.exam_date)

@@ -13,7 +13,9 @@ from cards.converters import parse_id
 from cards.errors import InvalidInput
 from cards.forms import CoInstructorForm, CourseForm
 from cards.permissions import authored_decks, instructor_course, instructor_deck, instructor_required
+from cards.selectors.forecast import course_forecast
 from cards.services import authoring
+from cards.views.forecasts import forecast_context
 
 
 @instructor_required
@@ -45,6 +47,7 @@ def course_detail(request, course_id: int):
         "instructors": course.instructors.order_by("username"),
         "student_count": course.enrollments.count(),
         "quiz_count": course.quizzes.filter(is_practice=False, archived=False).count(),
+        **forecast_context(course_forecast(course=course), whose="course"),
     }
     return render(request, "cards/instructor/course_detail.html", context)
 

@@ -1,7 +1,7 @@
 """Where things sit on the screen (issue 17): the verdict stays in view after answering at
 laptop size (item 6); the dashboard's charts fit a phone, the 90-day chart ends today and no
 blank screens hang under the page (item 12); the student's pages and the class analytics do
-not overflow sideways at 375 px; a timed quiz keeps its clock in view (item 22)."""
+not overflow sideways at 375 px (the workload forecasts included); a timed quiz keeps its clock in view (item 22)."""
 
 from __future__ import annotations
 
@@ -142,6 +142,7 @@ def test_student_pages_and_class_analytics_do_not_overflow_at_375_px(page, base_
         (f"/study/{course.pk}/{deck.pk}/", "the deck page"),
         (f"/study/{course.pk}/{deck.pk}/suspended/", "the suspended list"),
         ("/dashboard/", "the dashboard"),
+        (f"/preferences/forecast/{course.pk}/", "the workload forecast"),
     ):
         page.goto(f"{base_url}{path}")
         no_sideways_overflow(page, what)
@@ -154,6 +155,12 @@ def test_student_pages_and_class_analytics_do_not_overflow_at_375_px(page, base_
     for i in range(page.locator("svg.chart").count()):
         box = page.locator("svg.chart").nth(i).bounding_box()
         assert box["x"] + box["width"] <= PHONE_375["width"], f"analytics chart {i} is clipped: {box}"
+    page.goto(f"{base_url}/teach/courses/{course.pk}/#forecast")
+    no_sideways_overflow(page, "the course settings with their workload forecast")
+    expect(page.locator("table caption", has_text="Expected workload over the next 30 days")).to_be_visible()
+    for i in range(page.locator("#forecast svg.chart").count()):
+        box = page.locator("#forecast svg.chart").nth(i).bounding_box()
+        assert box["x"] + box["width"] <= PHONE_375["width"], f"forecast chart {i} is clipped: {box}"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -61,6 +61,8 @@ MATRIX = {
     "cards:scheduler_parameters": ("POST", lambda o: [o["course"].pk], COURSE),  # a course of one's own
     "cards:exam_date": ("POST", lambda o: [o["course"].pk], COURSE),
     "api:course_exam": ("GET", lambda o: [o["course"].pk], COURSE),
+    "cards:retention_forecast": ("GET", lambda o: [o["course"].pk], COURSE),
+    "api:course_forecast": ("GET", lambda o: [o["course"].pk], COURSE),
     "cards:unsuspend": ("POST", lambda o: [o["card"].pk], OWN),
     "cards:quiz_list": ("GET", lambda o: [], ANY_USER),
     "cards:practice_start": ("POST", lambda o: [], COURSE),
@@ -152,6 +154,7 @@ MATRIX = {
     "api:teach_courses": ("GET", lambda o: [], TEACH),
     "api:teach_course_detail": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     "api:teach_course_code": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
+    "api:teach_course_forecast": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     "api:teach_course_decks": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
     "api:teach_course_instructors": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
     "api:teach_decks": ("GET", lambda o: [], TEACH),

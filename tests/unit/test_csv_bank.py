@@ -86,8 +86,8 @@ def test_dump_layout_header_bom_and_line_endings():
     assert text.startswith("\ufeffuid,topic,kind,status,prompt,back,answers,choice_1,choice_1_correct,")
     header = rows(text)[0]
     assert header == csv_bank.COLUMNS
-    assert len(header) == 7 + 3 * 8 + 5
-    assert header[-5:] == ["explanation", "source", "passage", "quote", "tags"]
+    assert len(header) == 7 + 3 * 8 + 6
+    assert header[-6:] == ["explanation", "source", "passage", "quote", "tags", "safety_critical"]
     assert text.count("\r\n") == 3 and text.endswith("\r\n")
     assert not csv_bank.dump({"questions": []}, bom=False).startswith("\ufeff")
 
@@ -272,3 +272,15 @@ def test_multiline_cells_count_as_one_row():
             "column kind: unknown kind 'essay', expected one of flashcard, single, multiple, truefalse, short, cloze",
         )
     ]
+
+
+def test_safety_critical_column_round_trips_and_refuses_other_values():
+    flagged = {**TRICKY_SHORT, "uid": "bac-x-safe", "safety_critical": True}
+    questions = csv_bank.parse(csv_bank.dump({"questions": [flagged, TRICKY_SHORT]}))
+    assert questions[0]["safety_critical"] is True
+    assert "safety_critical" not in questions[1]  # unflagged: left out, as question_data leaves it
+    header = "uid,topic,kind,prompt,answers,safety_critical\r\n"
+    assert "safety_critical" not in csv_bank.parse(header + "u1,safety,short,Which?,x,false\r\n")[0]
+    with pytest.raises(BankError) as caught:
+        csv_bank.parse(header + "u1,safety,short,Which?,x,maybe\r\n")
+    assert "column safety_critical: 'maybe' is not TRUE or FALSE" in str(caught.value)

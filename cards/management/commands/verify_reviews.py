@@ -101,13 +101,16 @@ class Parameters:
 
 def card_mismatches(card: Card, parameters: Parameters | None = None) -> list[replay.Mismatch]:
     parameters = parameters or Parameters()
-    settings = card.course.scheduler_settings(card.student_retention)
+    # A safety-critical question's cards are scheduled at the course's safety retention (the
+    # flag as it is now: one changed since, as a retention, reads as a mismatch).
+    safety = card.question.safety_critical
+    settings = card.course.scheduler_settings(card.student_retention, safety_critical=safety)
     return replay.verify_card(
         card_state(card),
         steps_of(card.logs.all(), parameters.sets),
         settings,
         question_revision=card.question.revision,
-        current=card.course.scheduler_settings(card.student_retention, parameters.current(card)),
+        current=card.course.scheduler_settings(card.student_retention, parameters.current(card), safety_critical=safety),
     )
 
 
