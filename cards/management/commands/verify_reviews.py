@@ -110,7 +110,9 @@ def card_mismatches(card: Card, parameters: Parameters | None = None) -> list[re
         steps_of(card.logs.all(), parameters.sets),
         settings,
         question_revision=card.question.revision,
-        current=card.course.scheduler_settings(card.student_retention, parameters.current(card), safety_critical=safety),
+        current=card.course.scheduler_settings(
+            card.student_retention, parameters.current(card), safety_critical=safety
+        ),
     )
 
 
