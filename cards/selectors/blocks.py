@@ -14,7 +14,7 @@ from django.db.models.lookups import LessThan
 from cards.core import scheduling
 from cards.core.blocks import class_percentile
 from cards.db.functions import retrievability_expression
-from cards.models import Block, BlockAnswer, Card, Choice, ClassStats, Question, QuestionNote, ReviewLog
+from cards.models import Block, BlockAnswer, Card, Choice, ClassShare, Question, QuestionNote, ReviewLog
 from cards.selectors.feedback import ChoiceResult, correct_answer_text
 
 BLOCK_KINDS = ("single", "multiple", "truefalse", "short", "cloze")  # graded without self-rating
@@ -226,26 +226,25 @@ class ClassShares:
         return self.students >= MIN_CLASS
 
 
-def class_shares(course_id: int) -> dict[int, ClassShares] | None:
-    """{question id: ClassShares} of the course's last class snapshot (one query, no review
-    log read: the snapshot is made by `refresh_class_stats` or "Recalculate now"); None when
-    the course has none yet."""
-    items = ClassStats.objects.filter(course_id=course_id).values_list("items", flat=True).first()
-    if items is None:
-        return None
-    shares = {}
-    for entry in items:
-        students = int(entry.get("responses") or 0)
-        if students < MIN_CLASS:
-            shares[entry["id"]] = ClassShares(students=students)
-            continue
-        picks = entry.get("choices") or {}
-        shares[entry["id"]] = ClassShares(
-            students=students,
-            right=entry.get("facility"),
-            choices={int(cid): n / students for cid, n in picks.items()},
-        )
-    return shares
+def share_of(students: int, right: float | None, choices: dict) -> ClassShares:
+    """A question's ClassShares from its first-try counts (a ClassShare row's columns)."""
+    students = int(students or 0)
+    if students < MIN_CLASS:
+        return ClassShares(students=students)
+    return ClassShares(
+        students=students, right=right, choices={int(cid): n / students for cid, n in (choices or {}).items()}
+    )
+
+
+def class_shares(course_id: int, question_ids) -> dict[int, ClassShares]:
+    """{question id: ClassShares} of these questions in the course's last class snapshot (one
+    query by the (course, question) key, whatever the bank's size; no review log read: the
+    snapshot is made by `refresh_class_stats` or "Recalculate now"). A question the snapshot
+    does not cover (none made yet, or added since) is absent."""
+    rows = ClassShare.objects.filter(course_id=course_id, question_id__in=list(question_ids)).values_list(
+        "question_id", "students", "right", "choices"
+    )
+    return {question_id: share_of(students, right, choices) for question_id, students, right, choices in rows}
 
 
 def block_percentile(items: list[BlockItem], shares: dict[int, ClassShares] | None) -> int | None:

@@ -33,6 +33,7 @@ class AnswerOutcome:
     log: ReviewLog
     replayed: bool  # True when this review id was already recorded: nothing new was written
     choices: tuple[Choice, ...] = ()  # the question's choices as the answer read them (stored order)
+    class_share: tuple | None = None  # how the class answered it, as the answer read it (AnswerContext)
 
     @property
     def correct(self) -> bool:
@@ -190,7 +191,9 @@ def answer_card(
     )
     if context.reviews_since_fit == REFIT_EVERY - 1:  # this answer is the REFIT_EVERY-th
         enqueue_on_commit(tasks.fit_course_parameters, course_id=card.course_id)
-    return AnswerOutcome(card=card, log=outcome.log, replayed=False, choices=tuple(context.choices))
+    return AnswerOutcome(
+        card=card, log=outcome.log, replayed=False, choices=tuple(context.choices), class_share=context.class_share
+    )
 
 
 def _in_place(context: AnswerContext, *, course_id: int | None, deck_id: int | None) -> bool:

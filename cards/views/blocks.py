@@ -157,7 +157,7 @@ def block_page(request, block_id: int):
         "remaining_seconds": remaining,
         "back": f"{reverse('cards:block', args=[block.pk])}?n={item.number}",
         # read only once the question's feedback shows: the question itself costs no more
-        "shares": class_shares(block.course_id) if item.revealed else None,
+        "shares": class_shares(block.course_id, [question.pk]) if item.revealed else None,
     }
     return render(request, "cards/blocks/block.html", context)
 
@@ -211,7 +211,7 @@ def block_result_page(request, block_id: int):
     if not block.is_submitted:
         return redirect("cards:block", block_id=block.pk)
     items = block_items(block)
-    shares = class_shares(block.course_id)
+    shares = class_shares(block.course_id, {i.question.pk for i in items})
     context = {
         "block": block,
         "items": items,
@@ -235,4 +235,6 @@ def question_class(request, question_id: int):
     if course_id is None or not Course.objects.filter(pk=course_id, enrollments__user=request.user).exists():
         raise Http404("No such course among yours.")
     item = {"question": question, "choices": list(question.choices.order_by("order", "id"))}
-    return render(request, "cards/blocks/class_fragment.html", {"item": item, "shares": class_shares(course_id)})
+    return render(
+        request, "cards/blocks/class_fragment.html", {"item": item, "shares": class_shares(course_id, [question.pk])}
+    )
