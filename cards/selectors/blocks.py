@@ -13,6 +13,7 @@ from django.db.models.lookups import LessThan
 
 from cards.core import scheduling
 from cards.core.blocks import class_percentile
+from cards.db.blocks import block_content, block_of
 from cards.db.functions import retrievability_expression
 from cards.models import Block, BlockAnswer, Card, Choice, ClassShare, Question, QuestionNote, ReviewLog
 from cards.selectors.feedback import ChoiceResult, correct_answer_text
@@ -129,13 +130,13 @@ class BlockItem:
 def block_items(block: Block) -> list[BlockItem]:
     """The block's questions in their drawn order, choices in their drawn order, with the
     answers given and what may be shown (tutor: after each answer; timed: once submitted):
-    three queries whatever the block's size or the student's history."""
-    cards = Card.objects.select_related("question__passage__source", "question__topic").in_bulk(block.card_ids)
-    question_ids = {c.question_id for c in cards.values()}
+    three statements whatever the block's size or the student's history (cards.db.blocks)."""
+    content = block_content(block)
+    cards = content.cards
     choices: dict[int, dict[int, Choice]] = defaultdict(dict)
-    for choice in Choice.objects.filter(question_id__in=question_ids):
+    for choice in content.choices:
         choices[choice.question_id][choice.pk] = choice
-    answers = {a.card_id: a for a in BlockAnswer.objects.filter(block=block)}
+    answers = {a.card_id: a for a in content.answers}
     items = []
     for n, card_id in enumerate(block.card_ids, start=1):
         card = cards.get(card_id)
@@ -205,7 +206,8 @@ def blocks_of(user):
 
 
 def block_for(user, block_id: int) -> Block | None:
-    return Block.objects.select_related("course").filter(pk=block_id, user=user).first()
+    """The student's block with its course; None: not theirs (one statement, cards.db.blocks)."""
+    return block_of(user_id=user.pk, block_id=block_id)
 
 
 def day_end_for(now: datetime, tz_name: str) -> datetime:

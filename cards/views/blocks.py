@@ -165,15 +165,15 @@ def block_page(request, block_id: int):
 @login_required
 @require_POST
 def block_answer(request, block_id: int):
-    block = _own_block(request, block_id)
+    # The service reads the block (someone else's is not found: 404) and locks it once.
     card_id = parse_id(request.POST.get("card"))
     number = _int(request.POST.get("n"), 1)
     if card_id is None:
         raise Http404("No such question in this block.")
     try:
-        block_services.block_answer(
+        saved = block_services.block_answer(
             user=request.user,
-            block_id=block.pk,
+            block_id=block_id,
             card_id=card_id,
             answer=answer_from_post(request.POST.get("kind", ""), request.POST),
             now=timezone.now(),
@@ -184,8 +184,9 @@ def block_answer(request, block_id: int):
     except DomainError as exc:
         messages.error(request, exc.message)
         if exc.code == "time_up":
-            return redirect("cards:block_result", block_id=block.pk)
-        return redirect(f"{reverse('cards:block', args=[block.pk])}?n={number}")
+            return redirect("cards:block_result", block_id=block_id)
+        return redirect(f"{reverse('cards:block', args=[block_id])}?n={number}")
+    block = saved.block
     # Tutor: the same question again, now with its feedback; timed: straight on.
     if block.mode == Block.Mode.TUTOR:
         return redirect(f"{reverse('cards:block', args=[block.pk])}?n={number}")
