@@ -23,8 +23,8 @@ from cards.selectors.blocks import (
     block_items,
     block_percentile,
     blocks_of,
-    class_shares,
     day_end_for,
+    item_shares,
     pool_sizes,
 )
 from cards.selectors.study import user_timezone
@@ -124,8 +124,7 @@ def _passage(question) -> dict | None:
 def block_body(block: Block) -> dict:
     questions = []
     items = block_items(block)
-    revealed = {i.question.pk for i in items if i.revealed}
-    shares = class_shares(block.course_id, revealed) if revealed else None
+    shares = item_shares(items)  # read with the items; shown only once revealed
     for item in items:
         q, shown = item.question, item.revealed
         questions.append(
@@ -143,7 +142,7 @@ def block_body(block: Block) -> dict:
                 "correct_answer": item.correct_answer if shown else None,
                 "explanation": q.explanation if shown else None,
                 "passage": _passage(q) if shown else None,
-                "class_shares": class_body(shares.get(q.pk)) if (shown and shares) else None,
+                "class_shares": class_body(item.share) if shown else None,
             }
         )
     percentile = block_percentile(items, shares) if block.is_submitted else None

@@ -102,8 +102,9 @@ class BlockItem:
     question: Question
     choices: list
     answer: BlockAnswer | None
-    revealed: bool  # the key, explanation and passage may be shown
+    revealed: bool  # the key, explanation, passage and class shares may be shown
     correct_answer: str
+    share: ClassShares | None = None  # how the class answered (None: no snapshot covers it); shown once revealed
 
     @property
     def picked(self) -> set:
@@ -137,6 +138,7 @@ def block_items(block: Block) -> list[BlockItem]:
     for choice in content.choices:
         choices[choice.question_id][choice.pk] = choice
     answers = {a.card_id: a for a in content.answers}
+    shares = content.shares
     items = []
     for n, card_id in enumerate(block.card_ids, start=1):
         card = cards.get(card_id)
@@ -157,6 +159,7 @@ def block_items(block: Block) -> list[BlockItem]:
                 answer=answer,
                 revealed=revealed,
                 correct_answer=correct_answer_text(question, shown, card.cloze) if revealed else "",
+                share=share_of(*shares[question.pk]) if question.pk in shares else None,
             )
         )
     return items
@@ -247,6 +250,11 @@ def class_shares(course_id: int, question_ids) -> dict[int, ClassShares]:
         "question_id", "students", "right", "choices"
     )
     return {question_id: share_of(students, right, choices) for question_id, students, right, choices in rows}
+
+
+def item_shares(items: list[BlockItem]) -> dict[int, ClassShares]:
+    """{question id: ClassShares} of these items (read with them: no query)."""
+    return {i.question.pk: i.share for i in items if i.share is not None}
 
 
 def block_percentile(items: list[BlockItem], shares: dict[int, ClassShares] | None) -> int | None:

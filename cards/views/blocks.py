@@ -25,6 +25,7 @@ from cards.selectors.blocks import (
     blocks_of,
     class_shares,
     day_end_for,
+    item_shares,
     pool_sizes,
 )
 from cards.selectors.study import user_timezone
@@ -157,7 +158,7 @@ def block_page(request, block_id: int):
         "remaining_seconds": remaining,
         "back": f"{reverse('cards:block', args=[block.pk])}?n={item.number}",
         # read only once the question's feedback shows: the question itself costs no more
-        "shares": class_shares(block.course_id, [question.pk]) if item.revealed else None,
+        "shares": item_shares([item]) if item.revealed else None,
     }
     return render(request, "cards/blocks/block.html", context)
 
@@ -212,7 +213,7 @@ def block_result_page(request, block_id: int):
     if not block.is_submitted:
         return redirect("cards:block", block_id=block.pk)
     items = block_items(block)
-    shares = class_shares(block.course_id, {i.question.pk for i in items})
+    shares = item_shares(items)
     context = {
         "block": block,
         "items": items,
