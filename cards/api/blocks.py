@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound as ApiNotFound
 from rest_framework.response import Response
 
 from cards.api.quizzes import AttemptAnswerSerializer
-from cards.api.study import AnswerSerializer
+from cards.api.study import AnswerSerializer, ClassSharesOut, class_body
 from cards.api.support import ErrorSerializer, page_of, paginated
 from cards.converters import MAX_ID, parse_id
 from cards.core import grading
@@ -23,8 +23,8 @@ from cards.selectors.blocks import (
     block_items,
     block_percentile,
     blocks_of,
-    class_shares,
     day_end_for,
+    item_shares,
     pool_sizes,
 )
 from cards.selectors.study import user_timezone
@@ -75,16 +75,7 @@ BLOCK_QUESTION = inline_serializer(
         "correct_answer": serializers.CharField(allow_null=True),
         "explanation": serializers.CharField(allow_null=True),
         "passage": PassageOut,
-        "class_shares": inline_serializer(
-            "BlockClassShares",
-            {
-                "students": serializers.IntegerField(help_text="Classmates who answered it (first tries)."),
-                "right": serializers.FloatField(allow_null=True, help_text="Share right; null under 10 students."),
-                "choices": serializers.DictField(child=serializers.FloatField(), help_text="Share per choice id."),
-            },
-            allow_null=True,
-            help_text="How the class answered, once the question is revealed and a class snapshot exists.",
-        ),
+        "class_shares": ClassSharesOut,
     },
     many=True,
 )
@@ -130,20 +121,10 @@ def _passage(question) -> dict | None:
     return {"source": passage.source.title, "key": passage.key, "quote": question.quote, "text": passage.text}
 
 
-def _class_body(share) -> dict | None:
-    if share is None:
-        return None
-    return {
-        "students": share.students,
-        "right": share.right if share.shown else None,
-        "choices": {str(cid): v for cid, v in share.choices.items()} if share.shown else {},
-    }
-
-
 def block_body(block: Block) -> dict:
     questions = []
     items = block_items(block)
-    shares = class_shares(block.course_id) if any(i.revealed for i in items) else None
+    shares = item_shares(items)  # read with the items; shown only once revealed
     for item in items:
         q, shown = item.question, item.revealed
         questions.append(
@@ -161,7 +142,7 @@ def block_body(block: Block) -> dict:
                 "correct_answer": item.correct_answer if shown else None,
                 "explanation": q.explanation if shown else None,
                 "passage": _passage(q) if shown else None,
-                "class_shares": _class_body(shares.get(q.pk)) if (shown and shares) else None,
+                "class_shares": class_body(item.share) if shown else None,
             }
         )
     percentile = block_percentile(items, shares) if block.is_submitted else None

@@ -15,6 +15,7 @@ from cards.api.support import STUDY_AUTH_SCHEMA, STUDY_AUTHENTICATION, AnswerThr
 from cards.converters import MAX_ID, parse_id
 from cards.core import exams, grading, scheduling
 from cards.selectors import progress
+from cards.selectors.blocks import class_shares, share_of
 from cards.selectors.feedback import fresh_feedback, review_feedback
 from cards.selectors.scheduler import student_schedule
 from cards.selectors.study import choice_order_seed, shuffled, study_queue, study_today, user_timezone
@@ -128,6 +129,32 @@ FEEDBACK_FIELDS = {
     "picked": serializers.BooleanField(),
     "feedback": serializers.CharField(allow_blank=True),
 }
+ClassSharesOut = inline_serializer(
+    "ClassShares",
+    {
+        "students": serializers.IntegerField(help_text="Classmates who answered it (first tries)."),
+        "right": serializers.FloatField(allow_null=True, help_text="Share right; null under 10 students."),
+        "choices": serializers.DictField(
+            child=serializers.FloatField(), help_text="Share per choice id; empty under 10 students."
+        ),
+    },
+    allow_null=True,
+    help_text="How the class answered it on their first try, from the course's class snapshot "
+    "(null: not shown yet, or the snapshot does not cover the question).",
+)
+
+
+def class_body(share) -> dict | None:
+    """A question's ClassShares as the API shows it (shares only once MIN_CLASS answered)."""
+    if share is None:
+        return None
+    return {
+        "students": share.students,
+        "right": share.right if share.shown else None,
+        "choices": {str(cid): v for cid, v in share.choices.items()} if share.shown else {},
+    }
+
+
 AnswerOut = inline_serializer(
     "AnswerOutcome",
     {
@@ -166,13 +193,15 @@ AnswerOut = inline_serializer(
                 "lapses": serializers.IntegerField(),
             },
         ),
+        "class_shares": ClassSharesOut,
     },
 )
 
 
-def answer_body(fb, *, replayed: bool) -> dict:
+def answer_body(fb, *, replayed: bool, share=None) -> dict:
     """The outcome of a review (a `Feedback`): the same body whether it was just recorded
-    (built from what the answer wrote) or replayed (rebuilt from the log)."""
+    (built from what the answer wrote) or replayed (rebuilt from the log); `share`: how the
+    class answered the question (a ClassShares, None when the snapshot does not cover it)."""
     after = scheduling.CardState.from_json(fb.log.state_after)
     question = fb.question
     return {
@@ -210,6 +239,7 @@ def answer_body(fb, *, replayed: bool) -> dict:
             "reps": after.reps,
             "lapses": after.lapses,
         },
+        "class_shares": class_body(share),
     }
 
 
@@ -239,9 +269,17 @@ def study_answer(request):
     )
     if outcome.replayed:
         fb = review_feedback(user=request.user, review_id=outcome.log.review_id, with_rerate=False)
+        share = _share_read(fb)
     else:
         fb = fresh_feedback(outcome.card, list(outcome.choices), outcome.log)
-    return Response(answer_body(fb, replayed=outcome.replayed))
+        share = share_of(*outcome.class_share) if outcome.class_share else None
+    return Response(answer_body(fb, replayed=outcome.replayed, share=share))
+
+
+def _share_read(fb):
+    """How the class answered the question of a feedback rebuilt from the log (a replay, an
+    override): one query of its own, where a fresh answer read it with the card."""
+    return class_shares(fb.card.course_id, [fb.question.pk]).get(fb.question.pk)
 
 
 class OverrideSerializer(serializers.Serializer):
@@ -265,7 +303,7 @@ def study_override(request):
         user=request.user, review_id=v["review_id"], new_review_id=v["new_review_id"], now=timezone.now()
     )
     fb = review_feedback(user=request.user, review_id=outcome.log.review_id, with_rerate=False)
-    return Response(answer_body(fb, replayed=outcome.replayed))
+    return Response(answer_body(fb, replayed=outcome.replayed, share=_share_read(fb)))
 
 
 @extend_schema(

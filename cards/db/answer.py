@@ -4,7 +4,9 @@ The read: as a queryset (select_related of question, passage, source and course,
 five subqueries) it took ~3.5 ms of Python to build and compile for ~0.3 ms of SQLite time
 (tests/bench, in-process), most of an answer's cost. One statement reads the card (locked
 on PostgreSQL), its course, question, choices and cited passage, the student's retention
-and time zone, whether this review id is already recorded, and today's done counts.
+and time zone, whether this review id is already recorded, today's done counts, and how
+the class answered the question (its cards_classshare row, by its unique key: the API's
+answer shows it without a query of its own).
 
 The writes: through the ORM (ReviewLog.objects.create, then Card.save(update_fields=...))
 they cost ~0.55 ms of Python per answer for ~0.05 ms of SQLite time (cProfile of
@@ -64,7 +66,9 @@ _READ = """
              LIMIT %(refit_every)s) AS since_fit) AS reviews_since_fit,
            (SELECT r.id FROM cards_reviewlog r WHERE r.user_id = %(user)s AND r.review_id = %(review_id)s) AS replay_of,
            (SELECT {choices} FROM cards_choice ch WHERE ch.question_id = c.question_id) AS choice_rows,
-           (SELECT {done_pair} {live_today}) AS done_today
+           (SELECT {done_pair} {live_today}) AS done_today,
+           (SELECT {share} FROM cards_classshare cs
+             WHERE cs.course_id = c.course_id AND cs.question_id = c.question_id) AS class_share
     FROM cards_card c
     JOIN cards_course co ON co.id = c.course_id
     JOIN cards_question q ON q.id = c.question_id
@@ -104,6 +108,7 @@ class AnswerContext:
     replay_of: int | None
     done_today: dict
     done_since: datetime
+    class_share: tuple | None = None  # (students, right, {choice id: first tries}) of the class snapshot
 
 
 @lru_cache(maxsize=4)
@@ -114,6 +119,7 @@ def _read_sql(vendor: str) -> str:
         course=select_list("co", Course, prefix="co"),
         question=", ".join(f"q.{name} AS q__{name}" for name in _QUESTION),
         choices=json_sql["choices"],
+        share=json_sql["share"],
         live_today=live_reviews_since("c.course_id"),
         # Both counts in one scan of today's reviews (reviewlog_user_time): as two counts,
         # the generic plan of the `was_new` one intersected the partial first-answer index
@@ -174,6 +180,7 @@ def card_for_answer(*, user_id: int, card_id: int, review_id: uuid.UUID, since: 
         replay_of=row["replay_of"],
         done_today={"new": int(done_new), "reviews": int(done_reviews)},
         done_since=since,
+        class_share=tuple(json_value(row["class_share"])) if row["class_share"] is not None else None,
     )
 
 

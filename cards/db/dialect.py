@@ -14,17 +14,20 @@ from django.db import connection, transaction
 from django.db.models import DEFERRED
 
 # JSON functions, per vendor: a review's state before it, the choices of a question as rows
-# [id, text, correct, order, feedback], and a pair of values.
+# [id, text, correct, order, feedback], a pair of values, and a question's class shares
+# [students, right, {choice id: first tries}].
 JSON_SQL = {
     "sqlite": {
         "state_before": "json_extract(r.state_before, '$.state')",
         "choices": 'json_group_array(json_array(ch.id, ch.text, ch.correct, ch."order", ch.feedback))',
         "pair": "json_array({}, {})",
+        "share": "json_array(cs.students, cs.right, json(cs.choices))",
     },
     "postgresql": {
         "state_before": "(r.state_before -> 'state')::int",
         "choices": 'jsonb_agg(jsonb_build_array(ch.id, ch.text, ch.correct, ch."order", ch.feedback))',
         "pair": "jsonb_build_array({}, {})",
+        "share": "jsonb_build_array(cs.students, cs.right, cs.choices)",
     },
 }
 

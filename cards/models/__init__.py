@@ -16,7 +16,7 @@ from cards.models.media import QuestionImage
 from cards.models.quizzes import Attempt, Quiz, Response
 from cards.models.scheduler import ParameterSet, SchedulerParameters
 from cards.models.sessions import UserSession
-from cards.models.stats import ClassStats, StudentStats
+from cards.models.stats import ClassShare, ClassStats, StudentStats
 from cards.models.study import Card, ReviewLog, ReviewLogIsAppendOnly
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Response",
     "Card",
     "Choice",
+    "ClassShare",
     "ClassStats",
     "Course",
     "Deck",

@@ -13,8 +13,9 @@ from django.db.models.lookups import LessThan
 
 from cards.core import scheduling
 from cards.core.blocks import class_percentile
+from cards.db.blocks import block_content, block_of
 from cards.db.functions import retrievability_expression
-from cards.models import Block, BlockAnswer, Card, Choice, ClassStats, Question, QuestionNote, ReviewLog
+from cards.models import Block, BlockAnswer, Card, Choice, ClassShare, Question, QuestionNote, ReviewLog
 from cards.selectors.feedback import ChoiceResult, correct_answer_text
 
 BLOCK_KINDS = ("single", "multiple", "truefalse", "short", "cloze")  # graded without self-rating
@@ -101,8 +102,9 @@ class BlockItem:
     question: Question
     choices: list
     answer: BlockAnswer | None
-    revealed: bool  # the key, explanation and passage may be shown
+    revealed: bool  # the key, explanation, passage and class shares may be shown
     correct_answer: str
+    share: ClassShares | None = None  # how the class answered (None: no snapshot covers it); shown once revealed
 
     @property
     def picked(self) -> set:
@@ -129,13 +131,14 @@ class BlockItem:
 def block_items(block: Block) -> list[BlockItem]:
     """The block's questions in their drawn order, choices in their drawn order, with the
     answers given and what may be shown (tutor: after each answer; timed: once submitted):
-    three queries whatever the block's size or the student's history."""
-    cards = Card.objects.select_related("question__passage__source", "question__topic").in_bulk(block.card_ids)
-    question_ids = {c.question_id for c in cards.values()}
+    three statements whatever the block's size or the student's history (cards.db.blocks)."""
+    content = block_content(block)
+    cards = content.cards
     choices: dict[int, dict[int, Choice]] = defaultdict(dict)
-    for choice in Choice.objects.filter(question_id__in=question_ids):
+    for choice in content.choices:
         choices[choice.question_id][choice.pk] = choice
-    answers = {a.card_id: a for a in BlockAnswer.objects.filter(block=block)}
+    answers = {a.card_id: a for a in content.answers}
+    shares = content.shares
     items = []
     for n, card_id in enumerate(block.card_ids, start=1):
         card = cards.get(card_id)
@@ -156,6 +159,7 @@ def block_items(block: Block) -> list[BlockItem]:
                 answer=answer,
                 revealed=revealed,
                 correct_answer=correct_answer_text(question, shown, card.cloze) if revealed else "",
+                share=share_of(*shares[question.pk]) if question.pk in shares else None,
             )
         )
     return items
@@ -205,7 +209,8 @@ def blocks_of(user):
 
 
 def block_for(user, block_id: int) -> Block | None:
-    return Block.objects.select_related("course").filter(pk=block_id, user=user).first()
+    """The student's block with its course; None: not theirs (one statement, cards.db.blocks)."""
+    return block_of(user_id=user.pk, block_id=block_id)
 
 
 def day_end_for(now: datetime, tz_name: str) -> datetime:
@@ -226,26 +231,30 @@ class ClassShares:
         return self.students >= MIN_CLASS
 
 
-def class_shares(course_id: int) -> dict[int, ClassShares] | None:
-    """{question id: ClassShares} of the course's last class snapshot (one query, no review
-    log read: the snapshot is made by `refresh_class_stats` or "Recalculate now"); None when
-    the course has none yet."""
-    items = ClassStats.objects.filter(course_id=course_id).values_list("items", flat=True).first()
-    if items is None:
-        return None
-    shares = {}
-    for entry in items:
-        students = int(entry.get("responses") or 0)
-        if students < MIN_CLASS:
-            shares[entry["id"]] = ClassShares(students=students)
-            continue
-        picks = entry.get("choices") or {}
-        shares[entry["id"]] = ClassShares(
-            students=students,
-            right=entry.get("facility"),
-            choices={int(cid): n / students for cid, n in picks.items()},
-        )
-    return shares
+def share_of(students: int, right: float | None, choices: dict) -> ClassShares:
+    """A question's ClassShares from its first-try counts (a ClassShare row's columns)."""
+    students = int(students or 0)
+    if students < MIN_CLASS:
+        return ClassShares(students=students)
+    return ClassShares(
+        students=students, right=right, choices={int(cid): n / students for cid, n in (choices or {}).items()}
+    )
+
+
+def class_shares(course_id: int, question_ids) -> dict[int, ClassShares]:
+    """{question id: ClassShares} of these questions in the course's last class snapshot (one
+    query by the (course, question) key, whatever the bank's size; no review log read: the
+    snapshot is made by `refresh_class_stats` or "Recalculate now"). A question the snapshot
+    does not cover (none made yet, or added since) is absent."""
+    rows = ClassShare.objects.filter(course_id=course_id, question_id__in=list(question_ids)).values_list(
+        "question_id", "students", "right", "choices"
+    )
+    return {question_id: share_of(students, right, choices) for question_id, students, right, choices in rows}
+
+
+def item_shares(items: list[BlockItem]) -> dict[int, ClassShares]:
+    """{question id: ClassShares} of these items (read with them: no query)."""
+    return {i.question.pk: i.share for i in items if i.share is not None}
 
 
 def block_percentile(items: list[BlockItem], shares: dict[int, ClassShares] | None) -> int | None:

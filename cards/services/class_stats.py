@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cards.core import analytics
-from cards.models import ClassStats, Course, StudentStats
+from cards.models import ClassShare, ClassStats, Course, StudentStats
 from cards.selectors import cohort
 
 
@@ -64,6 +64,21 @@ def refresh(course: Course, *, now: datetime | None = None) -> ClassStats:
         list(Course.objects.select_for_update().filter(pk=course.pk).values_list("pk", flat=True))
         StudentStats.objects.filter(course=course).delete()
         StudentStats.objects.bulk_create(rows, batch_size=500)
+        # How the class answered each question, a row each: what an answer reads by its key.
+        ClassShare.objects.filter(course=course).delete()
+        ClassShare.objects.bulk_create(
+            [
+                ClassShare(
+                    course=course,
+                    question_id=e["id"],
+                    students=e["responses"],
+                    right=e["facility"],
+                    choices=e["choices"],
+                )
+                for e in items
+            ],
+            batch_size=500,
+        )
         stats, _created = ClassStats.objects.update_or_create(
             course=course,
             defaults={

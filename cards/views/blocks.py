@@ -25,6 +25,7 @@ from cards.selectors.blocks import (
     blocks_of,
     class_shares,
     day_end_for,
+    item_shares,
     pool_sizes,
 )
 from cards.selectors.study import user_timezone
@@ -157,7 +158,7 @@ def block_page(request, block_id: int):
         "remaining_seconds": remaining,
         "back": f"{reverse('cards:block', args=[block.pk])}?n={item.number}",
         # read only once the question's feedback shows: the question itself costs no more
-        "shares": class_shares(block.course_id) if item.revealed else None,
+        "shares": item_shares([item]) if item.revealed else None,
     }
     return render(request, "cards/blocks/block.html", context)
 
@@ -165,15 +166,15 @@ def block_page(request, block_id: int):
 @login_required
 @require_POST
 def block_answer(request, block_id: int):
-    block = _own_block(request, block_id)
+    # The service reads the block (someone else's is not found: 404) and locks it once.
     card_id = parse_id(request.POST.get("card"))
     number = _int(request.POST.get("n"), 1)
     if card_id is None:
         raise Http404("No such question in this block.")
     try:
-        block_services.block_answer(
+        saved = block_services.block_answer(
             user=request.user,
-            block_id=block.pk,
+            block_id=block_id,
             card_id=card_id,
             answer=answer_from_post(request.POST.get("kind", ""), request.POST),
             now=timezone.now(),
@@ -184,8 +185,9 @@ def block_answer(request, block_id: int):
     except DomainError as exc:
         messages.error(request, exc.message)
         if exc.code == "time_up":
-            return redirect("cards:block_result", block_id=block.pk)
-        return redirect(f"{reverse('cards:block', args=[block.pk])}?n={number}")
+            return redirect("cards:block_result", block_id=block_id)
+        return redirect(f"{reverse('cards:block', args=[block_id])}?n={number}")
+    block = saved.block
     # Tutor: the same question again, now with its feedback; timed: straight on.
     if block.mode == Block.Mode.TUTOR:
         return redirect(f"{reverse('cards:block', args=[block.pk])}?n={number}")
@@ -211,7 +213,7 @@ def block_result_page(request, block_id: int):
     if not block.is_submitted:
         return redirect("cards:block", block_id=block.pk)
     items = block_items(block)
-    shares = class_shares(block.course_id)
+    shares = item_shares(items)
     context = {
         "block": block,
         "items": items,
@@ -235,4 +237,6 @@ def question_class(request, question_id: int):
     if course_id is None or not Course.objects.filter(pk=course_id, enrollments__user=request.user).exists():
         raise Http404("No such course among yours.")
     item = {"question": question, "choices": list(question.choices.order_by("order", "id"))}
-    return render(request, "cards/blocks/class_fragment.html", {"item": item, "shares": class_shares(course_id)})
+    return render(
+        request, "cards/blocks/class_fragment.html", {"item": item, "shares": class_shares(course_id, [question.pk])}
+    )

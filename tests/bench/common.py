@@ -26,7 +26,10 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2" if QUICK else "3"))
 SLICE = int(os.environ.get("BENCH_SECONDS", "3" if QUICK else "5"))
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "10" if QUICK else "30"))
 LOAD_DRAIN = 3  # the load test sends nothing in its last seconds: no answer left in flight
-SCENARIOS = ["api-next", "api-loop", "html-next", "html-loop", "htmx-loop"]
+SCENARIOS = ["api-next", "api-loop", "html-next", "html-loop", "htmx-loop", "block-tutor"]
+# block-tutor: a student through tutor blocks of this many questions (study.lua). It runs
+# last: its answers review cards of the students it uses, which the loops before it study.
+BLOCK_SIZE = 10
 assert ROUNDS * SLICE <= 60 and LOAD_SECONDS <= 60, "at most 60 s per scenario"
 CONNECTIONS = 4  # two sync workers, two requests queued behind them
 LOAD_STUDENTS = 50

@@ -14,7 +14,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
-from tests.bench.common import LOAD_STUDENTS, POOL, PYTHON, ROOT, SECRET, SEED
+from tests.bench.common import BLOCK_SIZE, LOAD_STUDENTS, POOL, PYTHON, ROOT, SECRET, SEED
 
 # --- Django, in this process ------------------------------------------------------------------
 
@@ -225,7 +225,36 @@ def queries_per_request(people) -> dict:
     assert posted.status_code == 200, posted.status_code
     out["htmx-loop"] = (n_panel + n_htmx) / 2
     out["htmx-panel"], out["htmx-answer"] = n_panel, n_htmx
+    block_cycle(html, course)  # warm what the block pages remember per process
+    steps = block_cycle(html, course)
+    out["block-tutor"] = round(sum(sum(n) for n in steps.values()) / sum(len(n) for n in steps.values()), 1)
+    out["block-steps"] = {step: max(n) for step, n in steps.items()}
     return out
+
+
+def block_cycle(client, course, *, size: int = BLOCK_SIZE) -> dict[str, list[int]]:
+    """Queries of each request of one tutor block as the block-tutor scenario makes them
+    (tests/bench/study.lua), rolled back: {step: [queries of each request of that step]}."""
+    steps = {step: [] for step in ("start", "page", "answer", "feedback", "submit", "result")}
+
+    def step(name, fn):
+        n, response = count_queries(fn)
+        steps[name].append(n)
+        assert response.status_code in (200, 302), (name, response.status_code)
+        return response
+
+    with rolled_back():
+        data = {"course": course.pk, "pool": "all", "size": size, "mode": "tutor"}
+        path = step("start", lambda: client.post("/blocks/new/", data))["Location"]
+        while 'id="answer-form"' in (page := step("page", lambda: client.get(path)).content.decode()):
+            form = {k: v for k, v in form_payload(page).items() if v is not None}
+            form["n"] = re.search(r'name="n" value="(\d+)"', page).group(1)
+            feedback = step("answer", lambda form=form: client.post(f"{path}answer/", form))["Location"]
+            step("feedback", lambda feedback=feedback: client.get(feedback))
+        step("submit", lambda: client.post(f"{path}submit/"))
+        step("result", lambda: client.get(f"{path}result/"))
+    assert len(steps["answer"]) == size, steps
+    return steps
 
 
 def flat_cost(people) -> list[dict]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.request import urlopen
 
 from tests.bench.common import (
+    BLOCK_SIZE,
     CONNECTIONS,
     GUNICORN,
     HERE,
@@ -136,7 +137,7 @@ def wrk(server: Server, mode: str, students: Path, workdir: Path, *, seconds: in
     sampler.start()
     cmd = [exe, f"-t{connections}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
     cmd += ["-s", str(HERE / "study.lua"), server.url, "--", mode, str(students), str(connections), str(workdir)]
-    cmd += [extra.get("ref_path", "/"), str(extra.get("drain_at", ""))]
+    cmd += [extra.get("ref_path", "/"), str(extra.get("drain_at", "")), str(BLOCK_SIZE)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120, check=False)  # noqa: S603
     rss = sampler.stop()
     line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_RESULT ")), None)

@@ -8,7 +8,18 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from tests.bench.common import CONNECTIONS, DOC, LOAD_DRAIN, LOAD_SECONDS, LOAD_STUDENTS, QUICK, ROUNDS, SIZES, SLICE
+from tests.bench.common import (
+    BLOCK_SIZE,
+    CONNECTIONS,
+    DOC,
+    LOAD_DRAIN,
+    LOAD_SECONDS,
+    LOAD_STUDENTS,
+    QUICK,
+    ROUNDS,
+    SIZES,
+    SLICE,
+)
 
 # --- report -------------------------------------------------------------------------------------
 
@@ -58,6 +69,19 @@ def render(db, people, results, queries, flat, cost, pages, sizes, load, command
             if name.endswith("loop")
         )
         + ".",
+        *(
+            [
+                "",
+                f"block-tutor: a student through tutor blocks of {BLOCK_SIZE} questions by the plain forms (start, "
+                "then per question the page, the answer's post and the page with its feedback; then finish and the "
+                f"result page): {results['block-tutor'][1]['nexts']} blocks started, "
+                f"{results['block-tutor'][1]['accepted']} answers accepted; queries per request of each step: "
+                + ", ".join(f"{step} {n}" for step, n in queries["block-steps"].items())
+                + ".",
+            ]
+            if "block-tutor" in results
+            else []
+        ),
         "",
         f"**Flat cost** (in-process, Django test client, best of 5 x 100 calls, on a {heavy['kind']} card for "
         "both; answers rolled back):",

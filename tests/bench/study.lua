@@ -1,6 +1,6 @@
 -- wrk script for `make bench` (tests/bench/run.py starts wrk with it; not meant to be run alone).
 --
---   wrk -tN -cN -d20s -s study.lua http://127.0.0.1:PORT -- MODE STUDENTS_FILE N OUT_DIR [REF_PATH]
+--   wrk -tN -cN -d20s -s study.lua http://127.0.0.1:PORT -- MODE STUDENTS_FILE N OUT_DIR [REF_PATH [DRAIN_AT [BLOCK_SIZE]]]
 --
 -- One connection per wrk thread, so a thread's requests and responses alternate strictly and
 -- it can keep its own state (the card a `next` returned, then its answer). Each thread takes
@@ -15,6 +15,11 @@
 --   html-loop   html-next, then the plain form POST of the answer (302 to the feedback page)
 --   htmx-loop   the loop as the page runs it with JavaScript: the card panel alone (HX-Request),
 --               then the answer posted by htmx, which returns the feedback panel
+--   block-tutor a student through a tutor block by the plain forms: start a block (POST
+--               /blocks/new/, BLOCK_SIZE questions of the pool "all"), then per question the
+--               question page, the answer's POST (302) and the page with its feedback; once
+--               every question is answered, finish it (POST submit/), read the result page
+--               and start a new block (the next student's)
 --   load        api-loop for the load test: one student per connection, one answer in ten
 --               sent twice (a double submit), accepted review ids written to OUT_DIR
 
@@ -36,10 +41,12 @@ n2xx, n3xx, n4xx, n5xx, n204, n409, accepted, replayed, answers, empty, nexts = 
 local CSRF = "benchcsrfbenchcsrfbenchcsrf01234" -- 32 characters: an unmasked CSRF secret
 
 local drain_at = nil -- load mode: from this time (epoch s) on, send nothing more
+local BLOCK_SIZE = 10 -- block-tutor: questions a block (tests/bench/common.py passes its own)
 
 function init(args)
    mode, nthreads, out_dir, ref_path = args[1], tonumber(args[3]), args[4], args[5]
    drain_at = tonumber(args[6] or "")
+   BLOCK_SIZE = tonumber(args[7] or "") or BLOCK_SIZE
    math.randomseed(os.time() * 1000 + id * 7919)
    students = {}
    local i = 0
@@ -111,6 +118,18 @@ local function page()
    return wrk.format("GET", "/study/" .. s.course .. "/" .. s.deck .. "/", headers)
 end
 
+-- A form post's answer field: Good for a flashcard, the first choice, or "GABA-B" typed.
+local function answer_field(card)
+   if card.kind == "flashcard" then
+      return "rating=3"
+   elseif card.kind == "multiple" then
+      return "choices=" .. card.choice
+   elseif card.choice then
+      return "choice=" .. card.choice
+   end
+   return "text=GABA-B"
+end
+
 local function post(card)
    local s = student()
    local fields = {
@@ -123,15 +142,7 @@ local function post(card)
    if card.reps then
       table.insert(fields, "reps=" .. card.reps)
    end
-   if card.kind == "flashcard" then
-      table.insert(fields, "rating=3")
-   elseif card.kind == "multiple" then
-      table.insert(fields, "choices=" .. card.choice)
-   elseif card.choice then
-      table.insert(fields, "choice=" .. card.choice)
-   else
-      table.insert(fields, "text=GABA-B")
-   end
+   table.insert(fields, answer_field(card))
    pending = {what = "post"}
    local headers = {
       ["Cookie"] = "sessionid=" .. s.session .. "; csrftoken=" .. CSRF,
@@ -144,6 +155,82 @@ local function post(card)
 end
 
 local next_card = nil -- a card to answer on the next request
+
+-- block-tutor: where this thread's student is in their block
+local block = {step = "start"} -- step: start | page | answer | feedback | submit | result
+
+local function form_headers(s)
+   return {
+      ["Cookie"] = "sessionid=" .. s.session .. "; csrftoken=" .. CSRF,
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+   }
+end
+
+local function block_request()
+   local s = student()
+   local step = block.step
+   pending = {what = "block-" .. step}
+   if step == "start" then
+      local body = "csrfmiddlewaretoken=" .. CSRF .. "&course=" .. s.course .. "&pool=all&size=" .. BLOCK_SIZE .. "&mode=tutor"
+      return wrk.format("POST", "/blocks/new/", form_headers(s), body)
+   elseif step == "answer" then
+      local card = block.card
+      local fields = {
+         "csrfmiddlewaretoken=" .. CSRF, "card=" .. card.id, "kind=" .. card.kind, "n=" .. card.n, "response_ms=4200",
+      }
+      table.insert(fields, answer_field(card))
+      return wrk.format("POST", block.path .. "answer/", form_headers(s), table.concat(fields, "&"))
+   elseif step == "submit" then
+      return wrk.format("POST", block.path .. "submit/", form_headers(s), "csrfmiddlewaretoken=" .. CSRF)
+   end
+   local path = ({page = block.path, feedback = block.feedback, result = block.path .. "result/"})[step]
+   return wrk.format("GET", path, {["Cookie"] = "sessionid=" .. s.session .. "; csrftoken=" .. CSRF})
+end
+
+-- The block's next step from the response to this one; a step that fails starts a new block
+-- with the next student.
+local function block_response(status, headers, body)
+   local step = block.step
+   local location = headers and (headers["Location"] or headers["location"])
+   if step == "start" then
+      if status == 302 and location then
+         block = {step = "page", path = location:match("(/blocks/%d+/)")}
+         nexts = nexts + 1
+         return
+      end
+      empty = empty + 1
+   elseif step == "page" and status == 200 then
+      if body:find('id="answer-form"', 1, true) then
+         block.card = {
+            id = body:match('name="card" value="(%d+)"'),
+            kind = body:match('name="kind" value="(%a+)"'),
+            n = body:match('name="n" value="(%d+)"'),
+            choice = body:match('name="choices?" value="(%d+)"'),
+         }
+         block.step = "answer"
+      else
+         block.step = "submit" -- every question answered
+      end
+      return
+   elseif step == "answer" then
+      answers = answers + 1
+      if status == 302 and location then
+         accepted = accepted + 1
+         block.feedback = location:match("^https?://[^/]+(/.*)$") or location
+         block.step = "feedback"
+         return
+      end
+   elseif step == "feedback" and status == 200 then
+      block.step = "page"
+      return
+   elseif step == "submit" and status == 302 then
+      block.step = "result"
+      return
+   end
+   -- the result page read (or a step refused): the next student starts a new block
+   block = {step = "start"}
+   advance()
+end
 
 -- The load test stops sending a few seconds before wrk stops, so no answer is still in
 -- flight when it does: every answer the server recorded then has its response counted here.
@@ -166,6 +253,9 @@ function request()
    if mode == "html-next" then
       advance()
       return page()
+   end
+   if mode == "block-tutor" then
+      return block_request()
    end
    local html = mode == "html-loop" or mode == "htmx-loop"
    if next_card then
@@ -233,6 +323,10 @@ function response(status, headers, body)
       return
    end
    local what = pending.what
+   if mode == "block-tutor" then
+      block_response(status, headers, body)
+      return
+   end
    if what == "next" or what == "page" then
       nexts = nexts + 1
    end

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cards.models import Block, Card
+from cards.models import Block, Card, ClassShare
 from cards.services import class_stats
 from cards.services.blocks import block_answer, block_create, block_submit
 from cards.services.courses import enroll_student
@@ -113,3 +113,44 @@ def test_the_study_feedback_loads_the_class_shares(student, student_client, othe
         follow=True,
     ).content.decode()
     assert url.replace("&", "&amp;") in feedback or url in feedback
+
+
+def test_the_api_study_answer_says_how_the_class_answered(student, course, deck, django_assert_num_queries):
+    from tests.integration.test_query_counts import planned_once
+
+    question = deck.questions.get(kind="single")
+    _class_answers(course, question, students=10, right=7)
+    api = APIClient()
+    api.force_authenticate(student)
+    card = Card.objects.get(user=student, question=question)
+    right = question.choices.get(correct=True)
+    payload = {"card": card.pk, "review_id": str(uuid.uuid4()), "choice": right.pk}
+    # the answer's own statements (savepoint, the read, insert, update, release): the class
+    # shares come with the card's read, not from a query of their own
+    with django_assert_num_queries(5 + planned_once("answer")):
+        body = api.post(reverse("api:study_answer"), payload, format="json").json()
+    shares = body["class_shares"]
+    assert shares["students"] == 10 and shares["right"] == 0.7
+    assert shares["choices"][str(right.pk)] == 0.7 and sum(shares["choices"].values()) == 1.0
+    replayed = api.post(reverse("api:study_answer"), payload, format="json").json()
+    assert replayed["replayed"] and replayed["class_shares"] == shares
+
+
+def test_the_api_study_answer_hides_shares_under_ten_and_without_a_snapshot(student, course, deck):
+    single, truefalse = deck.questions.get(kind="single"), deck.questions.get(kind="truefalse")
+    _class_answers(course, single, students=9, right=9)
+    api = APIClient()
+    api.force_authenticate(student)
+    card = Card.objects.get(user=student, question=single)
+    payload = {"card": card.pk, "review_id": str(uuid.uuid4()), "choice": single.choices.first().pk}
+    body = api.post(reverse("api:study_answer"), payload, format="json").json()
+    assert body["class_shares"] == {"students": 9, "right": None, "choices": {}}
+    class_stats.refresh(course)  # no one answered the true/false question: a row with 0 students
+    card = Card.objects.get(user=student, question=truefalse)
+    payload = {"card": card.pk, "review_id": str(uuid.uuid4()), "choice": truefalse.choices.first().pk}
+    assert api.post(reverse("api:study_answer"), payload, format="json").json()["class_shares"]["students"] == 0
+    ClassShare.objects.filter(course=course).delete()  # as for a question newer than the snapshot
+    card = Card.objects.get(user=student, question__kind="short")
+    payload = {"card": card.pk, "review_id": str(uuid.uuid4()), "text": "GABA-B"}
+    body = api.post(reverse("api:study_answer"), payload, format="json").json()
+    assert body["correct"] is True and body["class_shares"] is None
