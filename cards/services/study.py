@@ -457,6 +457,7 @@ def record_read_card(
         card=card,
         retention=context.student_retention,
         parameters=context.fitted_parameters,
+        parameter_set=context.parameter_set,
         cap=exams.due_cap(now, context.exam_date, context.timezone),
         answer=answer,
         correct=correct,

@@ -226,3 +226,24 @@ def test_the_history_reads_a_timed_out_block_as_submitted_without_writing(studen
     html = student_client.get(reverse("cards:block_list")).content.decode()
     assert "Carry on" not in html and "(time up)" in html
     assert not Block.objects.get(pk=block.pk).is_submitted  # a GET never writes
+
+
+def test_a_block_answer_records_the_fitted_parameters_that_scheduled_it(student, course):
+    """A block's first answer is a review like any other: the log points at the course's
+    fitted ParameterSet, so verify_reviews replays it with those weights."""
+    from django.utils import timezone
+
+    from cards.core.fitting import DEFAULT_PARAMETERS
+    from cards.models import ParameterSet, SchedulerParameters
+
+    weights = list(DEFAULT_PARAMETERS)
+    weights[2] = 9.0
+    used = ParameterSet.objects.create(parameters=weights, created_at=timezone.now())
+    SchedulerParameters.objects.create(
+        course=course, source="course", n_reviews=100, parameters=weights, parameter_set=used,
+        fitted_at=timezone.now(), checked_at=timezone.now(),
+    )  # fmt: skip
+    block = block_create(user=student, course_id=course.pk, size=6, mode="tutor", now=T0, seed=6)
+    card = next(c for c in Card.objects.filter(pk__in=block.card_ids) if c.question.kind == "single")
+    block_answer(user=student, block_id=block.pk, card_id=card.pk, answer=_right(card), now=T0)
+    assert ReviewLog.objects.get(card=card).parameter_set_id == used.pk
