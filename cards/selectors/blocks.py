@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.lookups import LessThan
+from django.db.models.lookups import Exact, LessThan
 
 from cards.core import scheduling
 from cards.core.blocks import class_percentile
@@ -27,15 +27,20 @@ def _pool_filters(*, user, now: datetime, day_end: datetime) -> dict[str, Q]:
     """What puts a card in each pool, as expressions on the card itself (no annotation, so
     that one aggregate can count every pool: an aggregate over annotations is wrapped in a
     subquery, where the correlated subqueries lose their card)."""
-    last_live = ReviewLog.objects.filter(
-        card=OuterRef(OuterRef("pk")), kind=ReviewLog.Kind.REVIEW, undone_by__isnull=True
-    ).order_by("-reviewed_at", "-id")
-    last_wrong = ReviewLog.objects.filter(pk=Subquery(last_live.values("pk")[:1]), correct=False)
+    # Whether the card's last live review was right: one index probe of (card, reviewed_at).
+    # As EXISTS(a review whose id is the last one's and is wrong), PostgreSQL evaluated the
+    # last-review subquery for every review-log row it scanned: over a minute for a student
+    # with 10,000 cards (tests/integration/test_block_query_counts.py).
+    last_correct = Subquery(
+        ReviewLog.objects.filter(card=OuterRef("pk"), kind=ReviewLog.Kind.REVIEW, undone_by__isnull=True)
+        .order_by("-reviewed_at", "-id")
+        .values("correct")[:1]
+    )
     flagged = QuestionNote.objects.filter(user=user, question=OuterRef("question_id"), flagged=True)
     reviewed = Q(last_review__isnull=False)
     return {
         Block.Pool.UNUSED: Q(last_review__isnull=True),
-        Block.Pool.INCORRECT: reviewed & Q(Exists(last_wrong)),
+        Block.Pool.INCORRECT: reviewed & Q(Exact(last_correct, False)),
         Block.Pool.FLAGGED: Q(Exists(flagged)),
         Block.Pool.LOW_RECALL: reviewed & Q(LessThan(retrievability_expression(now), LOW_RECALL)),
         Block.Pool.DUE: (reviewed & Q(state=Card.State.REVIEW, due__lt=day_end))
