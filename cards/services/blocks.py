@@ -22,6 +22,7 @@ from cards.models import Block, BlockAnswer, Choice, Enrollment, Topic
 from cards.selectors.blocks import day_end_for, pool_of, submitted_values
 from cards.selectors.study import user_timezone
 from cards.selectors.terms import CHOICE_KINDS, question_spec
+from cards.services import timed
 from cards.services.study import record_read_card
 
 MAX_SIZE = 100
@@ -112,19 +113,12 @@ def _locked_block(*, user, block_id: int) -> Block:
 
 
 def _finish(block: Block, *, at: datetime, auto: bool) -> Block:
-    values = submitted_values(block, at=at, auto=auto)
-    for name, value in values.items():
-        setattr(block, name, value)
-    block.save(update_fields=list(values))
-    return block
+    return timed.finish(block, at=at, auto=auto, submitted_values=submitted_values)
 
 
 def expire_if_due(*, block: Block, now: datetime) -> bool:
     """Time is up: submit with what was answered, at the deadline."""
-    if block.is_submitted or block.deadline is None or now < block.deadline:
-        return False
-    _finish(block, at=block.deadline, auto=True)
-    return True
+    return timed.expire_if_due(block, now=now, submitted_values=submitted_values)
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from cards.errors import AnswerRejected, InvalidInput, NotFound
 from cards.models import Attempt, Card, Choice, Course, Question, Quiz, Response, Topic
 from cards.selectors.quizzes import submitted_values
 from cards.selectors.terms import question_spec
+from cards.services import timed
 from cards.services.study import record_outside_queue
 
 QUIZ_KINDS = ("single", "multiple", "truefalse", "short", "cloze")  # graded without self-rating
@@ -232,19 +233,12 @@ def _locked_attempt(*, user, attempt_id: int) -> Attempt:
 
 
 def _finish(attempt: Attempt, *, at: datetime, auto: bool) -> Attempt:
-    values = submitted_values(attempt, at=at, auto=auto)
-    for name, value in values.items():
-        setattr(attempt, name, value)
-    attempt.save(update_fields=list(values))
-    return attempt
+    return timed.finish(attempt, at=at, auto=auto, submitted_values=submitted_values)
 
 
 def expire_if_due(*, attempt: Attempt, now: datetime) -> bool:
-    """Time is up: submit with what was answered (at the deadline, not at `now`)."""
-    if attempt.is_submitted or attempt.deadline is None or now < attempt.deadline:
-        return False
-    _finish(attempt, at=attempt.deadline, auto=True)
-    return True
+    """Time is up: submit with what was answered, at the deadline."""
+    return timed.expire_if_due(attempt, now=now, submitted_values=submitted_values)
 
 
 def review_id_for(attempt: Attempt, question_id: int) -> uuid.UUID:
