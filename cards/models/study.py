@@ -49,6 +49,10 @@ class Card(models.Model):
         indexes = [
             models.Index(fields=["user", "due"], name="card_user_due"),
             models.Index(fields=["user", "deck", "due"], name="card_user_deck_due"),
+            # A student's cards of one course (a block's pools, the block form's counts):
+            # without it SQLite, which keeps no statistics, read them through the course's
+            # index, every classmate's card (234,000 rows, 22 ms a block; docs/performance.md).
+            models.Index(fields=["user", "course"], name="card_user_course"),
             # The study queue reads each of its queues through an index of its own, so the
             # next card and the capped counts cost the same at 10 cards or 10,000
             # (cards.selectors.study_queue): new cards in due order, and reviewed cards by

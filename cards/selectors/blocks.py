@@ -13,7 +13,7 @@ from django.db.models.lookups import Exact, LessThan
 
 from cards.core import scheduling
 from cards.core.blocks import class_percentile
-from cards.db.blocks import block_content, block_of
+from cards.db.blocks import block_answers, block_content, block_of
 from cards.db.functions import retrievability_expression
 from cards.models import Block, BlockAnswer, Card, Choice, ClassShare, Question, QuestionNote, ReviewLog
 from cards.selectors.feedback import ChoiceResult, correct_answer_text
@@ -137,7 +137,45 @@ def block_items(block: Block) -> list[BlockItem]:
     """The block's questions in their drawn order, choices in their drawn order, with the
     answers given and what may be shown (tutor: after each answer; timed: once submitted):
     three statements whatever the block's size or the student's history (cards.db.blocks)."""
-    content = block_content(block)
+    return _items(block, block_content(block))
+
+
+@dataclass(frozen=True)
+class BlockStep:
+    """What the block page shows: one question, and whether each of the block's numbers has
+    an answer (its row of numbers)."""
+
+    item: BlockItem
+    answered: list[bool]  # by number - 1
+
+    @property
+    def size(self) -> int:
+        return len(self.answered)
+
+
+def block_step(block: Block, requested: int | None) -> BlockStep | None:
+    """The question the block page shows: the number asked for, else the first without an
+    answer, else the last; with the block's answers for its row of numbers. Reads that one
+    question (cards.db.blocks), whatever the block's size; None: the block has no question
+    left (its questions were deleted)."""
+    answers = block_answers(block.pk)
+    done = {a.card_id for a in answers}
+    answered = [int(card_id) in done for card_id in block.card_ids]
+    if requested is not None and 1 <= requested <= len(answered):
+        number = requested
+    else:
+        number = next((n for n, d in enumerate(answered, start=1) if not d), len(answered))
+    if not number:
+        return None
+    card_id = int(block.card_ids[number - 1])
+    items = _items(block, block_content(block, card_ids=[card_id], answers=answers))
+    if not items:  # its question was deleted since the block was drawn: the first one left to answer
+        items = block_items(block)
+        items = [next((i for i in items if i.answer is None), items[-1])] if items else []
+    return BlockStep(item=items[0], answered=answered) if items else None
+
+
+def _items(block: Block, content) -> list[BlockItem]:
     cards = content.cards
     choices: dict[int, dict[int, Choice]] = defaultdict(dict)
     for choice in content.choices:

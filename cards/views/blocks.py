@@ -22,6 +22,7 @@ from cards.selectors.blocks import (
     block_items,
     block_percentile,
     block_result,
+    block_step,
     blocks_of,
     class_shares,
     day_end_for,
@@ -128,32 +129,25 @@ def block_new(request):
     return render(request, "cards/blocks/new.html", context, status=400 if error else 200)
 
 
-def _current(items, requested: int | None):
-    """The question to show: the one asked for, else the first not answered, else the last."""
-    if requested is not None and 1 <= requested <= len(items):
-        return items[requested - 1]
-    return next((i for i in items if i.answer is None), items[-1] if items else None)
-
-
 @login_required
 @require_GET
 def block_page(request, block_id: int):
     block = _own_block(request, block_id)
     if block.is_submitted:
         return redirect("cards:block_result", block_id=block.pk)
-    items = block_items(block)
-    item = _current(items, _int(request.GET.get("n"), None))
-    if item is None:
+    step = block_step(block, _int(request.GET.get("n"), None))
+    if step is None:
         raise Http404("This block has no question left.")
+    item = step.item
     question = item.question
     remaining = None
     if block.deadline:
         remaining = max(0, int((block.deadline - timezone.now()).total_seconds()))
     context = {
         "block": block,
-        "items": items,
+        "step": step,
         "item": item,
-        "answered": sum(1 for i in items if i.answer is not None),
+        "answered": sum(step.answered),
         "front": grading.cloze_front(question.prompt, item.card.cloze) if question.kind == "cloze" else question.prompt,
         "remaining_seconds": remaining,
         "back": f"{reverse('cards:block', args=[block.pk])}?n={item.number}",

@@ -187,6 +187,27 @@ def test_a_block_is_resumed_where_it_was_left(student, course):
     assert [i.answer is not None for i in items] == [True, False, False, False]
 
 
+def test_the_block_page_shows_the_first_question_left_and_the_row_of_numbers(student, student_client, course):
+    block = block_create(user=student, course_id=course.pk, size=4, now=T0, seed=5)
+    first = Card.objects.get(pk=block.card_ids[0])
+    block_answer(user=student, block_id=block.pk, card_id=first.pk, answer=_some_answer(first), now=T0)
+    page = student_client.get(f"/blocks/{block.pk}/").content.decode()
+    assert "Question 2 of 4" in page and "1 of 4 answered" in page
+    assert page.count("(answered)") == 1 and page.count("(not answered)") == 3
+    asked = student_client.get(f"/blocks/{block.pk}/?n=1").content.decode()
+    assert "Question 1 of 4" in asked and 'data-mode="feedback"' in asked  # tutor: answered, so its feedback
+
+
+def test_a_question_deleted_after_the_draw_leaves_the_rest_of_the_block(student, student_client, course):
+    block = block_create(user=student, course_id=course.pk, size=4, now=T0, seed=5)
+    gone = Card.objects.get(pk=block.card_ids[0])
+    gone.question.delete()
+    page = student_client.get(f"/blocks/{block.pk}/").content.decode()
+    assert "Question 2 of 4" in page and f'value="{block.card_ids[1]}"' in page
+    # its number points at the first question left rather than at nothing
+    assert "Question 2 of 4" in student_client.get(f"/blocks/{block.pk}/?n=1").content.decode()
+
+
 def test_every_first_answer_is_one_review_of_the_card(student, course):
     block = block_create(user=student, course_id=course.pk, size=6, mode="timed", now=T0, seed=6)
     card = next(c for c in Card.objects.filter(pk__in=block.card_ids) if c.question.kind == "single")
