@@ -2,21 +2,27 @@
 
 Each seed makes one moderate and one wide course (30 students x 90 days); every method is
 scored at the cut-offs on the next 30 days (tests/simulation/scoring.py). Half the courses run
-in one extra process (--serial: none).
+in one extra process (--serial: none). `--assumptions issue` draws the truth as the issue's
+reference simulator appears to (tests/simulation/cohort.py, Assumptions); `--cache DIR` keeps
+each simulated course in DIR and reads it back next time.
 """
 
 from __future__ import annotations
 
 import argparse
+import pickle  # nosec B403: the cache holds only courses this script wrote
 import time
 from multiprocessing import Pool
+from pathlib import Path
 
 from cards.core import fitting
 from tests.simulation import scoring
-from tests.simulation.cohort import simulate_course
+from tests.simulation.cohort import ISSUE, REALISTIC, simulate_course
 
 CUTOFFS = (7, 14, 30, 60)
-METHODS = ("course", "blend 50/50", "policy", "product")
+METHODS = ("course", "blend 50/50", "issue blend", "policy", "product")
+DEFAULT_METHODS = ("course", "blend 50/50", "policy", "product")
+ASSUMPTIONS = {"realistic": REALISTIC, "issue": ISSUE}
 
 
 def product(seen: dict) -> dict:
@@ -34,26 +40,46 @@ def product(seen: dict) -> dict:
     return chosen
 
 
-def methods_for(seen: dict, methods=METHODS) -> dict:
+def methods_for(seen: dict, methods=DEFAULT_METHODS) -> dict:
     """{name: {user_id: parameters}} for what was seen before a cut-off."""
     out = {"product": product(seen)} if "product" in methods else {}
     if methods == ("product",):
         return out
     course = fitting.fit_course(seen, held_out=False)
     out["course"] = {u: course.parameters for u in seen}
-    if "blend 50/50" in methods:
+    own = {}
+    if "blend 50/50" in methods or "issue blend" in methods:
         own = {u: fitting.fit_parameters(fitting.items_for(r)) for u, r in seen.items()}
-        out["blend 50/50"] = {
-            u: tuple((a + b) / 2 for a, b in zip(own[u], course.parameters, strict=True)) for u in seen
-        }
+    if "blend 50/50" in methods:
+        out["blend 50/50"] = {u: mean(own[u], course.parameters) for u in seen}
+    if "issue blend" in methods:
+        # The issue's blend: with fsrs-rs's own fit of the course's pooled log, from the first week.
+        pooled = fitting.fit_parameters(fitting.course_items(seen))
+        out["issue blend"] = {u: mean(own[u], pooled) for u in seen}
     if "policy" in methods:
         out["policy"] = {u: fitting.fit_student(r, course, held_out=False).parameters for u, r in seen.items()}
     return {name: chosen for name, chosen in out.items() if name in methods}
 
 
+def mean(a, b) -> tuple[float, ...]:
+    return tuple((x + y) / 2 for x, y in zip(a, b, strict=True))
+
+
+def load_course(seed: int, spread: str, students: int, days: int, assumptions: str, cache: str | None):
+    """The simulated course, from `cache` when it was kept there before (then kept there)."""
+    path = Path(cache, f"{assumptions}-{seed}-{spread}-{students}x{days}.pkl") if cache else None
+    if path and path.exists():
+        return pickle.loads(path.read_bytes())  # noqa: S301  # nosec B301: a file this function wrote
+    course = simulate_course(seed, spread=spread, students=students, days=days, assumptions=ASSUMPTIONS[assumptions])
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(course))
+    return course
+
+
 def run_course(job: tuple) -> list[tuple]:
-    seed, spread, students, days, methods, cutoffs = job
-    course = simulate_course(seed, spread=spread, students=students, days=days)
+    seed, spread, students, days, methods, cutoffs, assumptions, cache = job
+    course = load_course(seed, spread, students, days, assumptions, cache)
     rows = []
     for cutoff in cutoffs:
         if cutoff + scoring.WINDOW_DAYS > days:
@@ -64,7 +90,7 @@ def run_course(job: tuple) -> list[tuple]:
     return rows
 
 
-def table(rows: list[tuple], methods=METHODS) -> str:
+def table(rows: list[tuple], methods=DEFAULT_METHODS) -> str:
     lines = [
         "| cut-off | " + " | ".join(f"{m}: gain captured (min) | {m}: students worse" for m in methods) + " |",
         "|---" * (1 + 2 * len(methods)) + "|",
@@ -91,10 +117,14 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--serial", action="store_true", help="No extra process.")
     parser.add_argument("--cutoffs", type=int, nargs="+", default=list(CUTOFFS), help="Days of data seen.")
-    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS), help="Which columns.")
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(DEFAULT_METHODS), help="Which columns.")
+    parser.add_argument(
+        "--assumptions", choices=sorted(ASSUMPTIONS), default="realistic", help="How the truth is drawn."
+    )
+    parser.add_argument("--cache", help="A directory to keep the simulated courses in.")
     args = parser.parse_args()
     jobs = [
-        (seed, spread, args.students, args.days, tuple(args.methods), tuple(args.cutoffs))
+        (seed, spread, args.students, args.days, tuple(args.methods), tuple(args.cutoffs), args.assumptions, args.cache)
         for seed in args.seeds
         for spread in ("moderate", "wide")
     ]

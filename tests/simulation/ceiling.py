@@ -21,15 +21,19 @@ SHORT = (0, 1, 2, 3, 17, 18, 19, 20)  # initial stabilities, same-day terms, dec
 DIFFICULTY = (4, 5, 6, 7)
 
 
+def population_spread(spread: str) -> tuple[float, ...]:
+    """The simulator's spread of students around their course (cohort.vary), in map_fit's units."""
+    log_spread, fraction = (x * (1 - BANK_SHARE) ** 0.5 for x in SPREADS[spread])
+    return tuple((log_spread if i < 4 else fraction) * s for i, s in enumerate(fitting.PEOPLE_SPREAD))
+
+
 def truth_methods(seen: dict, truth: dict, spread: str) -> dict:
     mean = tuple(statistics.fmean(w[i] for w in truth.values()) for i in range(fitting.N_PARAMETERS))
 
     def own(group, rest):
         return {u: tuple(truth[u][i] if i in group else rest[i] for i in range(fitting.N_PARAMETERS)) for u in seen}
 
-    # The simulator's spread of students around their course (cohort.vary), in map_fit's units.
-    log_spread, fraction = (x * (1 - BANK_SHARE) ** 0.5 for x in SPREADS[spread])
-    population = tuple((log_spread if i < 4 else fraction) * s for i, s in enumerate(fitting.PEOPLE_SPREAD))
+    population = population_spread(spread)
     return {
         "course mean": {u: mean for u in seen},
         "own w0-3,17-20": own(SHORT, fitting.DEFAULT_PARAMETERS),

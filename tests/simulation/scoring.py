@@ -39,15 +39,27 @@ class Scored:
     targets: list[list[tuple[int, int, float]]]
     n: int
 
-    def loss(self, parameters) -> float:
-        """Summed expected log loss of the scored reviews under `parameters`."""
+    def recall(self, parameters) -> list[float]:
+        """The recall `parameters` predict for each scored review (in `targets` order)."""
         memory = Memory(parameters)
         states = rs.FSRS(list(parameters)).historical_memory_state_batch(self.cards)
+        return [
+            memory.recall(card_states[position - 1].stability, days)
+            for card_states, targets in zip(states, self.targets, strict=True)
+            for position, days, _truth in targets
+        ]
+
+    def loss(self, parameters) -> float:
+        """Summed expected log loss of the scored reviews under `parameters`."""
+        return self.loss_of(self.recall(parameters))
+
+    def loss_of(self, predicted: list[float]) -> float:
+        """Summed expected log loss of predicted recalls (any predictor's, e.g. an average)."""
+        truths = [truth for targets in self.targets for _p, _d, truth in targets]
         total = 0.0
-        for card_states, targets in zip(states, self.targets, strict=True):
-            for position, days, truth in targets:
-                p = min(max(memory.recall(card_states[position - 1].stability, days), EPS), 1 - EPS)
-                total -= truth * math.log(p) + (1 - truth) * math.log(1 - p)
+        for p, truth in zip(predicted, truths, strict=True):
+            p = min(max(p, EPS), 1 - EPS)
+            total -= truth * math.log(p) + (1 - truth) * math.log(1 - p)
         return total
 
 
