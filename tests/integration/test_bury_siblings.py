@@ -90,3 +90,23 @@ def test_a_block_answer_does_not_bury(siblings):
         now=T0,
     )
     assert not Card.objects.filter(user=s["user"], buried_until__isnull=False).exists()
+
+
+def test_only_other_questions_are_buried_and_a_later_burial_is_kept(siblings):
+    """The answer's UPDATE finds the passage's cards of the student: a cloze's other deletion
+    is the same question (not buried) and a sibling buried past the next study day keeps it."""
+    from tests.answers import right_answer
+
+    s = siblings
+    cloze = make_question(s["deck"], "cloze", passage=s["first"].passage)
+    enroll_student(user=s["user"], course=s["course"])  # the new question's cards
+    later = datetime(2026, 3, 9, 4, 0, tzinfo=UTC)
+    Card.objects.filter(user=s["user"], question=s["second"]).update(buried_until=later)
+    c1 = Card.objects.get(user=s["user"], question=cloze, cloze=1)
+    answer_card(user=s["user"], card_id=c1.pk, answer=right_answer(cloze, 1), review_id=uuid.uuid4(), now=T0)
+    c1.refresh_from_db()
+    c2 = Card.objects.get(user=s["user"], question=cloze, cloze=2)
+    assert c1.reps == 1 and c1.buried_until is None
+    assert c2.reps == 0 and c2.buried_until is None
+    assert Card.objects.get(user=s["user"], question=s["second"]).buried_until == later
+    assert Card.objects.get(user=s["user"], question=s["first"]).buried_until == datetime(2026, 3, 3, 4, tzinfo=UTC)
