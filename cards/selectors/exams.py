@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from cards.core import exams, scheduling
+from cards.db.exams import ExamCourse, exam_courses
 from cards.models import Course, Enrollment
-from cards.selectors.scheduler import fitted_parameters
 from cards.selectors.study import studyable_cards
 
 
@@ -47,15 +47,13 @@ class ExamDate:
         return self.pace is not None and self.pace > self.new_per_day
 
 
-def _exam(enrollment, now: datetime, tz_name: str, new_left: int = 0, done_new: int = 0) -> ExamDate:
-    course = enrollment.course
-    own, course_date = enrollment.exam_date, course.exam_date
+def _exam(course: ExamCourse, now: datetime, tz_name: str, new_left: int = 0, done_new: int = 0) -> ExamDate:
     return ExamDate(
-        course_id=course.pk,
-        course_title=course.title,
-        own=own,
-        course=course_date,
-        days_left=exams.days_left(now, exams.effective_exam(own, course_date), tz_name),
+        course_id=course.course_id,
+        course_title=course.course_title,
+        own=course.own,
+        course=course.course_exam,
+        days_left=exams.days_left(now, exams.effective_exam(course.own, course.course_exam), tz_name),
         new_left=new_left,
         new_per_day=course.new_per_day,
         done_new=done_new,
@@ -65,22 +63,32 @@ def _exam(enrollment, now: datetime, tz_name: str, new_left: int = 0, done_new: 
 def exam_date(*, user, course_id: int, now: datetime, tz_name: str) -> ExamDate | None:
     """The student's exam date in a course; None when they are not enrolled in it."""
     enrollment = Enrollment.objects.select_related("course").filter(user=user, course_id=course_id).first()
-    return None if enrollment is None else _exam(enrollment, now, tz_name)
+    if enrollment is None:
+        return None
+    course = enrollment.course
+    return _exam(
+        ExamCourse(course.pk, course.title, course.new_per_day, enrollment.exam_date, course.exam_date), now, tz_name
+    )
 
 
-def upcoming_exams(*, user, now: datetime, tz_name: str, done_new: dict[int, int] | None = None) -> list[ExamDate]:
+def upcoming_exams(
+    *,
+    user,
+    now: datetime,
+    tz_name: str,
+    done_new: dict[int, int] | None = None,
+    courses: list[ExamCourse] | None = None,
+) -> list[ExamDate]:
     """The student's courses with an exam still to come (own or the course's), soonest first,
     with their new cards left, today's allowance (`done_new`: {course: new cards seen today}),
     the predicted exam-day recall per topic and the reviews due per day until the exam: one
     query without an exam, two with (every studied card's stability, last review and due date
-    of those courses, read once)."""
+    of those courses, read once). `courses`: the student's courses with an exam date
+    (cards.db.exams), when the caller read them with its other statements (the dashboard)."""
+    if courses is None:
+        courses = exam_courses(user_id=user.pk)
     enrollments = [
-        e
-        for e in Enrollment.objects.select_related("course")
-        .filter(user=user)
-        .filter(Q(exam_date__isnull=False) | Q(course__exam_date__isnull=False))
-        .annotate(fitted=fitted_parameters(user.pk))
-        if exams.days_left(now, exams.effective_exam(e.exam_date, e.course.exam_date), tz_name) is not None
+        e for e in courses if exams.days_left(now, exams.effective_exam(e.own, e.course_exam), tz_name) is not None
     ]
     if not enrollments:
         return []

@@ -1,6 +1,7 @@
 """A student's progress, as the dashboard and the API's stats read it. Every read is a
 statement of cards.db (the days of the charts and the streak: cards.db.days; mastery, weakest
-items, retention, suspended cards: cards.db.progress; today's counts: cards.db.queue), measured there;
+items, retention, suspended cards: cards.db.progress; today's counts: cards.db.queue; the courses
+with an exam date: cards.db.exams), measured there;
 this module is their one door for views and the API. The dashboard's statements go together
 (`dashboard`): one round trip on PostgreSQL."""
 
@@ -9,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from cards.db import days, progress
+from cards.db import days, exams, progress
 from cards.db import queue as queue_counts
 from cards.db.days import STREAK_WINDOWS, due_per_day, reviews_per_day, streak, study_days
 from cards.db.dialect import run_together
+from cards.db.exams import ExamCourse
 from cards.db.progress import SuspendedCard, WeakItem, suspended, topic_mastery, true_retention, weakest_items
 from cards.selectors.study import Today, today_from
 
@@ -43,13 +45,15 @@ class Dashboard:
     weakest: list[WeakItem]
     suspended: list[SuspendedCard]  # leeches and cards the student suspended
     done_new: dict[int, int]  # new cards seen today, per course (an exam's pace counts from the day's start)
+    exam_courses: list[ExamCourse]  # the courses with an exam date, own or the course's (perhaps past)
 
 
 def dashboard(
     *, user_id: int, tz_name: str, now: datetime, day: tuple, today: date, forecast_days: int, history_days: int
 ) -> Dashboard:
-    """Everything the dashboard shows, its ten statements sent together; `day`: (day start,
-    day end) of the student's study day."""
+    """Everything the dashboard shows, its nine statements sent together (the exam panels start
+    from `exam_courses`: cards.selectors.exams.upcoming_exams); `day`: (day start, day end) of
+    the student's study day."""
     day_start, day_end = day
     statements = [
         queue_counts.deck_counts_statement(user_id=user_id, now=now, day_end=day_end),
@@ -59,12 +63,14 @@ def dashboard(
             user_id=user_id, tz_name=tz_name, since=day_end - timedelta(days=history_days + 1), until=day_end
         ),
         progress.true_retention_statement(user_id=user_id, since=now - timedelta(days=30)),
-        progress.topic_mastery_statement(user_id=user_id, now=now),
+        progress.mastery_and_weakest_statement(user_id=user_id, now=now),
         days.streak_statement(user_id=user_id, tz_name=tz_name, now=now),
-        progress.weakest_items_statement(user_id=user_id, now=now),
         progress.suspended_statement(user_id=user_id),
+        exams.exam_courses_statement(user_id=user_id),
     ]
-    by_deck, done, due, history, (recalled, reviewed), mastery, run, weakest, suspended_cards = run_together(statements)
+    by_deck, done, due, history, (recalled, reviewed), (mastery, weakest), run, suspended_cards, exam_courses = (
+        run_together(statements)
+    )
     if run is None:  # the run goes back further than the first window
         run = streak(user_id=user_id, tz_name=tz_name, now=now, start=1)
     return Dashboard(
@@ -78,4 +84,5 @@ def dashboard(
         weakest=weakest,
         suspended=suspended_cards,
         done_new={course_id: d["new"] for course_id, d in done.items()},
+        exam_courses=exam_courses,
     )

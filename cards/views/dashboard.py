@@ -95,6 +95,11 @@ def dashboard(request):
         "mastery": mastery,
         "weakest": board.weakest,
         "suspended": board.suspended,
-        "exams": [exam_panel(exam) for exam in upcoming_exams(user=user, now=now, tz_name=tz, done_new=board.done_new)],
+        "exams": [
+            exam_panel(exam)
+            for exam in upcoming_exams(
+                user=user, now=now, tz_name=tz, done_new=board.done_new, courses=board.exam_courses
+            )
+        ],
     }
     return render(request, "cards/student/dashboard.html", context)

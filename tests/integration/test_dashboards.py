@@ -64,14 +64,15 @@ def test_dashboard_numbers(student, student_client):
 
 
 def test_dashboard_query_count_does_not_grow_with_history(django_assert_num_queries, student, student_client):
-    with django_assert_num_queries(12):  # and the nav's permission lookup (one query, cards.accounts.backend)
+    with django_assert_num_queries(11):  # and the nav's permission lookup (one query, cards.accounts.backend)
         student_client.get(reverse("cards:dashboard"))
     study_all(student, days=6)
     # the session with its user and their time zone (one query), today's counts as /study/
     # reads them (every deck's counts with its course's limits, today's done: two), due per
-    # day, reviews per day, retention, topic cards, streak days, weakest cards, suspended cards (the
-    # nav's permission lookups of the first request are remembered), the courses with an exam
-    with django_assert_num_queries(11):
+    # day, reviews per day, retention, mastery per topic with the weakest cards (one), streak
+    # days, suspended cards (the nav's permission lookups of the first request are
+    # remembered), the courses with an exam date
+    with django_assert_num_queries(10):
         response = student_client.get(reverse("cards:dashboard"))
     assert response.status_code == 200
 

@@ -118,27 +118,55 @@ def test_the_dashboard_shows_recall_per_topic_and_the_workload_until_the_exam(cl
     assert 'id="exam-workload-' in html and 'id="exam-recall-' in html  # ids unique per exam
 
 
+def fit(course, *, decay: float, enrollment=None) -> SchedulerParameters:
+    """Fitted parameters of the course (or of the student's `enrollment`): FSRS's defaults
+    with another forgetting curve (w[20], the decay)."""
+    weights = [*DEFAULT_PARAMETERS[:20], decay]
+    return SchedulerParameters.objects.create(
+        course=course,
+        enrollment=enrollment,
+        parameters=weights,
+        parameter_set=ParameterSet.objects.create(parameters=weights, created_at=NOW),
+        source="course",
+        fitted_at=NOW,
+        checked_at=NOW,
+        n_reviews=100,
+    )
+
+
 def test_the_recall_uses_the_parameters_that_schedule_the_student(student, course):
     with time_machine.travel(NOW, tick=False):
         card = Card.objects.filter(user=student).first()
         answer_card(user=student, card_id=card.pk, answer={"rating": 3}, review_id=uuid.uuid4(), now=NOW)
         Enrollment.objects.filter(user=student).update(exam_date=EXAM)
         (default,) = upcoming_exams(user=student, now=NOW, tz_name="UTC")
-        steep = list(DEFAULT_PARAMETERS)
-        steep[20] = 0.6
-        SchedulerParameters.objects.create(
-            course=course,
-            parameters=steep,
-            parameter_set=ParameterSet.objects.create(parameters=steep, created_at=NOW),
-            source="course",
-            fitted_at=NOW,
-            checked_at=NOW,
-            n_reviews=100,
-        )
+        fit(course, decay=0.6)
         (fitted,) = upcoming_exams(user=student, now=NOW, tz_name="UTC")
     recall = {t.topic: t.recall for t in default.topics if t.recall is not None}
     assert {t.topic: t.recall for t in fitted.topics if t.recall is not None}.keys() == recall.keys()
     assert [t.recall for t in fitted.topics if t.recall] != list(recall.values())
+
+
+def test_the_exam_courses_read_the_parameters_that_schedule_the_student(student, course):
+    """cards.db.exams, sent with the dashboard's statements, reads the fit the ORM's
+    fitted_parameters reads: the course's, or the student's own once they use it."""
+    from cards.db.exams import exam_courses
+    from cards.selectors.scheduler import student_schedule
+
+    enrollment = Enrollment.objects.get(user=student)
+    assert exam_courses(user_id=student.pk) == []  # no exam date: not read
+    Enrollment.objects.filter(pk=enrollment.pk).update(exam_date=EXAM)
+    (row,) = exam_courses(user_id=student.pk)
+    assert (row.course_id, row.course_title, row.new_per_day, row.own, row.course_exam, row.fitted) == (
+        course.pk, "Board course", 4, EXAM, None, None
+    )  # fmt: skip
+    fit(course, decay=0.3)
+    fit(course, decay=0.7, enrollment=enrollment)  # the student's own fit, not used yet
+    for own in (False, True):
+        Enrollment.objects.filter(pk=enrollment.pk).update(own_parameters=own)
+        (row,) = exam_courses(user_id=student.pk)
+        assert row.fitted[20] == (0.7 if own else 0.3)
+        assert tuple(row.fitted) == student_schedule(user_id=student.pk, course_id=course.pk)[2]
 
 
 def test_the_dashboard_reads_once_more_with_an_exam_and_not_at_all_without(client, student, course):
