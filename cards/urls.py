@@ -78,6 +78,7 @@ urlpatterns = [
     path("teach/import/confirm/", imports.bank_import_confirm, name="bank_import_confirm"),
     path("teach/decks/<id:deck_id>/", instructor.deck_detail, name="deck_detail"),
     path("teach/decks/<id:deck_id>/coverage/", instructor.deck_coverage, name="deck_coverage"),
+    path("teach/decks/<id:deck_id>/safety/", instructor.deck_safety_tag, name="deck_safety_tag"),
     path("teach/decks/<id:deck_id>/sources/new/", instructor.source_new, name="source_new"),
     path("teach/decks/<id:deck_id>/questions/new/", instructor.question_new, name="question_new"),
     path("teach/decks/<id:deck_id>/preview/", instructor.question_preview, name="question_preview"),

@@ -39,6 +39,18 @@ def deck_summary(deck: Deck) -> dict:
     )
 
 
+def deck_tags(deck: Deck) -> list[tuple[str, int, int]]:
+    """The deck's tags as (tag, questions, of them safety-critical), by tag: what the deck
+    page's "safety-critical by tag" form offers."""
+    counts: dict[str, list[int]] = {}
+    for tags, critical in Question.objects.filter(deck=deck).values_list("tags", "safety_critical"):
+        for tag in set(tags or []):
+            row = counts.setdefault(str(tag), [0, 0])
+            row[0] += 1
+            row[1] += int(critical)
+    return [(tag, n, critical) for tag, (n, critical) in sorted(counts.items())]
+
+
 STATUS_COUNTS = ("published", "draft", "retired")
 
 

@@ -148,6 +148,20 @@ def question_mark_reviewed(*, question: Question) -> Question:
     return question
 
 
+@transaction.atomic
+def deck_tag_safety(*, deck: Deck, tag: str, critical: bool) -> int:
+    """Mark (or unmark) every question of the deck tagged `tag` as safety-critical (issue #20:
+    "questions, or a tag"): scheduled at the course's safety retention from their next answer,
+    no new revision (the flag is not content). How many questions changed."""
+    tag = (tag or "").strip()
+    if not tag:
+        raise InvalidInput("Choose a tag.", code="invalid_tag", field="tag")
+    tagged = [q.pk for q in Question.objects.filter(deck=deck).only("id", "tags") if tag in (q.tags or [])]
+    if not tagged:
+        raise InvalidInput(f"No question of this deck is tagged “{tag}”.", code="invalid_tag", field="tag")
+    return Question.objects.filter(pk__in=tagged).exclude(safety_critical=critical).update(safety_critical=critical)
+
+
 # --- decks and courses --------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from cards.permissions import (
     instructor_source,
     taught_courses,
 )
-from cards.selectors.content import coverage, deck_questions, deck_summary, open_reports, question_revisions
+from cards.selectors.content import coverage, deck_questions, deck_summary, deck_tags, open_reports, question_revisions
 from cards.selectors.feedback import ChoiceResult, correct_answer_text
 from cards.services import authoring
 from cards.services.banks import question_data
@@ -73,8 +73,26 @@ def deck_detail(request, deck_id: int):
         "kinds": Question.Kind.choices,
         "statuses": Question.Status.choices,
         "topics": {q.topic for q in deck.questions.select_related("topic")},
+        "tags": deck_tags(deck),
     }
     return render(request, "cards/instructor/deck_detail.html", context)
+
+
+@instructor_required
+@require_POST
+def deck_safety_tag(request, deck_id: int):
+    """Mark or unmark every question of the deck with a tag as safety-critical."""
+    deck = instructor_deck(request.user, deck_id)
+    tag = request.POST.get("tag", "")
+    critical = request.POST.get("critical") == "1"
+    try:
+        changed = authoring.deck_tag_safety(deck=deck, tag=tag, critical=critical)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    else:
+        state = "safety-critical" if critical else "no longer safety-critical"
+        messages.success(request, f"{changed} question{'s' if changed != 1 else ''} tagged “{tag}” made {state}.")
+    return redirect("cards:deck_detail", deck_id=deck.pk)
 
 
 @instructor_required

@@ -104,6 +104,7 @@ MATRIX = {
     "cards:bank_import_confirm": ("POST", lambda o: [], TEACH),
     "cards:deck_detail": ("GET", lambda o: [o["deck"].pk], TEACH_OBJ),
     "cards:deck_coverage": ("GET", lambda o: [o["deck"].pk], TEACH_OBJ),
+    "cards:deck_safety_tag": ("POST", lambda o: [o["deck"].pk], TEACH_OBJ),
     "cards:source_new": ("GET", lambda o: [o["deck"].pk], TEACH_OBJ),
     "cards:question_new": ("GET", lambda o: [o["deck"].pk], TEACH_OBJ),
     "cards:question_preview": ("POST", lambda o: [o["deck"].pk], TEACH_OBJ),

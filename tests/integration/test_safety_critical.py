@@ -245,3 +245,33 @@ def test_the_rerate_buttons_after_a_correct_answer_take_the_safety_floor(db):
             hard[question.pk] = [o.interval for o in feedback.rerate_options]
     assert len(hard[safety.pk]) == 3
     assert all(s < p for s, p in zip(hard[safety.pk], hard[plain.pk], strict=True))
+
+
+def test_an_instructor_marks_every_question_of_a_tag_safety_critical(course, deck, instructor_client):
+    withdrawal = [make_question(deck, "single", tags=["withdrawal", "vignette"]) for _ in range(2)]
+    untagged = make_question(deck, "single", tags=["gaba-b"])
+    other_deck = DeckFactory()
+    elsewhere = make_question(other_deck, "single", tags=["withdrawal"])
+    revisions = {q.pk: q.revision for q in withdrawal}
+    page = instructor_client.get(reverse("cards:deck_detail", args=[deck.pk])).content.decode()
+    assert "withdrawal (2 questions)" in page  # the form offers the deck's tags with their counts
+
+    url = reverse("cards:deck_safety_tag", args=[deck.pk])
+    done = instructor_client.post(url, {"tag": "withdrawal", "critical": "1"}, follow=True).content.decode()
+    assert "2 questions tagged “withdrawal” made safety-critical." in done
+    assert all(Question.objects.get(pk=q.pk).safety_critical for q in withdrawal)
+    assert not Question.objects.get(pk=untagged.pk).safety_critical
+    assert not Question.objects.get(pk=elsewhere.pk).safety_critical  # another deck's question
+    # the flag is not content: no new revision, so students' cards keep their history
+    assert {q.pk: Question.objects.get(pk=q.pk).revision for q in withdrawal} == revisions
+    assert "withdrawal (2 questions, 2 safety-critical)" in done
+
+    instructor_client.post(url, {"tag": "withdrawal", "critical": "0"})
+    assert not Question.objects.filter(pk__in=[q.pk for q in withdrawal], safety_critical=True).exists()
+
+
+def test_a_tag_no_question_has_is_refused_with_a_message(course, deck, instructor_client):
+    url = reverse("cards:deck_safety_tag", args=[deck.pk])
+    page = instructor_client.post(url, {"tag": "nope", "critical": "1"}, follow=True).content.decode()
+    assert "No question of this deck is tagged “nope”." in page
+    assert not Question.objects.filter(deck=deck, safety_critical=True).exists()
