@@ -87,6 +87,40 @@ def teach_deck_detail(request, deck_id: int):
     return Response(_deck_out(_decks(request.user).get(pk=deck.pk), _my_course_ids(request.user)))
 
 
+class SafetyTagInSerializer(serializers.Serializer):
+    tag = serializers.CharField(max_length=100, help_text="A tag of the deck's questions.")
+    critical = serializers.BooleanField(help_text="true: mark them safety-critical; false: unmark them.")
+
+
+@extend_schema(
+    request=SafetyTagInSerializer,
+    responses={
+        200: inline_serializer(
+            "SafetyTagResult",
+            {
+                "tag": serializers.CharField(),
+                "critical": serializers.BooleanField(),
+                "changed": serializers.IntegerField(help_text="Questions whose flag changed."),
+            },
+        ),
+        400: ErrorSerializer,
+        403: ErrorSerializer,
+        404: ErrorSerializer,
+    },
+)
+@api_view(["POST"])
+def teach_deck_safety(request, deck_id: int):
+    """Mark (or unmark) every question of the deck with a tag as safety-critical: scheduled at
+    each course's safety retention. No new revision: the flag is not content."""
+    require_instructor(request)
+    deck = instructor_deck(request.user, deck_id)
+    data = SafetyTagInSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    tag, critical = data.validated_data["tag"], data.validated_data["critical"]
+    changed = authoring.deck_tag_safety(deck=deck, tag=tag, critical=critical)
+    return Response({"tag": tag, "critical": critical, "changed": changed})
+
+
 class TopicInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=50, required=False, help_text="Made from the name when left out.")

@@ -55,6 +55,7 @@ urlpatterns = [
     ),
     path("teach/decks/", decks.teach_decks, name="teach_decks"),
     path("teach/decks/<id:deck_id>/", decks.teach_deck_detail, name="teach_deck_detail"),
+    path("teach/decks/<id:deck_id>/safety/", decks.teach_deck_safety, name="teach_deck_safety"),
     path("teach/decks/<id:deck_id>/imports/", bank_files.teach_deck_import, name="teach_deck_import"),
     path("teach/decks/<id:deck_id>/export/<str:fmt>/", bank_files.teach_deck_export, name="teach_deck_export"),
     path("teach/imports/<uuid:import_id>/confirm/", bank_files.teach_import_confirm, name="teach_import_confirm"),

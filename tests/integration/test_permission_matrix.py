@@ -160,6 +160,7 @@ MATRIX = {
     "api:teach_course_instructors": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
     "api:teach_decks": ("GET", lambda o: [], TEACH),
     "api:teach_deck_detail": ("GET", lambda o: [o["deck"].pk], TEACH_OBJ),
+    "api:teach_deck_safety": ("POST", lambda o: [o["deck"].pk], TEACH_OBJ),
     "api:teach_deck_import": ("POST", lambda o: [o["deck"].pk], TEACH_OBJ),
     "api:teach_deck_export": ("GET", lambda o: [o["deck"].pk, "json"], TEACH_OBJ),
     "api:teach_import_confirm": ("POST", lambda o: [o["pending_import"].pk], TEACH_OBJ),

@@ -275,3 +275,17 @@ def test_a_tag_no_question_has_is_refused_with_a_message(course, deck, instructo
     page = instructor_client.post(url, {"tag": "nope", "critical": "1"}, follow=True).content.decode()
     assert "No question of this deck is tagged “nope”." in page
     assert not Question.objects.filter(deck=deck, safety_critical=True).exists()
+
+
+def test_the_api_marks_a_tag_and_says_how_many_changed(course, deck, instructor):
+    tagged = make_question(deck, "single", tags=["interactions"])
+    api = api_for(instructor)
+    url = f"/api/v1/teach/decks/{deck.pk}/safety/"
+    reply = api.post(url, {"tag": "interactions", "critical": True}, format="json")
+    assert reply.status_code == 200, reply.content
+    assert reply.json() == {"tag": "interactions", "critical": True, "changed": 1}
+    assert Question.objects.get(pk=tagged.pk).safety_critical
+    again = api.post(url, {"tag": "interactions", "critical": True}, format="json")
+    assert again.json()["changed"] == 0  # already marked: nothing changes
+    missing = api.post(url, {"tag": "nope", "critical": True}, format="json")
+    assert missing.status_code == 400 and missing.json()["code"] == "invalid_tag"
