@@ -34,6 +34,7 @@ from cards.db.dialect import (
     select_list,
 )
 from cards.db.done_today import DONE_NEW, done_review, exam_ctes, exam_from, live_reviews_since, unseen
+from cards.db.functions import fitted_parameters_id
 from cards.db.queue import choices_from_json
 from cards.models import Card, Choice, Course, Passage, Question, ReviewLog, Source
 
@@ -74,12 +75,7 @@ _READ = """
     JOIN cards_question q ON q.id = c.question_id
     LEFT JOIN cards_passage p ON p.id = q.passage_id
     LEFT JOIN cards_source s ON s.id = p.source_id
-    LEFT JOIN cards_schedulerparameters fp ON fp.id = COALESCE(
-      (SELECT sp.id FROM cards_enrollment e
-         JOIN cards_schedulerparameters sp ON sp.enrollment_id = e.id
-        WHERE e.user_id = %(user)s AND e.course_id = c.course_id AND e.own_parameters),
-      (SELECT sp.id FROM cards_schedulerparameters sp
-        WHERE sp.course_id = c.course_id AND sp.enrollment_id IS NULL))
+    LEFT JOIN cards_schedulerparameters fp ON fp.id = {fitted_id}
     WHERE c.id = %(card)s AND c.user_id = %(user)s
     {lock}
 """
@@ -131,6 +127,7 @@ def _read_sql(vendor: str) -> str:
         lock="FOR UPDATE OF c" if vendor == "postgresql" else "",
         unseen=unseen("c.course_id", "co.exam_date"),
         exam_ctes=exam_ctes("(SELECT id FROM exam_course)"),
+        fitted_id=fitted_parameters_id(user="%(user)s", course="c.course_id"),
     )
 
 

@@ -13,21 +13,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from cards.db.dialect import Statement, json_value, py_date
+from cards.db.functions import fitted_parameters_id
 
-# The parameters that schedule the student in the course, as cards.selectors.scheduler's
-# fitted_parameters: their own fit if they use it, else the course's (None: FSRS's defaults).
-_EXAM_COURSES = """
+# `fitted`: the parameters that schedule the student in the course (cards.db.functions).
+_EXAM_COURSES = f"""
     SELECT e.course_id AS course_id, co.title AS course_title, co.new_per_day AS new_per_day,
-           e.exam_date AS own, co.exam_date AS course_exam,
-           COALESCE((SELECT sp.parameters FROM cards_schedulerparameters sp
-                      WHERE sp.enrollment_id = e.id AND e.own_parameters LIMIT 1),
-                    (SELECT sp.parameters FROM cards_schedulerparameters sp
-                      WHERE sp.course_id = e.course_id AND sp.enrollment_id IS NULL LIMIT 1)) AS fitted
+           e.exam_date AS own, co.exam_date AS course_exam, fp.parameters AS fitted
     FROM cards_enrollment e
     JOIN cards_course co ON co.id = e.course_id
+    LEFT JOIN cards_schedulerparameters fp ON fp.id = {fitted_parameters_id(user="e.user_id", course="e.course_id")}
     WHERE e.user_id = %(user)s AND (e.exam_date IS NOT NULL OR co.exam_date IS NOT NULL)
     ORDER BY e.id
-"""
+"""  # noqa: S608  # nosec B608 - our own fragment, no input
 
 
 @dataclass(frozen=True)

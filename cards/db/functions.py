@@ -44,3 +44,21 @@ def retrievability_expression(now: datetime, *, prefix: str = ""):
         default=Power(Value(1.0) + Value(factor) * elapsed / stability, Value(decay)),
         output_field=FloatField(),
     )
+
+
+_FITTED_ID = """COALESCE(
+      (SELECT sp.id FROM cards_enrollment fe
+         JOIN cards_schedulerparameters sp ON sp.enrollment_id = fe.id
+        WHERE fe.user_id = {user} AND fe.course_id = {course} AND fe.own_parameters),
+      (SELECT sp.id FROM cards_schedulerparameters sp
+        WHERE sp.course_id = {course} AND sp.enrollment_id IS NULL))"""
+
+
+def fitted_parameters_id(*, user: str, course: str) -> str:
+    """SQL: the id of the SchedulerParameters row that schedules the student `user` in the
+    course `course` (both SQL expressions of the caller's own): their own fit if they use it,
+    else the course's; NULL: FSRS's defaults. The SQL twin of
+    cards.selectors.scheduler.fitted_parameters, for the statements of cards/db that join it
+    (the answer's read, the dashboard's exam courses); each subquery finds at most one row (one
+    fit per enrolment, one course-wide fit per course)."""
+    return _FITTED_ID.replace("{user}", user).replace("{course}", course)
