@@ -91,13 +91,13 @@ def block_answers(block_id: int) -> list[BlockAnswer]:
 
 def block_content(block: Block, *, card_ids=None, answers: list[BlockAnswer] | None = None) -> BlockContent:
     """The block's cards (`card_ids`: only these of them) with how the class answered their
-        questions, their choices and every answer given in the block: three statements whatever
-        the block's size (at most 100 cards), the bank's or the student's history (two when the
-    caller has read the `answers` already).
+    questions, their choices and every answer given in the block: three statements whatever the
+    block's size (at most 100 cards), the bank's or the student's history (two when the caller
+    has read the `answers` already).
 
-        The block page reads one card (its question) and the answers (the numbers' row): reading
-        the ten cards of a 10-question block into model instances for each page was most of its
-        time (in-process, SQLite: 2.3 ms against 1.4 ms for one card; docs/performance.md)."""
+    The block page reads one card (its question) and the answers (the numbers' row): reading
+    the ten cards of a 10-question block into model instances for each page was most of its
+    time (in-process, SQLite: 2.3 ms against 1.4 ms for one card; docs/performance.md)."""
     ids = [int(i) for i in (block.card_ids if card_ids is None else card_ids)]
     cards: dict[int, Card] = {}
     shares: dict[int, tuple] = {}

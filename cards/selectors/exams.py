@@ -87,15 +87,15 @@ def upcoming_exams(
     (cards.db.exams), when the caller read them with its other statements (the dashboard)."""
     if courses is None:
         courses = exam_courses(user_id=user.pk)
-    enrollments = [
+    ahead = [
         e for e in courses if exams.days_left(now, exams.effective_exam(e.own, e.course_exam), tz_name) is not None
     ]
-    if not enrollments:
+    if not ahead:
         return []
     in_course_decks = Course.decks.through.objects.filter(course_id=OuterRef("course_id"), deck_id=OuterRef("deck_id"))
     rows = (
         studyable_cards(user.pk)
-        .filter(course_id__in=[e.course_id for e in enrollments])
+        .filter(course_id__in=[e.course_id for e in ahead])
         .filter(Exists(in_course_decks))
         .values_list("course_id", "question__topic__name", "stability", "last_review", "due")
     )
@@ -104,7 +104,7 @@ def upcoming_exams(
         by_course.setdefault(course_id, []).append(exams.ExamCard(topic, stability, last_review, due))
     done_new = done_new or {}
     out = []
-    for e in enrollments:
+    for e in ahead:
         cards = by_course.get(e.course_id, [])
         exam = _exam(e, now, tz_name, sum(1 for c in cards if c.last_review is None), done_new.get(e.course_id, 0))
         moment = exams.day_start(exam.date, tz_name)
