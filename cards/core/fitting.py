@@ -247,6 +247,52 @@ def _to_z(center: Sequence[float], spread: Sequence[float], values: Sequence[flo
 # from the course's by about a third of the spread of people (0.35: of 0.25, 0.35 and 0.5, the
 # best at 14 and 30 days on the simulated courses of seeds 1-3; docs/learning.md).
 STUDENT_SPREAD = tuple(0.35 * s for s in PEOPLE_SPREAD)
+# How much more a course's students may differ in what their first weeks measure (the initial
+# stabilities, same-day terms and decay) is the cohort's to say: student_spread picks it.
+SHORT_TERM = (0, 1, 2, 3, 17, 18, 19, 20)
+WIDENINGS = (0.35, 0.5, 0.7, 1.0, 1.4, 2.0)  # of people's spread, for SHORT_TERM
+
+
+def widened(fraction: float) -> tuple[float, ...]:
+    """STUDENT_SPREAD with the SHORT_TERM parameters at `fraction` of people's spread."""
+    return tuple((fraction if i in SHORT_TERM else 0.35) * s for i, s in enumerate(PEOPLE_SPREAD))
+
+
+def student_spread(
+    reviews_by_student: Mapping,
+    center: Sequence[float],
+    *,
+    zones: Mapping | None = None,
+    day_start_hour: int = DAY_ROLLOVER_HOUR,
+) -> tuple[float, tuple[float, ...]]:
+    """(fraction, spread): how far the students' own fits may move from `center`, chosen by the
+    cohort's held-out reviews. Each student with enough data is fitted on their earlier study
+    days (split_by_day) with each of WIDENINGS for the SHORT_TERM parameters, and the
+    widening whose fits predict the students' latest days best, summed over the cohort, is
+    kept (the narrowest on a tie). Students who differ little (as Anki users do) keep about a
+    third of people's spread; a cohort whose first reviews differ widely gets room to follow
+    them (docs/learning.md, "Choosing the students' spread"). Under two students with a
+    split, STUDENT_SPREAD."""
+    zones = zones or {}
+    splits = []
+    for user, reviews in reviews_by_student.items():
+        items = items_for(reviews)
+        earlier, later = split_by_day(items, zones.get(user) or "UTC", day_start_hour)
+        if len(earlier) >= MIN_ITEMS and later:
+            splits.append((earlier, [i.item for i in later], fit_parameters(earlier)))
+    if len(splits) < 2:
+        return 0.35, STUDENT_SPREAD
+    scores = {}
+    for fraction in WIDENINGS:
+        spread = widened(fraction)
+        scores[fraction] = sum(
+            data_loss(map_fit(earlier, center, spread, start=start, sweeps=3), later)
+            for earlier, later, start in splits
+        )
+    best = min(WIDENINGS, key=lambda f: (scores[f], f))
+    return best, widened(best)
+
+
 HELD_OUT_SHARE = 0.2  # of a fit's items, its latest study days, to measure it on
 
 
@@ -332,11 +378,13 @@ def _course_parameters(items: Sequence[Item], *, num_relearning_steps: int = 1) 
     return map_fit(items, DEFAULT_PARAMETERS, COURSE_SPREAD, sweeps=4)
 
 
-def _student_parameters(items: Sequence[Item], *, center, num_relearning_steps: int = 1) -> tuple[float, ...]:
+def _student_parameters(
+    items: Sequence[Item], *, center, spread=STUDENT_SPREAD, num_relearning_steps: int = 1
+) -> tuple[float, ...]:
     if len(items) < MIN_ITEMS:
         return tuple(center)
     start = fit_parameters(items, num_relearning_steps=num_relearning_steps)
-    return map_fit(items, center, STUDENT_SPREAD, start=start, sweeps=3)
+    return map_fit(items, center, spread, start=start, sweeps=3)
 
 
 def fit_course(
@@ -371,12 +419,14 @@ def fit_student(
     day_start_hour: int = DAY_ROLLOVER_HOUR,
     num_relearning_steps: int = 1,
     held_out: bool = True,
+    spread: Sequence[float] = STUDENT_SPREAD,
 ) -> Fit:
     """A student's fit: their own reviews explained by parameters kept near the course's
-    (map_fit with STUDENT_SPREAD), so each parameter moves as far as their data carry it; the
-    course's parameters under MIN_ITEMS training items. Held-out measures as fit_course."""
+    (map_fit with `spread`: the cohort's, from student_spread), so each parameter moves as far
+    as their data carry it; the course's parameters under MIN_ITEMS training items. Held-out
+    measures as fit_course."""
     items = items_for(reviews)
-    kw = {"num_relearning_steps": num_relearning_steps, "center": course.parameters}
+    kw = {"num_relearning_steps": num_relearning_steps, "center": course.parameters, "spread": tuple(spread)}
     parameters = _student_parameters(items, **kw)
     source = "student+course" if len(items) >= MIN_ITEMS else course.source
     log_loss = rmse = None

@@ -76,13 +76,14 @@ def refit_course(*, course_id: int, now: datetime) -> dict:
     center = _as_fit(rows[None])
 
     zones = dict(Profile.objects.filter(user__enrollments__course_id=course_id).values_list("user_id", "timezone"))
+    widening, spread = fitting.student_spread(reviews, center.parameters, zones=zones)
     replaced = 0
     for enrollment_id, user_id in Enrollment.objects.filter(course_id=course_id).values_list("id", "user_id"):
         own = reviews.get(user_id, [])
         if not own:
             continue
         tz_name = zones.get(user_id) or "UTC"
-        fit = fitting.fit_student(own, center, tz_name=tz_name)
+        fit = fitting.fit_student(own, center, tz_name=tz_name, spread=spread)
         mine = rows.get(enrollment_id)
         in_use = mine.parameters if mine is not None else center.parameters
         if fitting.predicts_better(fit, in_use, fitting.items_for(own), tz_name):
@@ -103,6 +104,7 @@ def refit_course(*, course_id: int, now: datetime) -> dict:
         "course_id": course_id,
         "course_fit": "replaced" if keep else "kept",
         "course_reviews": course_fit.n_reviews,
+        "student_spread": widening,
         "students_replaced": replaced,
         "cards_restated": restated,
     }

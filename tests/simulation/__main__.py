@@ -10,19 +10,16 @@ each simulated course in DIR and reads it back next time.
 from __future__ import annotations
 
 import argparse
-import pickle  # nosec B403: the cache holds only courses this script wrote
 import time
 from multiprocessing import Pool
-from pathlib import Path
 
 from cards.core import fitting
 from tests.simulation import scoring
-from tests.simulation.cohort import ISSUE, REALISTIC, simulate_course
+from tests.simulation.cohort import ASSUMPTIONS, load_course
 
 CUTOFFS = (7, 14, 30, 60)
 METHODS = ("course", "blend 50/50", "issue blend", "policy", "product")
 DEFAULT_METHODS = ("course", "blend 50/50", "policy", "product")
-ASSUMPTIONS = {"realistic": REALISTIC, "issue": ISSUE}
 
 
 def product(seen: dict) -> dict:
@@ -32,9 +29,10 @@ def product(seen: dict) -> dict:
     fit = fitting.fit_course(seen)
     course = fit if fitting.predicts_better(fit, fitting.DEFAULT_PARAMETERS, fitting.course_items(seen)) else None
     course = course or fitting.DEFAULT_FIT
+    _widening, spread = fitting.student_spread(seen, course.parameters)
     chosen = {}
     for user, reviews in seen.items():
-        own = fitting.fit_student(reviews, course)
+        own = fitting.fit_student(reviews, course, spread=spread)
         keep = fitting.predicts_better(own, course.parameters, fitting.items_for(reviews))
         chosen[user] = own.parameters if keep else course.parameters
     return chosen
@@ -47,6 +45,7 @@ def methods_for(seen: dict, methods=DEFAULT_METHODS) -> dict:
         return out
     course = fitting.fit_course(seen, held_out=False)
     out["course"] = {u: course.parameters for u in seen}
+    _widening, spread = fitting.student_spread(seen, course.parameters) if "policy" in methods else (0, None)
     own = {}
     if "blend 50/50" in methods or "issue blend" in methods:
         own = {u: fitting.fit_parameters(fitting.items_for(r)) for u, r in seen.items()}
@@ -57,24 +56,14 @@ def methods_for(seen: dict, methods=DEFAULT_METHODS) -> dict:
         pooled = fitting.fit_parameters(fitting.course_items(seen))
         out["issue blend"] = {u: mean(own[u], pooled) for u in seen}
     if "policy" in methods:
-        out["policy"] = {u: fitting.fit_student(r, course, held_out=False).parameters for u, r in seen.items()}
+        out["policy"] = {
+            u: fitting.fit_student(r, course, held_out=False, spread=spread).parameters for u, r in seen.items()
+        }
     return {name: chosen for name, chosen in out.items() if name in methods}
 
 
 def mean(a, b) -> tuple[float, ...]:
     return tuple((x + y) / 2 for x, y in zip(a, b, strict=True))
-
-
-def load_course(seed: int, spread: str, students: int, days: int, assumptions: str, cache: str | None):
-    """The simulated course, from `cache` when it was kept there before (then kept there)."""
-    path = Path(cache, f"{assumptions}-{seed}-{spread}-{students}x{days}.pkl") if cache else None
-    if path and path.exists():
-        return pickle.loads(path.read_bytes())  # noqa: S301  # nosec B301: a file this function wrote
-    course = simulate_course(seed, spread=spread, students=students, days=days, assumptions=ASSUMPTIONS[assumptions])
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pickle.dumps(course))
-    return course
 
 
 def run_course(job: tuple) -> list[tuple]:

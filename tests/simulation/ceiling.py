@@ -1,4 +1,5 @@
-"""What the first weeks can carry: `nice -n 19 python -m tests.simulation.ceiling [--seeds 1 2 3]`.
+"""What the first weeks can carry: `nice -n 19 python -m tests.simulation.ceiling [--seeds 1 2 3]`
+(`--assumptions issue` and `--cache DIR` as for `python -m tests.simulation`).
 
 Upper bounds for docs/learning.md, on the same simulated courses and score as the table:
 methods that are given part of the truth (the mean of the course's true weights, each
@@ -15,25 +16,31 @@ import statistics
 
 from cards.core import fitting
 from tests.simulation import scoring
-from tests.simulation.cohort import BANK_SHARE, SPREADS, simulate_course
+from tests.simulation.cohort import ASSUMPTIONS, BANK_SHARE, PEOPLE_STDDEV, SPREADS, load_course
 
 SHORT = (0, 1, 2, 3, 17, 18, 19, 20)  # initial stabilities, same-day terms, decay
 DIFFICULTY = (4, 5, 6, 7)
 
 
-def population_spread(spread: str) -> tuple[float, ...]:
-    """The simulator's spread of students around their course (cohort.vary), in map_fit's units."""
+def population_spread(spread: str, *, linear_around: tuple[float, ...] | None = None) -> tuple[float, ...]:
+    """The simulator's spread of students around their course (cohort.vary), in map_fit's units.
+    With `linear_around` (the course's mean, for initial stabilities drawn on a linear scale,
+    `--assumptions issue`) the initial stabilities' spread is that linear spread seen on
+    map_fit's log scale at the mean (sd / mean): the prior is then exact but for the shape."""
     log_spread, fraction = (x * (1 - BANK_SHARE) ** 0.5 for x in SPREADS[spread])
-    return tuple((log_spread if i < 4 else fraction) * s for i, s in enumerate(fitting.PEOPLE_SPREAD))
+    out = [(log_spread if i < 4 else fraction) * s for i, s in enumerate(fitting.PEOPLE_SPREAD)]
+    if linear_around is not None:
+        out[:4] = [fraction * PEOPLE_STDDEV[i] / max(linear_around[i], 0.01) for i in range(4)]
+    return tuple(out)
 
 
-def truth_methods(seen: dict, truth: dict, spread: str) -> dict:
+def truth_methods(seen: dict, truth: dict, spread: str, *, linear: bool = False) -> dict:
     mean = tuple(statistics.fmean(w[i] for w in truth.values()) for i in range(fitting.N_PARAMETERS))
 
     def own(group, rest):
         return {u: tuple(truth[u][i] if i in group else rest[i] for i in range(fitting.N_PARAMETERS)) for u in seen}
 
-    population = population_spread(spread)
+    population = population_spread(spread, linear_around=mean if linear else None)
     return {
         "course mean": {u: mean for u in seen},
         "own w0-3,17-20": own(SHORT, fitting.DEFAULT_PARAMETERS),
@@ -61,16 +68,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--cutoffs", type=int, nargs="+", default=[7, 14])
+    parser.add_argument("--assumptions", choices=sorted(ASSUMPTIONS), default="realistic")
+    parser.add_argument("--cache", help="A directory the simulated courses are kept in.")
     args = parser.parse_args()
+    linear = ASSUMPTIONS[args.assumptions].initial == "linear"
     for cutoff in args.cutoffs:
         results: dict = {}
         nats = []
         for seed in args.seeds:
             for spread in ("moderate", "wide"):
-                course = simulate_course(seed, spread=spread, students=30, days=90)
+                course = load_course(seed, spread, 30, 90, args.assumptions, args.cache)
                 seen = scoring.training_reviews(course, cutoff)
                 truth = {s.user_id: s.weights for s in course.students}
-                chosen = truth_methods(seen, truth, spread)
+                chosen = truth_methods(seen, truth, spread, linear=linear)
                 found = scoring.evaluate(course, cutoff, {n: (lambda _s, c=c: c) for n, c in chosen.items()})
                 for name, result in found.items():
                     results.setdefault(name, []).append(result)

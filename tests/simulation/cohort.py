@@ -14,9 +14,11 @@ does before any fit; every method is scored on the same log.
 from __future__ import annotations
 
 import math
+import pickle  # nosec B403: the cache holds only courses load_course wrote
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from cards.core import fitting, queue, scheduling
 from cards.core.scheduling import CardState, Rating, SchedulerSettings, State
@@ -55,6 +57,7 @@ class Assumptions:
 
 REALISTIC = Assumptions()
 ISSUE = Assumptions(initial="linear", steps="model")  # what reproduces the issue's reference
+ASSUMPTIONS = {"realistic": REALISTIC, "issue": ISSUE}
 
 
 @dataclass(frozen=True)
@@ -267,3 +270,15 @@ def simulate_course(
     for student in cohort:
         study(rng, student, days, limits, assumptions.steps)
     return Course(seed=seed, spread=spread, days=days, students=cohort)
+
+
+def load_course(seed: int, spread: str, students: int, days: int, assumptions: str, cache: str | None):
+    """The simulated course, from `cache` when it was kept there before (then kept there)."""
+    path = Path(cache, f"{assumptions}-{seed}-{spread}-{students}x{days}.pkl") if cache else None
+    if path and path.exists():
+        return pickle.loads(path.read_bytes())  # noqa: S301  # nosec B301: a file this function wrote
+    course = simulate_course(seed, spread=spread, students=students, days=days, assumptions=ASSUMPTIONS[assumptions])
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(course))
+    return course

@@ -12,7 +12,7 @@ import pytest
 from cards.core import fitting, scheduling
 from cards.core.scheduling import Rating, SchedulerSettings
 from tests.simulation import scoring
-from tests.simulation.cohort import simulate_course
+from tests.simulation.cohort import ISSUE, REALISTIC, simulate_course
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -199,3 +199,27 @@ def test_a_new_fit_is_kept_only_when_it_predicts_the_held_out_days_better():
     assert not fitting.predicts_better(replace(fit, log_loss=None), fitting.DEFAULT_PARAMETERS, items)
     assert not fitting.predicts_better(replace(fit, source="default"), fitting.DEFAULT_PARAMETERS, items)
     assert [i.days for i in fitting.items_for(two_review_log(2, 8))] == [8, 8]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_students_spread_widens_only_for_a_cohort_that_differs_more_than_anki_users(seed):
+    # Ten students, two weeks. Students who differ as Anki users do keep about a third of
+    # people's spread; students drawn as the issue's reference drew them (initial stabilities
+    # spread linearly, about 3.5 times as far from the defaults: docs/learning.md) get more room,
+    # because their latest days say so.
+    chosen = {}
+    for name, assumptions in (("realistic", REALISTIC), ("issue", ISSUE)):
+        course = simulate_course(seed, students=10, days=14, assumptions=assumptions)
+        seen = scoring.training_reviews(course, 14)
+        centre = fitting.fit_course(seen, held_out=False).parameters
+        chosen[name] = fitting.student_spread(seen, centre)
+    assert chosen["realistic"] == (0.35, fitting.STUDENT_SPREAD)
+    widening, spread = chosen["issue"]
+    assert widening > 0.35
+    assert spread == fitting.widened(widening)
+    assert spread[2] > fitting.STUDENT_SPREAD[2] and spread[5] == fitting.STUDENT_SPREAD[5]
+
+
+def test_the_students_spread_needs_two_students_to_compare():
+    reviews, _ = scheduled_history([0, 0.2, 30, 24 * 3, 24 * 5], [3, 3, 3, 3, 3])
+    assert fitting.student_spread({"one": reviews}, fitting.DEFAULT_PARAMETERS) == (0.35, fitting.STUDENT_SPREAD)

@@ -52,7 +52,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         day = {"tz_name": timezone, "day_start_hour": day_start_hour}
         course = fitting.fit_course(students, **day)
-        fits = {user: fitting.fit_student(reviews, course, held_out=False, **day) for user, reviews in students.items()}
+        widening, spread = fitting.student_spread(
+            students, course.parameters, zones=dict.fromkeys(students, timezone), day_start_hour=day_start_hour
+        )
+        fits = {
+            user: fitting.fit_student(reviews, course, held_out=False, spread=spread, **day)
+            for user, reviews in students.items()
+        }
         result = {
             "default": list(fitting.DEFAULT_PARAMETERS),
             "course": list(course.parameters),
@@ -65,7 +71,9 @@ class Command(BaseCommand):
         reviews = sum(len(r) for r in students.values())
         self.stdout.write(
             f"{reviews} reviews of {len(students)} users: the course fit rests on {course.n_reviews} reviews made a "
-            f"day or more after the card's previous one ({course.source}); {held_out(course)}; written to {output}"
+            f"day or more after the card's previous one ({course.source}); {held_out(course)}; students' own fits "
+            f"move up to {widening:g} of people's spread in their first weeks' parameters (chosen on the "
+            f"students' latest days); written to {output}"
         )
 
 
