@@ -59,6 +59,7 @@ urlpatterns = [
     path("teach/courses/new/", teach_courses.course_new, name="course_new"),
     path("teach/courses/<id:course_id>/", teach_courses.course_detail, name="course_detail"),
     path("teach/courses/<id:course_id>/code/", teach_courses.course_code, name="course_code"),
+    path("teach/courses/<id:course_id>/refit/", teach_courses.course_refit, name="course_refit"),
     path("teach/courses/<id:course_id>/decks/", teach_courses.course_decks, name="course_decks"),
     path("teach/courses/<id:course_id>/instructors/", teach_courses.course_instructors, name="course_instructors"),
     path("teach/courses/<id:course_id>/quizzes/", teach_quizzes.course_quizzes_page, name="course_quizzes"),

@@ -39,6 +39,13 @@ class SchedulerParameters(models.Model):
     n_reviews = models.PositiveIntegerField(help_text="Training reviews the fit rests on.")
     log_loss = models.FloatField(null=True, blank=True, help_text="On held-out later reviews.")
     rmse_bins = models.FloatField(null=True, blank=True, help_text="RMSE(bins) on held-out later reviews.")
+    # The course's row only: how far its students' own fits may move, chosen at the last refit.
+    student_spread = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Of the spread between people, for the parameters a student's first weeks measure "
+        "(cards.core.fitting.student_spread); the course's row only.",
+    )
 
     class Meta:
         constraints = [

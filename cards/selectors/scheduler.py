@@ -141,3 +141,23 @@ def student_schedule(*, user_id: int, course_id: int) -> tuple[float | None, dat
         return None, None, None
     retention, exam, fitted = row
     return retention, exam, tuple(fitted) if fitted else None
+
+
+@dataclass(frozen=True)
+class CourseScheduling:
+    """How a course's students are scheduled, for its instructors: the course's fit (None
+    before its first refit), how many students are enrolled, and how many of them are scheduled
+    with a fit of their own."""
+
+    fit: SchedulerParameters | None
+    students: int
+    own: int
+
+
+def course_scheduling(course_id: int) -> CourseScheduling:
+    enrollments = Enrollment.objects.filter(course_id=course_id)
+    return CourseScheduling(
+        fit=SchedulerParameters.objects.filter(course_id=course_id, enrollment__isnull=True).first(),
+        students=enrollments.count(),
+        own=enrollments.filter(own_parameters=True, scheduler_fit__isnull=False).count(),
+    )

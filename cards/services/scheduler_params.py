@@ -77,6 +77,7 @@ def refit_course(*, course_id: int, now: datetime) -> dict:
 
     zones = dict(Profile.objects.filter(user__enrollments__course_id=course_id).values_list("user_id", "timezone"))
     widening, spread = fitting.student_spread(reviews, center.parameters, zones=zones)
+    SchedulerParameters.objects.filter(pk=rows[None].pk).update(student_spread=widening)
     replaced = 0
     for enrollment_id, user_id in Enrollment.objects.filter(course_id=course_id).values_list("id", "user_id"):
         own = reviews.get(user_id, [])

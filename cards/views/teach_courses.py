@@ -14,7 +14,8 @@ from cards.errors import InvalidInput
 from cards.forms import CoInstructorForm, CourseForm
 from cards.permissions import authored_decks, instructor_course, instructor_deck, instructor_required
 from cards.selectors.forecast import course_forecast
-from cards.services import authoring
+from cards.selectors.scheduler import course_scheduling
+from cards.services import authoring, tasks
 from cards.views.forecasts import forecast_context
 
 
@@ -47,9 +48,38 @@ def course_detail(request, course_id: int):
         "instructors": course.instructors.order_by("username"),
         "student_count": course.enrollments.count(),
         "quiz_count": course.quizzes.filter(is_practice=False, archived=False).count(),
+        "scheduling": course_scheduling(course.pk),
         **forecast_context(course_forecast(course=course), whose="course"),
     }
     return render(request, "cards/instructor/course_detail.html", context)
+
+
+@instructor_required
+@require_POST
+def course_refit(request, course_id: int):
+    """Refit the course's scheduler parameters now ("Refit now"), as the nightly refit does: a
+    background task (cards.services.tasks); with the immediate backend it is done before the
+    page returns."""
+    course = instructor_course(request.user, course_id)
+    result = tasks.fit_course_parameters.enqueue(course_id=course.pk)
+    if result.is_finished and result.status == "SUCCESSFUL":
+        done = result.return_value
+        course_fit = (
+            "a new fit of the class's parameters predicts better and replaces them"
+            if done.get("course_fit") == "replaced"
+            else "the class's parameters are unchanged (no new fit predicts better)"
+        )
+        replaced = done.get("students_replaced", 0)
+        messages.success(
+            request,
+            f"Refitted: {course_fit}; {replaced} student{'s' if replaced != 1 else ''}' own fit"
+            f"{'s' if replaced != 1 else ''} replaced.",
+        )
+    elif result.is_finished:
+        messages.error(request, "The refit failed; it is retried in the background and logged.")
+    else:
+        messages.success(request, "Refit queued: it runs in the background; reload this page in a moment to see it.")
+    return redirect(reverse("cards:course_detail", args=[course.pk]) + "#scheduling")
 
 
 def confirm_first(request, *, title: str, message: str, button: str, cancel: str, fields: dict | None = None):

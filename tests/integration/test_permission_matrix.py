@@ -85,6 +85,7 @@ MATRIX = {
     "cards:course_new": ("GET", lambda o: [], TEACH),
     "cards:course_detail": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     "cards:course_code": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
+    "cards:course_refit": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
     "cards:course_decks": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
     "cards:course_instructors": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
     "cards:quiz_new": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),

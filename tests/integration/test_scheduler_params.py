@@ -5,6 +5,7 @@ by the answer (in its one read) and the rating buttons, refitted after enough re
 which parameters schedule them and can go back to the course's."""
 
 import random
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from cards.core import fitting
 from cards.core.fitting import DEFAULT_PARAMETERS, Fit
 from cards.models import Card, Enrollment, SchedulerParameters
 from cards.services import scheduler_params, tasks
@@ -226,3 +228,26 @@ def test_the_preferences_page_says_what_schedules_the_student_and_resets_to_the_
     assert "Choose your own parameters (own=1) or the course" in html
     client.post(url, {"own": "1"})
     assert Enrollment.objects.get(pk=enrollment.pk).own_parameters
+
+
+def test_the_instructor_sees_how_the_class_is_scheduled_and_can_refit_now(flash_course, cohort, instructor, client):
+    flash_course.instructors.add(instructor)
+    client.force_login(instructor)
+    page = reverse("cards:course_detail", args=[flash_course.pk])
+    before = client.get(page).content.decode()
+    assert "How the class is scheduled" in before
+    assert "nothing has been fitted yet" in before
+    assert "0 of 4 students are scheduled with a fit of their own" in before
+    # Refit now: a POST (the immediate backend in tests runs the task before the redirect).
+    response = client.post(reverse("cards:course_refit", args=[flash_course.pk]), follow=True)
+    assert response.redirect_chain[-1][0].endswith(f"{page}#scheduling")
+    shown = response.content.decode()
+    assert re.search(r"Refitted: (a new fit|the class&#39;s parameters are unchanged)", shown)
+    row = SchedulerParameters.objects.get(course=flash_course, enrollment=None)
+    assert row.student_spread in fitting.WIDENINGS
+    assert "nothing has been fitted yet" not in shown
+    assert f"Their own fits may move {row.student_spread:.2f} of the spread between people" in shown
+    own = SchedulerParameters.objects.filter(course=flash_course, enrollment__own_parameters=True).count()
+    assert f"{own} of 4 students" in shown
+    # A GET does not refit.
+    assert client.get(reverse("cards:course_refit", args=[flash_course.pk])).status_code == 405
