@@ -1,6 +1,6 @@
 """API teaching: an instructor's own courses, as /teach/courses/ offers them: listed, created,
 their settings changed, the join code renewed, decks attached or detached, co-instructors
-added. Every write is the service the web page calls."""
+added, the scheduler's fit read and refitted. Every write is the service the web page calls."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from rest_framework.response import Response
 
 from cards.api.support import ErrorSerializer, page_of, paginated, require_instructor
 from cards.converters import MAX_ID
+from cards.core.fitting import DEFAULT_PARAMETERS
 from cards.models import Course
 from cards.permissions import instructor_course, instructor_deck, taught_courses
-from cards.services import authoring
+from cards.selectors.scheduler import course_scheduling
+from cards.services import authoring, tasks
 
 
 def _steps(help_text: str) -> serializers.ListField:
@@ -192,3 +194,62 @@ def teach_course_instructors(request, course_id: int):
     data.is_valid(raise_exception=True)
     authoring.course_add_instructor(course=course, username=data.validated_data["username"])
     return Response(_one(request.user, course.pk))
+
+
+class CourseSchedulingOut(serializers.Serializer):
+    """How the course's students are scheduled, as the course page's "How the class is
+    scheduled" says it (docs/learning.md)."""
+
+    source = serializers.ChoiceField(
+        choices=["default", "course"], help_text="default: FSRS's defaults; course: the class's fit."
+    )
+    parameters = serializers.ListField(child=serializers.FloatField(), help_text="The 21 FSRS-6 weights in use.")
+    fitted_at = serializers.DateTimeField(allow_null=True)
+    checked_at = serializers.DateTimeField(allow_null=True, help_text="The last refit, whether it kept a new fit.")
+    n_reviews = serializers.IntegerField(help_text="Training reviews the class's fit rests on.")
+    log_loss = serializers.FloatField(allow_null=True, help_text="On the class's held-out latest days.")
+    rmse_bins = serializers.FloatField(allow_null=True)
+    student_spread = serializers.FloatField(
+        allow_null=True, help_text="How far students' own fits may move, as the last refit chose it."
+    )
+    students = serializers.IntegerField()
+    students_on_own_fit = serializers.IntegerField()
+
+
+class RefitOut(serializers.Serializer):
+    status = serializers.CharField(help_text="The refit task's status: SUCCESSFUL, FAILED, or READY (queued).")
+    result = serializers.DictField(allow_null=True, help_text="What the refit did, once it has run.")
+    scheduling = CourseSchedulingOut()
+
+
+def _scheduling(course_id: int) -> dict:
+    state = course_scheduling(course_id)
+    fit = state.fit
+    fitted = fit is not None and fit.source != "default"
+    return {
+        "source": "course" if fitted else "default",
+        "parameters": list(fit.parameters) if fitted else list(DEFAULT_PARAMETERS),
+        "fitted_at": fit.fitted_at if fitted else None,
+        "checked_at": fit.checked_at if fit is not None else None,
+        "n_reviews": fit.n_reviews if fitted else 0,
+        "log_loss": fit.log_loss if fitted else None,
+        "rmse_bins": fit.rmse_bins if fitted else None,
+        "student_spread": fit.student_spread if fit is not None else None,
+        "students": state.students,
+        "students_on_own_fit": state.own,
+    }
+
+
+@extend_schema(methods=["GET"], responses={200: CourseSchedulingOut, 403: ErrorSerializer, 404: ErrorSerializer})
+@extend_schema(methods=["POST"], request=None, responses={200: RefitOut, 403: ErrorSerializer, 404: ErrorSerializer})
+@api_view(["GET", "POST"])
+def teach_course_scheduling(request, course_id: int):
+    """Which parameters schedule the class; POST refits them now (the nightly refit's task, in
+    the background: `status` READY until a worker has run it)."""
+    require_instructor(request)
+    course = instructor_course(request.user, course_id)
+    if request.method == "GET":
+        return Response(CourseSchedulingOut(_scheduling(course.pk)).data)
+    result = tasks.fit_course_parameters.enqueue(course_id=course.pk)
+    done = result.return_value if result.is_finished and result.status == "SUCCESSFUL" else None
+    return Response(RefitOut({"status": result.status, "result": done, "scheduling": _scheduling(course.pk)}).data)

@@ -46,6 +46,11 @@ urlpatterns = [
     path("teach/courses/", taught_courses.teach_courses, name="teach_courses"),
     path("teach/courses/<id:course_id>/", taught_courses.teach_course_detail, name="teach_course_detail"),
     path("teach/courses/<id:course_id>/code/", taught_courses.teach_course_code, name="teach_course_code"),
+    path(
+        "teach/courses/<id:course_id>/scheduling/",
+        taught_courses.teach_course_scheduling,
+        name="teach_course_scheduling",
+    ),
     path("teach/courses/<id:course_id>/forecast/", forecasts.teach_course_forecast, name="teach_course_forecast"),
     path("teach/courses/<id:course_id>/decks/", taught_courses.teach_course_decks, name="teach_course_decks"),
     path(

@@ -156,6 +156,7 @@ MATRIX = {
     "api:teach_courses": ("GET", lambda o: [], TEACH),
     "api:teach_course_detail": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     "api:teach_course_code": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
+    "api:teach_course_scheduling": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     "api:teach_course_forecast": ("GET", lambda o: [o["course"].pk], TEACH_OBJ),
     "api:teach_course_decks": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),
     "api:teach_course_instructors": ("POST", lambda o: [o["course"].pk], TEACH_OBJ),

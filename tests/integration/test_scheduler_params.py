@@ -21,6 +21,7 @@ from cards.models import Card, Enrollment, SchedulerParameters
 from cards.services import scheduler_params, tasks
 from cards.services.courses import enroll_student
 from cards.services.study import answer_card
+from tests.conftest import api_for
 from tests.factories import CourseFactory, DeckFactory, ReviewLogFactory, UserFactory, make_question
 from tests.integration.test_query_counts import planned_once
 
@@ -251,3 +252,26 @@ def test_the_instructor_sees_how_the_class_is_scheduled_and_can_refit_now(flash_
     assert f"{own} of 4 students" in shown
     # A GET does not refit.
     assert client.get(reverse("cards:course_refit", args=[flash_course.pk])).status_code == 405
+
+
+def test_the_api_reads_how_the_class_is_scheduled_and_refits_it(flash_course, cohort, instructor, other_instructor):
+    flash_course.instructors.add(instructor)
+    url = reverse("api:teach_course_scheduling", args=[flash_course.pk])
+    api = api_for(instructor)
+    before = api.get(url).json()
+    assert before["source"] == "default" and before["parameters"] == list(DEFAULT_PARAMETERS)
+    assert (before["students"], before["students_on_own_fit"], before["checked_at"]) == (4, 0, None)
+    refit = api.post(url).json()
+    assert refit["status"] == "SUCCESSFUL"  # the immediate backend in tests
+    assert refit["result"]["course_fit"] in {"replaced", "kept"}
+    row = SchedulerParameters.objects.get(course=flash_course, enrollment=None)
+    after = refit["scheduling"]
+    assert after["student_spread"] == row.student_spread and after["checked_at"] is not None
+    assert (
+        after["students_on_own_fit"]
+        == SchedulerParameters.objects.filter(course=flash_course, enrollment__own_parameters=True).count()
+    )
+    assert api.get(url).json() == after
+    # Another instructor's course is not found; a student may not ask.
+    assert api_for(other_instructor).post(url).status_code == 404
+    assert api_for(cohort[0]).get(url).status_code == 403
