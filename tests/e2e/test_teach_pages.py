@@ -1,15 +1,16 @@
 """The teaching pages in a browser (issue 17, items 14, 21, 23, 24 and 25): a quiz made is found
 again on the course's quiz list; the editor's choice boxes carry visible labels and a choice
 question without choices previews no text box; a long uid wraps inside the deck table at
-phone and laptop width; a new join code asks first, without a script dialog; sign-up
-preselects the browser's time zone."""
+phone and laptop width; a new join code asks first, without a script dialog; the course page
+says how the class is scheduled and refits by keyboard (issue 20); sign-up preselects the
+browser's time zone."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from cards.models import Course, Profile, Quiz
+from cards.models import Course, Profile, Quiz, SchedulerParameters
 from cards.services.accounts import make_instructor
 from cards.services.courses import enroll_student
 from tests.e2e.support import log_in
@@ -113,6 +114,23 @@ def test_a_new_join_code_asks_first_on_a_page_not_a_dialog(page, base_url, axe):
     page.get_by_role("button", name="Make a new code").click()
     expect(page.locator(".messages")).to_contain_text("New join code")
     assert Course.objects.get(pk=course.pk).join_code != old
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_course_page_says_how_the_class_is_scheduled_and_refits_by_keyboard(page, base_url, axe):
+    _instructor, _deck, course = teaching_setup()
+    log_in(page, base_url, "teacher", PASSWORD)
+    page.goto(f"{base_url}/teach/courses/{course.pk}/")
+    section = page.get_by_role("region", name="How the class is scheduled")
+    expect(section).to_contain_text("nothing has been fitted yet")
+    expect(section).to_contain_text("Students scheduled with a fit of their own: 0 of 1")
+    axe.check(page, "course page with how the class is scheduled")
+    refit = section.get_by_role("button", name="Refit now")
+    refit.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".messages")).to_contain_text("Refitted:")
+    expect(section).to_contain_text("last tried")  # the defaults, checked by the refit
+    assert SchedulerParameters.objects.filter(course=course, enrollment=None).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -238,7 +238,7 @@ def test_the_instructor_sees_how_the_class_is_scheduled_and_can_refit_now(flash_
     before = client.get(page).content.decode()
     assert "How the class is scheduled" in before
     assert "nothing has been fitted yet" in before
-    assert "0 of 4 students are scheduled with a fit of their own" in before
+    assert "Students scheduled with a fit of their own: 0 of 4" in before
     # Refit now: a POST (the immediate backend in tests runs the task before the redirect).
     response = client.post(reverse("cards:course_refit", args=[flash_course.pk]), follow=True)
     assert response.redirect_chain[-1][0].endswith(f"{page}#scheduling")
@@ -249,7 +249,7 @@ def test_the_instructor_sees_how_the_class_is_scheduled_and_can_refit_now(flash_
     assert "nothing has been fitted yet" not in shown
     assert f"Their own fits may move {row.student_spread:.2f} of the spread between people" in shown
     own = SchedulerParameters.objects.filter(course=flash_course, enrollment__own_parameters=True).count()
-    assert f"{own} of 4 students" in shown
+    assert f"Students scheduled with a fit of their own: {own} of 4" in shown
     # A GET does not refit.
     assert client.get(reverse("cards:course_refit", args=[flash_course.pk])).status_code == 405
 
