@@ -247,15 +247,16 @@ def _to_z(center: Sequence[float], spread: Sequence[float], values: Sequence[flo
 # from the course's by about a third of the spread of people (0.35: of 0.25, 0.35 and 0.5, the
 # best at 14 and 30 days on the simulated courses of seeds 1-3; docs/learning.md).
 STUDENT_SPREAD = tuple(0.35 * s for s in PEOPLE_SPREAD)
-# How much more a course's students may differ in what their first weeks measure (the initial
-# stabilities, same-day terms and decay) is the cohort's to say: student_spread picks it.
-SHORT_TERM = (0, 1, 2, 3, 17, 18, 19, 20)
-WIDENINGS = (0.35, 0.5, 0.7, 1.0, 1.4, 2.0)  # of people's spread, for SHORT_TERM
+# How much more a course's students may differ in what their first weeks measure best, how long
+# a first answer is remembered (the initial stabilities), is the cohort's to say: student_spread
+# picks it. (Widening the same-day terms and decay with them did worse: docs/learning.md.)
+WIDENED = (0, 1, 2, 3)
+WIDENINGS = (0.35, 0.5, 0.7, 1.0, 1.4, 2.0)  # of people's spread, for WIDENED
 
 
 def widened(fraction: float) -> tuple[float, ...]:
-    """STUDENT_SPREAD with the SHORT_TERM parameters at `fraction` of people's spread."""
-    return tuple((fraction if i in SHORT_TERM else 0.35) * s for i, s in enumerate(PEOPLE_SPREAD))
+    """STUDENT_SPREAD with the WIDENED parameters at `fraction` of people's spread."""
+    return tuple((fraction if i in WIDENED else 0.35) * s for i, s in enumerate(PEOPLE_SPREAD))
 
 
 def student_spread(
@@ -267,7 +268,7 @@ def student_spread(
 ) -> tuple[float, tuple[float, ...]]:
     """(fraction, spread): how far the students' own fits may move from `center`, chosen by the
     cohort's held-out reviews. Each student with enough data is fitted on their earlier study
-    days (split_by_day) with each of WIDENINGS for the SHORT_TERM parameters, and the
+    days (split_by_day) with each of WIDENINGS for the initial stabilities, and the
     widening whose fits predict the students' latest days best, summed over the cohort, is
     kept (the narrowest on a tie). Students who differ little (as Anki users do) keep about a
     third of people's spread; a cohort whose first reviews differ widely gets room to follow

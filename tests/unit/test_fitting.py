@@ -203,21 +203,23 @@ def test_a_new_fit_is_kept_only_when_it_predicts_the_held_out_days_better():
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_students_spread_widens_only_for_a_cohort_that_differs_more_than_anki_users(seed):
-    # Ten students, two weeks. Students who differ as Anki users do keep about a third of
-    # people's spread; students drawn as the issue's reference drew them (initial stabilities
-    # spread linearly, about 3.5 times as far from the defaults: docs/learning.md) get more room,
-    # because their latest days say so.
+    # Ten students, two weeks. Students who differ as Anki users do keep a third to a half of
+    # people's spread for their initial stabilities; students drawn as the issue's reference
+    # drew them (initial stabilities spread linearly, about 3.5 times as far from the defaults:
+    # docs/learning.md) get at least people's whole spread, because their latest days say so.
     chosen = {}
     for name, assumptions in (("realistic", REALISTIC), ("issue", ISSUE)):
         course = simulate_course(seed, students=10, days=14, assumptions=assumptions)
         seen = scoring.training_reviews(course, 14)
         centre = fitting.fit_course(seen, held_out=False).parameters
         chosen[name] = fitting.student_spread(seen, centre)
-    assert chosen["realistic"] == (0.35, fitting.STUDENT_SPREAD)
+    assert chosen["realistic"][0] <= 0.5
     widening, spread = chosen["issue"]
-    assert widening > 0.35
+    assert widening >= 1.0
     assert spread == fitting.widened(widening)
-    assert spread[2] > fitting.STUDENT_SPREAD[2] and spread[5] == fitting.STUDENT_SPREAD[5]
+    # Only the initial stabilities get the room; the rest keep STUDENT_SPREAD.
+    assert all(spread[i] > fitting.STUDENT_SPREAD[i] for i in range(4))
+    assert spread[4:] == fitting.STUDENT_SPREAD[4:]
 
 
 def test_the_students_spread_needs_two_students_to_compare():

@@ -72,7 +72,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{reviews} reviews of {len(students)} users: the course fit rests on {course.n_reviews} reviews made a "
             f"day or more after the card's previous one ({course.source}); {held_out(course)}; students' own fits "
-            f"move up to {widening:g} of people's spread in their first weeks' parameters (chosen on the "
+            f"move up to {widening:g} of people's spread in their initial stabilities (chosen on the "
             f"students' latest days); written to {output}"
         )
 
