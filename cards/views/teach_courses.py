@@ -39,6 +39,7 @@ def course_detail(request, course_id: int):
         authoring.course_update(course=course, **{name: form.cleaned_data[name] for name in CourseForm.Meta.fields})
         messages.success(request, "Course settings saved.")
         return redirect("cards:course_detail", course_id=course.pk)
+    scheduling = course_scheduling(course.pk)
     context = {
         "course": course,
         "form": form,
@@ -46,9 +47,9 @@ def course_detail(request, course_id: int):
         "attached": course.decks.order_by("title"),
         "attachable": authored_decks(request.user).exclude(courses=course).order_by("title"),
         "instructors": course.instructors.order_by("username"),
-        "student_count": course.enrollments.count(),
+        "student_count": scheduling.students,
         "quiz_count": course.quizzes.filter(is_practice=False, archived=False).count(),
-        "scheduling": course_scheduling(course.pk),
+        "scheduling": scheduling,
         **forecast_context(course_forecast(course=course), whose="course"),
     }
     return render(request, "cards/instructor/course_detail.html", context)
