@@ -177,6 +177,20 @@ def test_the_course_fit_waits_for_reviews_at_longer_intervals():
     assert agreeing.parameters == pytest.approx(fitting.DEFAULT_PARAMETERS, rel=0.1, abs=0.01)
 
 
+def test_a_two_week_course_log_moves_only_what_its_first_reviews_measure():
+    # Reviews 8 days after the first answer, half forgotten: the course's fit follows them with
+    # the initial stabilities, difficulty and same-day terms; how memory grows and decays at
+    # longer intervals keeps the defaults until the log holds reviews 14 days or more apart.
+    later = fitting.fit_course({"a": two_review_log(80, 8, forget_every=2)}, held_out=False)
+    late = [i for i in range(fitting.N_PARAMETERS) if i not in fitting.EARLY]
+    assert [later.parameters[i] for i in late] == [fitting.DEFAULT_PARAMETERS[i] for i in late]
+    assert later.parameters[2] < 0.8 * fitting.DEFAULT_PARAMETERS[2]
+    # The same at 15 days: every parameter may move, and some long-interval one does.
+    settled = fitting.fit_course({"a": two_review_log(80, 15, forget_every=2)}, held_out=False)
+    assert settled.source == "course"
+    assert any(settled.parameters[i] != pytest.approx(fitting.DEFAULT_PARAMETERS[i], rel=1e-3) for i in late)
+
+
 def test_a_new_fit_is_kept_only_when_it_predicts_the_held_out_days_better():
     # Ten days of Good first answers reviewed 8 days later; from day 5 on every other one forgotten.
     reviews = []
