@@ -214,6 +214,9 @@ class CourseSchedulingOut(serializers.Serializer):
     )
     students = serializers.IntegerField()
     students_on_own_fit = serializers.IntegerField()
+    students_on_defaults = serializers.IntegerField(
+        help_text="Students scheduled with FSRS's defaults: they predicted their later reviews better than both fits."
+    )
 
 
 class RefitOut(serializers.Serializer):
@@ -237,6 +240,7 @@ def _scheduling(course_id: int) -> dict:
         "student_spread": fit.student_spread if fit is not None else None,
         "students": state.students,
         "students_on_own_fit": state.own,
+        "students_on_defaults": state.defaults,
     }
 
 

@@ -330,22 +330,32 @@ def _held_out(fit_items, items: Sequence[Item], day: tuple[str, int], **fit_kw) 
     return measure(fit_items(earlier, **fit_kw), later)
 
 
-def predicts_better(
+def held_out_choice(
     fit: Fit,
     current: Sequence[float],
     items: Sequence[Item],
     tz_name: str = "UTC",
     day_start_hour: int = DAY_ROLLOVER_HOUR,
-) -> bool:
-    """Should a new fit of `items` replace the parameters in use (`current`)? Only when its
-    held-out log loss (the same fitting done without the latest study days, scored on them) is
-    lower than that of `current` on the same held-out reviews; never for the defaults or an
-    unmeasured fit. The product's guard (cards.services.scheduler_params) and the simulation's
-    "product" column use this one rule."""
-    if fit.log_loss is None or fit.source == "default":
-        return False
-    measured = measure(current, split_by_day(items, tz_name, day_start_hour)[1])
-    return measured is None or fit.log_loss < measured[0]
+) -> Fit | None:
+    """What should schedule the owner of `items` after a refit: whichever of the new fit, the
+    parameters in use (`current`) and FSRS's defaults predicts the latest study days best. The
+    new fit is judged by its held-out log loss (the same fitting done without those days,
+    scored on them), the other two on the same days. Returns the new fit, a Fit of the defaults
+    (source "default", measured on those days), or None to keep `current`: on a tie, when
+    nothing can be held out, and for an unmeasured new fit. The product's refit
+    (cards.services.scheduler_params) and the simulation's "product" column use this one rule
+    (docs/learning.md, "The product's guard")."""
+    later = split_by_day(items, tz_name, day_start_hour)[1]
+    in_use = measure(current, later)
+    if in_use is None:
+        return None
+    options: list[tuple[float, Fit | None]] = [(in_use[0], None)]
+    if fit.log_loss is not None and fit.source != "default":
+        options.append((fit.log_loss, fit))
+    if tuple(current) != DEFAULT_PARAMETERS:
+        loss, rmse = measure(DEFAULT_PARAMETERS, later)
+        options.append((loss, Fit(DEFAULT_PARAMETERS, fit.n_reviews, "default", loss, rmse)))
+    return min(options, key=lambda option: option[0])[1]
 
 
 def course_items(reviews_by_student: Mapping) -> list[Item]:

@@ -1,6 +1,7 @@
-"""Fitted scheduler parameters: refit a course (its own fit and each student's), keep a new
-fit only where it predicts held-out reviews better, recompute memory states from the log, and
-let a student go back to the course's parameters.
+"""Fitted scheduler parameters: refit a course (its own fit and each student's), keep for
+each whichever of the new fit, the parameters in use and FSRS's defaults predicts their
+held-out reviews best, recompute memory states from the log, and let a student go back to the
+course's parameters.
 
 The fitting itself is cards.core.fitting (the policy and its measurements: docs/learning.md).
 A refit runs as a background task (cards.services.tasks.fit_course_parameters): after every
@@ -68,11 +69,10 @@ def refit_course(*, course_id: int, now: datetime) -> dict:
     }
 
     course_fit = fitting.fit_course(reviews)
-    items = fitting.course_items(reviews)
     current = rows.get(None)
-    keep = fitting.predicts_better(course_fit, _as_fit(current).parameters, items)
+    chosen = fitting.held_out_choice(course_fit, _as_fit(current).parameters, fitting.course_items(reviews))
     with transaction.atomic():
-        rows[None] = _store(current, course_id=course_id, enrollment_id=None, fit=course_fit if keep else None, now=now)
+        rows[None] = _store(current, course_id=course_id, enrollment_id=None, fit=chosen, now=now)
     center = _as_fit(rows[None])
 
     zones = dict(Profile.objects.filter(user__enrollments__course_id=course_id).values_list("user_id", "timezone"))
@@ -87,10 +87,13 @@ def refit_course(*, course_id: int, now: datetime) -> dict:
         fit = fitting.fit_student(own, center, tz_name=tz_name, spread=spread)
         mine = rows.get(enrollment_id)
         in_use = mine.parameters if mine is not None else center.parameters
-        if fitting.predicts_better(fit, in_use, fitting.items_for(own), tz_name):
+        choice = fitting.held_out_choice(fit, in_use, fitting.items_for(own), tz_name)
+        if choice is not None:
             replaced += 1
             with transaction.atomic():
-                rows[enrollment_id] = _store(mine, course_id=course_id, enrollment_id=enrollment_id, fit=fit, now=now)
+                rows[enrollment_id] = _store(
+                    mine, course_id=course_id, enrollment_id=enrollment_id, fit=choice, now=now
+                )
         elif mine is not None:
             with transaction.atomic():
                 _store(mine, course_id=course_id, enrollment_id=enrollment_id, fit=None, now=now)
@@ -103,7 +106,7 @@ def refit_course(*, course_id: int, now: datetime) -> dict:
     )
     return {
         "course_id": course_id,
-        "course_fit": "replaced" if keep else "kept",
+        "course_fit": "kept" if chosen is None else "defaults" if chosen.source == "default" else "replaced",
         "course_reviews": course_fit.n_reviews,
         "student_spread": widening,
         "students_replaced": replaced,

@@ -164,6 +164,51 @@ def test_a_new_fit_replaces_the_course_parameters_only_when_it_predicts_held_out
     assert card.due == due
 
 
+def test_a_student_whose_reviews_the_defaults_predict_best_is_scheduled_with_them(
+    flash_course, cohort, monkeypatch, client
+):
+    # The class's fit lets stability hardly grow after a recall (w8 at its bound). It is kept
+    # for the class (its stated held-out loss wins over the defaults), each student's own fit
+    # is worse than both, and each student keeps whichever of the class's fit and FSRS's
+    # defaults predicts their own latest day (20% forgotten, drawn) better.
+    slow = list(DEFAULT_PARAMETERS)
+    slow[8] = 0.001
+    monkeypatch.setattr(
+        scheduler_params.fitting, "fit_course", lambda reviews: Fit(tuple(slow), 90, "course", 0.0, 0.01)
+    )
+    monkeypatch.setattr(
+        scheduler_params.fitting,
+        "fit_student",
+        lambda reviews, center, **kw: Fit(tuple(weights(9.0)), 20, "student+course", 99.0, 0.5),
+    )
+    result = scheduler_params.refit_course(course_id=flash_course.pk, now=timezone.now())
+    assert result["course_fit"] == "replaced"
+    assert SchedulerParameters.objects.get(course=flash_course, enrollment=None).parameters == slow
+    reviews = scheduler_params.reads.course_reviews(flash_course.pk)
+    on_defaults = set()
+    for user in cohort:
+        later = fitting.split_by_day(fitting.items_for(reviews[user.pk]))[1]
+        defaults_better = fitting.measure(DEFAULT_PARAMETERS, later)[0] < fitting.measure(slow, later)[0]
+        row = SchedulerParameters.objects.filter(course=flash_course, enrollment__user=user).first()
+        if defaults_better:
+            on_defaults.add(user)
+            assert (row.parameters, row.source, row.n_reviews) == (list(DEFAULT_PARAMETERS), "default", 20)
+            assert row.log_loss == pytest.approx(fitting.measure(DEFAULT_PARAMETERS, later)[0])
+        else:
+            assert row is None  # the class's fit stays theirs
+    assert 0 < len(on_defaults) < len(cohort) and result["students_replaced"] == len(on_defaults)
+    student = next(iter(on_defaults))
+    in_use = scheduler_params.reads.effective_parameters(course_id=flash_course.pk)
+    assert {u: in_use[u.pk] for u in cohort} == {
+        u: None if u in on_defaults else tuple(slow) for u in cohort
+    }  # None: the defaults
+    client.force_login(student)
+    html = client.get(reverse("cards:preferences")).content.decode()
+    assert "default parameters: at the refit of" in html and "Use the course" in html
+    state = scheduler_params.reads.course_scheduling(flash_course.pk)
+    assert (state.own, state.defaults, state.students) == (0, len(on_defaults), 4)
+
+
 def test_a_real_refit_through_the_task(flash_course, cohort):
     result = tasks.fit_course_parameters.enqueue(course_id=flash_course.pk)
     assert result.status == "SUCCESSFUL", result.errors
@@ -248,8 +293,9 @@ def test_the_instructor_sees_how_the_class_is_scheduled_and_can_refit_now(flash_
     assert row.student_spread in fitting.WIDENINGS
     assert "nothing has been fitted yet" not in shown
     assert f"Their own fits may move {row.student_spread:.2f} of the spread between people" in shown
-    own = SchedulerParameters.objects.filter(course=flash_course, enrollment__own_parameters=True).count()
-    assert f"Students scheduled with a fit of their own: {own} of 4" in shown
+    rows = SchedulerParameters.objects.filter(course=flash_course, enrollment__own_parameters=True)
+    own, defaults = rows.exclude(source="default").count(), rows.filter(source="default").count()
+    assert f"Students scheduled with a fit of their own: {own} of 4; with FSRS's defaults: {defaults}" in shown
     # A GET does not refit.
     assert client.get(reverse("cards:course_refit", args=[flash_course.pk])).status_code == 405
 
@@ -261,16 +307,16 @@ def test_the_api_reads_how_the_class_is_scheduled_and_refits_it(flash_course, co
     before = api.get(url).json()
     assert before["source"] == "default" and before["parameters"] == list(DEFAULT_PARAMETERS)
     assert (before["students"], before["students_on_own_fit"], before["checked_at"]) == (4, 0, None)
+    assert before["students_on_defaults"] == 0
     refit = api.post(url).json()
     assert refit["status"] == "SUCCESSFUL"  # the immediate backend in tests
     assert refit["result"]["course_fit"] in {"replaced", "kept"}
     row = SchedulerParameters.objects.get(course=flash_course, enrollment=None)
     after = refit["scheduling"]
     assert after["student_spread"] == row.student_spread and after["checked_at"] is not None
-    assert (
-        after["students_on_own_fit"]
-        == SchedulerParameters.objects.filter(course=flash_course, enrollment__own_parameters=True).count()
-    )
+    rows = SchedulerParameters.objects.filter(course=flash_course, enrollment__own_parameters=True)
+    assert after["students_on_own_fit"] == rows.exclude(source="default").count()
+    assert after["students_on_defaults"] == rows.filter(source="default").count()
     assert api.get(url).json() == after
     # Another instructor's course is not found; a student may not ask.
     assert api_for(other_instructor).post(url).status_code == 404

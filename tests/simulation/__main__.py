@@ -23,18 +23,19 @@ DEFAULT_METHODS = ("course", "blend 50/50", "policy", "product")
 
 
 def product(seen: dict) -> dict:
-    """What the product's first refit leaves in use (cards.services.scheduler_params): the
-    course's fit only if it predicts its held-out latest days better than the defaults, each
-    student's only if it predicts theirs better than the course's parameters in use."""
+    """What the product's first refit leaves in use (cards.services.scheduler_params): for the
+    course and then each student, whichever of the new fit, the parameters in use (the
+    defaults; for a student, the course's) and the defaults predicts the held-out latest days
+    best (fitting.held_out_choice)."""
     fit = fitting.fit_course(seen)
-    course = fit if fitting.predicts_better(fit, fitting.DEFAULT_PARAMETERS, fitting.course_items(seen)) else None
+    course = fitting.held_out_choice(fit, fitting.DEFAULT_PARAMETERS, fitting.course_items(seen))
     course = course or fitting.DEFAULT_FIT
     _widening, spread = fitting.student_spread(seen, course.parameters)
     chosen = {}
     for user, reviews in seen.items():
         own = fitting.fit_student(reviews, course, spread=spread)
-        keep = fitting.predicts_better(own, course.parameters, fitting.items_for(reviews))
-        chosen[user] = own.parameters if keep else course.parameters
+        choice = fitting.held_out_choice(own, course.parameters, fitting.items_for(reviews))
+        chosen[user] = (choice or course).parameters
     return chosen
 
 

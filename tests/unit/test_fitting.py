@@ -191,7 +191,7 @@ def test_a_two_week_course_log_moves_only_what_its_first_reviews_measure():
     assert any(settled.parameters[i] != pytest.approx(fitting.DEFAULT_PARAMETERS[i], rel=1e-3) for i in late)
 
 
-def test_a_new_fit_is_kept_only_when_it_predicts_the_held_out_days_better():
+def test_a_refit_keeps_whichever_predicts_the_held_out_days_best():
     # Ten days of Good first answers reviewed 8 days later; from day 5 on every other one forgotten.
     reviews = []
     for card in range(200):
@@ -207,11 +207,20 @@ def test_a_new_fit_is_kept_only_when_it_predicts_the_held_out_days_better():
     fit = fitting.Fit((0.212, 1.2931, 0.8, *fitting.DEFAULT_PARAMETERS[3:]), len(items), "course")
     fit = replace(fit, log_loss=fitting.measure(fit.parameters, later)[0])
     # The lower Good stability predicts the later days (half forgotten) better than the defaults...
-    assert fitting.predicts_better(fit, fitting.DEFAULT_PARAMETERS, items)
+    assert fitting.held_out_choice(fit, fitting.DEFAULT_PARAMETERS, items) == fit
     # ...not better than itself, and an unmeasured fit or the defaults never replace anything.
-    assert not fitting.predicts_better(fit, fit.parameters, items)
-    assert not fitting.predicts_better(replace(fit, log_loss=None), fitting.DEFAULT_PARAMETERS, items)
-    assert not fitting.predicts_better(replace(fit, source="default"), fitting.DEFAULT_PARAMETERS, items)
+    assert fitting.held_out_choice(fit, fit.parameters, items) is None
+    assert fitting.held_out_choice(replace(fit, log_loss=None), fitting.DEFAULT_PARAMETERS, items) is None
+    assert fitting.held_out_choice(replace(fit, source="default"), fitting.DEFAULT_PARAMETERS, items) is None
+    # Parameters in use that predict the later days worse than the defaults (a higher Good
+    # stability than the defaults', where half is forgotten) give way to the defaults when the
+    # new fit does no better than they do.
+    worse = (0.212, 1.2931, 8.0, *fitting.DEFAULT_PARAMETERS[3:])
+    defaults = fitting.held_out_choice(replace(fit, log_loss=99.0), worse, items)
+    assert (defaults.parameters, defaults.source) == (fitting.DEFAULT_PARAMETERS, "default")
+    assert defaults.log_loss == pytest.approx(fitting.measure(fitting.DEFAULT_PARAMETERS, later)[0])
+    # ...and the new fit wins over both when it predicts best.
+    assert fitting.held_out_choice(fit, worse, items) == fit
     assert [i.days for i in fitting.items_for(two_review_log(2, 8))] == [8, 8]
 
 
