@@ -15,7 +15,6 @@ decide which reviews are held out together.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,13 +50,16 @@ class Review:
 class Fit:
     """Parameters and what they rest on: `n_reviews` training items (reviews a day or more after
     the card's previous one), their log loss and RMSE(bins) on held-out later reviews when
-    measured, and `source` (default, course, student, or student+course when combined)."""
+    measured, and `source` (default, course, student, or student+course when combined).
+    `evidence`: the summed log loss of the same fitting on each of the rolling folds' later
+    days (rolling_folds), what held_out_choice compares."""
 
     parameters: tuple[float, ...]
     n_reviews: int
     source: str
     log_loss: float | None = None
     rmse_bins: float | None = None
+    evidence: float | None = None
 
 
 DEFAULT_FIT = Fit(parameters=DEFAULT_PARAMETERS, n_reviews=0, source="default")
@@ -321,13 +323,36 @@ def split_by_day(items: Sequence[Item], tz_name: str = "UTC", day_start_hour: in
     return earlier, ordered[len(earlier) :]
 
 
+def rolling_folds(items: Sequence[Item], tz_name: str = "UTC", day_start_hour: int = DAY_ROLLOVER_HOUR) -> list:
+    """The time-series folds a refit is judged on ("rolling origin"): the latest study days
+    (split_by_day) against what precedes them, then the latest days of that earlier part
+    against what precedes it; a fold only where its earlier part holds MIN_ITEMS. Two folds
+    give the choice twice the evidence of one (docs/learning.md, "The product's guard")."""
+    folds = []
+    earlier = items
+    for _ in range(2):
+        earlier, later = split_by_day(earlier, tz_name, day_start_hour)
+        if len(earlier) < MIN_ITEMS or not later:
+            break
+        folds.append((earlier, later))
+    return folds
+
+
+def _evidence(parameters_for, folds) -> float:
+    """Summed log loss on each fold's later days of the parameters `parameters_for(index)`."""
+    return sum(data_loss(parameters_for(index), [i.item for i in later]) for index, (_e, later) in enumerate(folds))
+
+
 def _held_out(fit_items, items: Sequence[Item], day: tuple[str, int], **fit_kw) -> tuple:
-    """(log loss, RMSE(bins)) of the same fitting, done on the earlier items, on the later
-    (a time-series split); (None, None) when there is too little to split."""
-    earlier, later = split_by_day(items, *day)
-    if len(earlier) < MIN_ITEMS or not later:
-        return None, None
-    return measure(fit_items(earlier, **fit_kw), later)
+    """(log loss, RMSE(bins), evidence): the first two of the same fitting done on the earlier
+    items, on the later (a time-series split), and its evidence on the rolling folds; (None,
+    None, None) when there is too little to split."""
+    folds = rolling_folds(items, *day)
+    if not folds:
+        return None, None, None
+    fitted = [fit_items(earlier, **fit_kw) for earlier, _later in folds]
+    log_loss, rmse = measure(fitted[0], folds[0][1])
+    return log_loss, rmse, _evidence(lambda index: fitted[index], folds)
 
 
 def held_out_choice(
@@ -338,23 +363,23 @@ def held_out_choice(
     day_start_hour: int = DAY_ROLLOVER_HOUR,
 ) -> Fit | None:
     """What should schedule the owner of `items` after a refit: whichever of the new fit, the
-    parameters in use (`current`) and FSRS's defaults predicts the latest study days best. The
-    new fit is judged by its held-out log loss (the same fitting done without those days,
-    scored on them), the other two on the same days. Returns the new fit, a Fit of the defaults
-    (source "default", measured on those days), or None to keep `current`: on a tie, when
-    nothing can be held out, and for an unmeasured new fit. The product's refit
-    (cards.services.scheduler_params) and the simulation's "product" column use this one rule
-    (docs/learning.md, "The product's guard")."""
-    later = split_by_day(items, tz_name, day_start_hour)[1]
-    in_use = measure(current, later)
-    if in_use is None:
+    parameters in use (`current`) and FSRS's defaults predicts the later days of the rolling
+    folds best, summed over them (rolling_folds). The new fit is judged by its `evidence` (the
+    same fitting done on each fold's earlier days), the other two on the same days. Returns
+    the new fit, a Fit of the defaults (source "default", measured as a fit is), or None to
+    keep `current`: on a tie, when nothing can be held out, and for an unmeasured new fit. The
+    product's refit (cards.services.scheduler_params) and the simulation's "product" column
+    use this one rule (docs/learning.md, "The product's guard")."""
+    folds = rolling_folds(items, tz_name, day_start_hour)
+    if not folds:
         return None
-    options: list[tuple[float, Fit | None]] = [(in_use[0], None)]
-    if fit.log_loss is not None and fit.source != "default":
-        options.append((fit.log_loss, fit))
+    options: list[tuple[float, Fit | None]] = [(_evidence(lambda _index: current, folds), None)]
+    if fit.evidence is not None and fit.source != "default":
+        options.append((fit.evidence, fit))
     if tuple(current) != DEFAULT_PARAMETERS:
-        loss, rmse = measure(DEFAULT_PARAMETERS, later)
-        options.append((loss, Fit(DEFAULT_PARAMETERS, fit.n_reviews, "default", loss, rmse)))
+        evidence = _evidence(lambda _index: DEFAULT_PARAMETERS, folds)
+        log_loss, rmse = measure(DEFAULT_PARAMETERS, folds[0][1])
+        options.append((evidence, Fit(DEFAULT_PARAMETERS, fit.n_reviews, "default", log_loss, rmse, evidence)))
     return min(options, key=lambda option: option[0])[1]
 
 
@@ -432,10 +457,10 @@ def fit_course(
     kw = {"num_relearning_steps": num_relearning_steps}
     parameters = _course_parameters(items, **kw)
     source = "course" if len(items) >= MIN_ITEMS and has_long_intervals(items) else "default"
-    log_loss = rmse = None
+    log_loss = rmse = evidence = None
     if held_out:
-        log_loss, rmse = _held_out(_course_parameters, items, (tz_name, day_start_hour), **kw)
-    return Fit(parameters, len(items), source, log_loss, rmse)
+        log_loss, rmse, evidence = _held_out(_course_parameters, items, (tz_name, day_start_hour), **kw)
+    return Fit(parameters, len(items), source, log_loss, rmse, evidence)
 
 
 def fit_student(
@@ -456,54 +481,7 @@ def fit_student(
     kw = {"num_relearning_steps": num_relearning_steps, "center": course.parameters, "spread": tuple(spread)}
     parameters = _student_parameters(items, **kw)
     source = "student+course" if len(items) >= MIN_ITEMS else course.source
-    log_loss = rmse = None
+    log_loss = rmse = evidence = None
     if held_out:
-        log_loss, rmse = _held_out(_student_parameters, items, (tz_name, day_start_hour), **kw)
-    return Fit(parameters, len(items), source, log_loss, rmse)
-
-
-REVLOG_COLUMNS = ("user_id", "card_id", "review_time", "review_rating")
-
-
-class RevlogError(ValueError):
-    """A review log that cannot be read: the message says which file and line, and why."""
-
-
-def read_revlog(lines: Iterable[str], name: str = "REVLOG.csv") -> dict[str, list[Review]]:
-    """{user_id: [Review, ...]} from CSV text: a header naming REVLOG_COLUMNS (any order, other
-    columns ignored), review_time in milliseconds since the Unix epoch (UTC), ratings 1-4,
-    every review including same-day steps, in any order."""
-    reader = csv.reader(lines)
-    header = next(reader, None)
-    if header is None:
-        raise RevlogError(f"{name}:1: empty file; expected the header {','.join(REVLOG_COLUMNS)}")
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    missing = [c for c in REVLOG_COLUMNS if c not in header]
-    if missing:
-        raise RevlogError(f"{name}:1: header lacks {', '.join(missing)}; expected {','.join(REVLOG_COLUMNS)}")
-    index = {c: header.index(c) for c in REVLOG_COLUMNS}
-    students: dict[str, list[Review]] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) < len(header):
-            raise RevlogError(f"{name}:{line}: {len(row)} fields, expected {len(header)}")
-        user, card, moment, rating = (row[index[c]].strip() for c in REVLOG_COLUMNS)
-        if not user or not card:
-            raise RevlogError(f"{name}:{line}: user_id and card_id must not be empty")
-        try:
-            millis = int(moment)
-            reviewed_at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=millis)
-        except (ValueError, OverflowError):
-            raise RevlogError(
-                f"{name}:{line}: review_time {moment!r} is not a time in milliseconds since the Unix epoch"
-            ) from None
-        if millis < 0:
-            raise RevlogError(f"{name}:{line}: review_time {moment!r} is before 1970")
-        if rating not in ("1", "2", "3", "4"):
-            raise RevlogError(f"{name}:{line}: review_rating {rating!r} is not 1, 2, 3 or 4")
-        students.setdefault(user, []).append(Review(card, reviewed_at, int(rating)))
-    if not students:
-        raise RevlogError(f"{name}: no reviews after the header")
-    return students
+        log_loss, rmse, evidence = _held_out(_student_parameters, items, (tz_name, day_start_hour), **kw)
+    return Fit(parameters, len(items), source, log_loss, rmse, evidence)

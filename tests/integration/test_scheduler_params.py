@@ -145,7 +145,9 @@ def cohort(flash_course, learner):
 def test_a_new_fit_replaces_the_course_parameters_only_when_it_predicts_held_out_reviews_better(
     flash_course, cohort, monkeypatch
 ):
-    fits = iter([Fit(tuple(weights(6.0)), 90, "course", 0.0, 0.01), Fit(tuple(weights(9.0)), 95, "course", 50.0, 1)])
+    fits = iter(
+        [Fit(tuple(weights(6.0)), 90, "course", 0.0, 0.01, 0.0), Fit(tuple(weights(9.0)), 95, "course", 50.0, 1, 1e9)]
+    )
     monkeypatch.setattr(scheduler_params.fitting, "fit_course", lambda reviews: next(fits))
     monkeypatch.setattr(scheduler_params.fitting, "fit_student", lambda reviews, center, **kw: center)
     now = timezone.now()
@@ -170,16 +172,16 @@ def test_a_student_whose_reviews_the_defaults_predict_best_is_scheduled_with_the
     # The class's fit lets stability hardly grow after a recall (w8 at its bound). It is kept
     # for the class (its stated held-out loss wins over the defaults), each student's own fit
     # is worse than both, and each student keeps whichever of the class's fit and FSRS's
-    # defaults predicts their own latest day (20% forgotten, drawn) better.
+    # defaults predicts their own latest days (20% forgotten, drawn) better.
     slow = list(DEFAULT_PARAMETERS)
     slow[8] = 0.001
     monkeypatch.setattr(
-        scheduler_params.fitting, "fit_course", lambda reviews: Fit(tuple(slow), 90, "course", 0.0, 0.01)
+        scheduler_params.fitting, "fit_course", lambda reviews: Fit(tuple(slow), 90, "course", 0.0, 0.01, 0.0)
     )
     monkeypatch.setattr(
         scheduler_params.fitting,
         "fit_student",
-        lambda reviews, center, **kw: Fit(tuple(weights(9.0)), 20, "student+course", 99.0, 0.5),
+        lambda reviews, center, **kw: Fit(tuple(weights(9.0)), 20, "student+course", 99.0, 0.5, 1e9),
     )
     result = scheduler_params.refit_course(course_id=flash_course.pk, now=timezone.now())
     assert result["course_fit"] == "replaced"
@@ -187,8 +189,13 @@ def test_a_student_whose_reviews_the_defaults_predict_best_is_scheduled_with_the
     reviews = scheduler_params.reads.course_reviews(flash_course.pk)
     on_defaults = set()
     for user in cohort:
-        later = fitting.split_by_day(fitting.items_for(reviews[user.pk]))[1]
-        defaults_better = fitting.measure(DEFAULT_PARAMETERS, later)[0] < fitting.measure(slow, later)[0]
+        folds = fitting.rolling_folds(fitting.items_for(reviews[user.pk]))
+        later = folds[0][1]
+
+        def evidence(parameters, folds=folds):
+            return sum(fitting.data_loss(parameters, [i.item for i in fold_later]) for _e, fold_later in folds)
+
+        defaults_better = evidence(DEFAULT_PARAMETERS) < evidence(slow)
         row = SchedulerParameters.objects.filter(course=flash_course, enrollment__user=user).first()
         if defaults_better:
             on_defaults.add(user)

@@ -9,7 +9,7 @@ import fsrs
 import fsrs_rs_python as rs
 import pytest
 
-from cards.core import fitting, scheduling
+from cards.core import fitting, revlog, scheduling
 from cards.core.scheduling import Rating, SchedulerSettings
 from tests.simulation import scoring
 from tests.simulation.cohort import ISSUE, REALISTIC, simulate_course
@@ -130,9 +130,9 @@ def test_map_fit_moves_only_what_the_data_carry():
 
 def test_read_revlog_reports_file_and_line():
     lines = ["review_rating,review_time,card_id,user_id", "3,1767600000000,c1,u1", "", "5,1767600060000,c1,u1"]
-    with pytest.raises(fitting.RevlogError, match=r"^log\.csv:4: review_rating '5' is not 1, 2, 3 or 4"):
-        fitting.read_revlog(lines, "log.csv")
-    students = fitting.read_revlog(lines[:3], "log.csv")
+    with pytest.raises(revlog.RevlogError, match=r"^log\.csv:4: review_rating '5' is not 1, 2, 3 or 4"):
+        revlog.read_revlog(lines, "log.csv")
+    students = revlog.read_revlog(lines[:3], "log.csv")
     assert students == {"u1": [fitting.Review("c1", datetime(2026, 1, 5, 8, 0, tzinfo=UTC), 3)]}
 
 
@@ -204,23 +204,49 @@ def test_a_refit_keeps_whichever_predicts_the_held_out_days_best():
     items = fitting.items_for(reviews)
     earlier, later = fitting.split_by_day(items)
     assert earlier and later and max(i.reviewed_at for i in earlier) < min(i.reviewed_at for i in later)
+    # Two rolling folds: the latest days against what precedes them, then the latest of those.
+    folds = fitting.rolling_folds(items)
+    assert len(folds) == 2 and folds[0][0] == earlier and folds[0][1] == later
+    assert folds[1][0] + folds[1][1] == earlier and folds[1][0] and folds[1][1]
+
+    def evidence(parameters):
+        return sum(fitting.data_loss(parameters, [i.item for i in fold_later]) for _e, fold_later in folds)
+
     fit = fitting.Fit((0.212, 1.2931, 0.8, *fitting.DEFAULT_PARAMETERS[3:]), len(items), "course")
-    fit = replace(fit, log_loss=fitting.measure(fit.parameters, later)[0])
+    fit = replace(fit, log_loss=fitting.measure(fit.parameters, later)[0], evidence=evidence(fit.parameters))
     # The lower Good stability predicts the later days (half forgotten) better than the defaults...
     assert fitting.held_out_choice(fit, fitting.DEFAULT_PARAMETERS, items) == fit
     # ...not better than itself, and an unmeasured fit or the defaults never replace anything.
     assert fitting.held_out_choice(fit, fit.parameters, items) is None
-    assert fitting.held_out_choice(replace(fit, log_loss=None), fitting.DEFAULT_PARAMETERS, items) is None
+    assert fitting.held_out_choice(replace(fit, evidence=None), fitting.DEFAULT_PARAMETERS, items) is None
     assert fitting.held_out_choice(replace(fit, source="default"), fitting.DEFAULT_PARAMETERS, items) is None
     # Parameters in use that predict the later days worse than the defaults (a higher Good
     # stability than the defaults', where half is forgotten) give way to the defaults when the
     # new fit does no better than they do.
     worse = (0.212, 1.2931, 8.0, *fitting.DEFAULT_PARAMETERS[3:])
-    defaults = fitting.held_out_choice(replace(fit, log_loss=99.0), worse, items)
+    defaults = fitting.held_out_choice(replace(fit, evidence=1e9), worse, items)
     assert (defaults.parameters, defaults.source) == (fitting.DEFAULT_PARAMETERS, "default")
     assert defaults.log_loss == pytest.approx(fitting.measure(fitting.DEFAULT_PARAMETERS, later)[0])
+    assert defaults.evidence == pytest.approx(evidence(fitting.DEFAULT_PARAMETERS))
     # ...and the new fit wins over both when it predicts best.
     assert fitting.held_out_choice(fit, worse, items) == fit
+    # A fitting measures itself on the same folds: its evidence is the folds' summed loss of the
+    # same fitting done on each fold's earlier days.
+    course = fitting.fit_course({"a": reviews})
+    assert course.source == "course" and course.evidence is not None and course.log_loss is not None
+    assert course.evidence == pytest.approx(
+        sum(
+            fitting.data_loss(
+                fitting.fit_course(
+                    {"a": [r for r in reviews if r.reviewed_at < min(i.reviewed_at for i in fold_later)]},
+                    held_out=False,
+                ).parameters,
+                [i.item for i in fold_later],
+            )
+            for _e, fold_later in folds
+        ),
+        rel=1e-6,
+    )
     assert [i.days for i in fitting.items_for(two_review_log(2, 8))] == [8, 8]
 
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.management.base import BaseCommand, CommandError
 
 from cards.core import fitting
+from cards.core.revlog import RevlogError, read_revlog
 
 
 class Command(BaseCommand):
@@ -43,12 +44,12 @@ class Command(BaseCommand):
             raise CommandError(f"--day-start-hour {day_start_hour} is not an hour from 0 to 23")
         try:
             with revlog.open(encoding="utf-8", newline="") as handle:
-                students = fitting.read_revlog(handle, name=str(revlog))
+                students = read_revlog(handle, name=str(revlog))
         except OSError as exc:
             raise CommandError(f"{revlog}: cannot read: {exc.strerror}") from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"{revlog}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-        except fitting.RevlogError as exc:
+        except RevlogError as exc:
             raise CommandError(str(exc)) from exc
         day = {"tz_name": timezone, "day_start_hour": day_start_hour}
         course = fitting.fit_course(students, **day)
