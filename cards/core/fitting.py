@@ -338,9 +338,9 @@ def rolling_folds(items: Sequence[Item], tz_name: str = "UTC", day_start_hour: i
     return folds
 
 
-def _evidence(parameters_for, folds) -> float:
-    """Summed log loss on each fold's later days of the parameters `parameters_for(index)`."""
-    return sum(data_loss(parameters_for(index), [i.item for i in later]) for index, (_e, later) in enumerate(folds))
+def _evidence(parameters_per_fold: Sequence[Sequence[float]], folds) -> float:
+    """Summed log loss on each fold's later days of that fold's parameters."""
+    return sum(data_loss(p, [i.item for i in later]) for p, (_e, later) in zip(parameters_per_fold, folds, strict=True))
 
 
 def _held_out(fit_items, items: Sequence[Item], day: tuple[str, int], **fit_kw) -> tuple:
@@ -352,7 +352,7 @@ def _held_out(fit_items, items: Sequence[Item], day: tuple[str, int], **fit_kw) 
         return None, None, None
     fitted = [fit_items(earlier, **fit_kw) for earlier, _later in folds]
     log_loss, rmse = measure(fitted[0], folds[0][1])
-    return log_loss, rmse, _evidence(lambda index: fitted[index], folds)
+    return log_loss, rmse, _evidence(fitted, folds)
 
 
 def held_out_choice(
@@ -373,11 +373,11 @@ def held_out_choice(
     folds = rolling_folds(items, tz_name, day_start_hour)
     if not folds:
         return None
-    options: list[tuple[float, Fit | None]] = [(_evidence(lambda _index: current, folds), None)]
+    options: list[tuple[float, Fit | None]] = [(_evidence([current] * len(folds), folds), None)]
     if fit.evidence is not None and fit.source != "default":
         options.append((fit.evidence, fit))
     if tuple(current) != DEFAULT_PARAMETERS:
-        evidence = _evidence(lambda _index: DEFAULT_PARAMETERS, folds)
+        evidence = _evidence([DEFAULT_PARAMETERS] * len(folds), folds)
         log_loss, rmse = measure(DEFAULT_PARAMETERS, folds[0][1])
         options.append((evidence, Fit(DEFAULT_PARAMETERS, fit.n_reviews, "default", log_loss, rmse, evidence)))
     return min(options, key=lambda option: option[0])[1]

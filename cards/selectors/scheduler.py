@@ -157,14 +157,12 @@ class CourseScheduling:
 
 
 def course_scheduling(course_id: int) -> CourseScheduling:
-    enrollments = Enrollment.objects.filter(course_id=course_id)
-    on_own_row = enrollments.filter(own_parameters=True, scheduler_fit__isnull=False)
-    counts = on_own_row.aggregate(
-        own=Count("pk", filter=~Q(scheduler_fit__source="default")),
-        defaults=Count("pk", filter=Q(scheduler_fit__source="default")),
+    on_own_row = Q(own_parameters=True, scheduler_fit__isnull=False)
+    counts = Enrollment.objects.filter(course_id=course_id).aggregate(
+        students=Count("pk"),
+        own=Count("pk", filter=on_own_row & ~Q(scheduler_fit__source="default")),
+        defaults=Count("pk", filter=on_own_row & Q(scheduler_fit__source="default")),
     )
     return CourseScheduling(
-        fit=SchedulerParameters.objects.filter(course_id=course_id, enrollment__isnull=True).first(),
-        students=enrollments.count(),
-        **counts,
+        fit=SchedulerParameters.objects.filter(course_id=course_id, enrollment__isnull=True).first(), **counts
     )
